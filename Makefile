@@ -1,0 +1,32 @@
+# Two set-up commands matter: `make run` and `make test`. Both install into .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 0
+
+.PHONY: run test lint bench install clean
+
+# The stamp depends on pyproject.toml, so a second call does not reinstall unless the pins changed.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests suites conftest.py
+
+run: $(STAMP)
+	$(BIN)/upscale-conformance run --target local
+
+bench: $(STAMP)
+	$(BIN)/python -m upscale_conformance.bench
+
+clean:
+	rm -rf $(VENV) reports/[0-9]* reports/latest

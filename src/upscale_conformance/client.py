@@ -1,0 +1,336 @@
+"""The client: builds requests as the vendor's curl examples do and returns typed results.
+
+Every request goes through one :class:`Budget` shared by the run, so a run against the paid
+API can never spend more calls than it announced. Retries (connection errors, 429, 503) are
+counted against the same budget.
+
+>>> budget = Budget(2)
+>>> budget.spend(); budget.spend(); budget.remaining
+0
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import io
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image
+
+from .errors import BudgetExhausted, RateLimited, TargetUnreachable
+from .secret import Secret
+
+MODEL_HEADER = "pr-ai-upscale-model-version"
+NEW_FAST_MODEL = "ai-upscale-2025-07-29"
+RETRY_STATUSES = (429, 503)
+
+
+class Budget:
+    """A thread-safe cap on the number of requests a run may send (None: unlimited)."""
+
+    def __init__(self, limit: int | None):
+        if limit is not None and limit < 0:
+            raise ValueError("budget must be zero or more")
+        self.limit = limit
+        self.spent = 0
+        self.billable = 0
+        self._lock = threading.Lock()
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else self.limit - self.spent
+
+    def spend(self) -> None:
+        with self._lock:
+            if self.limit is not None and self.spent >= self.limit:
+                raise BudgetExhausted(f"call budget of {self.limit} spent; no further request is sent")
+            self.spent += 1
+
+    def record_billable(self) -> None:
+        with self._lock:
+            self.billable += 1
+
+    def split(self, workers: int, index: int) -> Budget:
+        """This worker's share when a run is spread over ``workers`` processes."""
+        if self.limit is None:
+            return Budget(None)
+        share = self.limit // workers + (1 if index < self.limit % workers else 0)
+        return Budget(share)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff; a Retry-After header (seconds or HTTP date) wins if larger."""
+
+    retries: int = 3
+    base: float = 0.5
+    cap: float = 30.0
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        backoff = min(self.cap, self.base * (2**attempt))
+        hinted = parse_retry_after(retry_after)
+        return min(self.cap, max(backoff, hinted)) if hinted is not None else backoff
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header.
+
+    >>> parse_retry_after("3")
+    3.0
+    >>> parse_retry_after(None) is None
+    True
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass(frozen=True)
+class UpscaleRequest:
+    """One call to POST /v2/edit. Defaults are the seed's curl examples.
+
+    ``api_key`` overrides the client's key: None uses it, "" sends no key header.
+    ``omit`` lists form fields to leave out (to test missing-field handling).
+    """
+
+    image: bytes | None
+    mode: str = "ai.fast"
+    filename: str = "image.png"
+    file_content_type: str = "application/octet-stream"
+    export_format: str | None = None
+    downscale: str | None = None
+    model_version: str | None = None
+    extra_fields: tuple[tuple[str, str], ...] = ()
+    omit: tuple[str, ...] = ()
+    api_key: Secret | None = None
+
+    def form(self) -> list[tuple[str, str]]:
+        fields = [("referenceBox", "originalImage"), ("removeBackground", "false"), ("upscale.mode", self.mode)]
+        if self.export_format is not None:
+            fields.append(("export.format", self.export_format))
+        if self.downscale is not None:
+            fields.append(("upscale.downscaleIfNeeded", self.downscale))
+        fields.extend(self.extra_fields)
+        return [(k, v) for k, v in fields if k not in self.omit]
+
+    def headers(self) -> dict[str, str]:
+        return {MODEL_HEADER: self.model_version} if self.model_version is not None else {}
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in self.form() if k not in ("referenceBox", "removeBackground")]
+        if self.model_version is not None:
+            parts.append(f"{MODEL_HEADER}: {self.model_version}")
+        size = "no imageFile" if self.image is None else f"{len(self.image):,} B imageFile"
+        return f"POST /v2/edit ({size}; {', '.join(parts)})"
+
+
+@dataclass
+class UpscaleResult:
+    """What came back: status, headers, bytes, and the decoded image or why it did not decode."""
+
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    elapsed: float
+    attempts: int = 1
+    from_cache: bool = False
+    request: str = ""
+
+    @property
+    def billable(self) -> bool:
+        """The vendor charges only for successful calls."""
+        return self.status == 200
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @cached_property
+    def error_body(self) -> Any:
+        """The parsed JSON body of a non-200 answer (None if it is not JSON)."""
+        if self.status == 200:
+            return None
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            return None
+
+    @cached_property
+    def _decoded(self) -> tuple[Image.Image | None, str | None]:
+        try:
+            im = Image.open(io.BytesIO(self.content))
+            im.load()
+            return im, None
+        except Exception as exc:  # any decoder failure is evidence, not a crash
+            return None, f"{type(exc).__name__}: {exc}"
+
+    @property
+    def image(self) -> Image.Image | None:
+        return self._decoded[0]
+
+    @property
+    def decode_error(self) -> str | None:
+        return self._decoded[1]
+
+    @cached_property
+    def size(self) -> tuple[int, int] | None:
+        """Width and height from the image header, without a full decode."""
+        try:
+            with Image.open(io.BytesIO(self.content)) as im:
+                return im.size
+        except Exception:
+            return None
+
+    @cached_property
+    def format(self) -> str | None:
+        """The format the bytes really are (PNG, JPEG, WEBP, AVIF), by Pillow's sniffing."""
+        try:
+            with Image.open(io.BytesIO(self.content)) as im:
+                return im.format
+        except Exception:
+            return None
+
+
+class ResponseCache:
+    """Opt-in on-disk cache keyed by request content, so re-runs against a paid target cost nothing."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def key(self, base_url: str, request: UpscaleRequest, key: Secret) -> str:
+        h = hashlib.sha256()
+        h.update(base_url.rstrip("/").encode())
+        h.update(json.dumps([request.form(), sorted(request.headers().items())]).encode())
+        h.update(hashlib.sha256(request.image or b"<none>").digest())
+        h.update(request.filename.encode() + request.file_content_type.encode())
+        # A fingerprint of the key, so answers for different keys (auth tests) never mix.
+        h.update(hashlib.sha256(b"key:" + key.reveal().encode()).digest())
+        return h.hexdigest()
+
+    def get(self, digest: str) -> UpscaleResult | None:
+        meta = self.folder / f"{digest}.json"
+        body = self.folder / f"{digest}.bin"
+        if not (meta.is_file() and body.is_file()):
+            return None
+        info = json.loads(meta.read_text())
+        return UpscaleResult(info["status"], info["headers"], body.read_bytes(), info["elapsed"],
+                             from_cache=True, request=info.get("request", ""))
+
+    def put(self, digest: str, result: UpscaleResult) -> None:
+        if result.status >= 500 or result.status in RETRY_STATUSES:
+            return  # transient answers are never worth replaying
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / f"{digest}.bin").write_bytes(result.content)
+        info = {"status": result.status, "headers": result.headers, "elapsed": result.elapsed,
+                "request": result.request}
+        (self.folder / f"{digest}.json").write_text(json.dumps(info))
+
+
+@dataclass
+class UpscaleClient:
+    """Sends :class:`UpscaleRequest` objects to one target through a shared budget.
+
+    >>> c = UpscaleClient("http://127.0.0.1:1", Secret("k"), Budget(0))
+    >>> "k" in repr(c)
+    False
+    """
+
+    base_url: str
+    api_key: Secret
+    budget: Budget
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    cache: ResponseCache | None = None
+    timeout: float = 120.0
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    sleep: Any = field(default=time.sleep, repr=False)
+
+    def __post_init__(self) -> None:
+        self._http = httpx.Client(base_url=self.base_url, timeout=self.timeout, transport=self.transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> UpscaleClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def upscale(self, image: bytes, mode: str = "ai.fast", **kwargs: Any) -> UpscaleResult:
+        return self.send(UpscaleRequest(image=image, mode=mode, **kwargs))
+
+    def send(self, request: UpscaleRequest) -> UpscaleResult:
+        key = self.api_key if request.api_key is None else request.api_key
+        digest = self.cache.key(self.base_url, request, key) if self.cache else ""
+        if self.cache and (hit := self.cache.get(digest)):
+            return hit
+        result = self._send_with_retries(request, key)
+        if self.cache:
+            self.cache.put(digest, result)
+        return result
+
+    def _send_with_retries(self, request: UpscaleRequest, key: Secret) -> UpscaleResult:
+        headers = request.headers()
+        if key:
+            headers["x-api-key"] = key.reveal()
+        files = None
+        if request.image is not None and "imageFile" not in request.omit:
+            files = {"imageFile": (request.filename, request.image, request.file_content_type)}
+        for attempt in range(self.retry.retries + 1):
+            self.budget.spend()
+            started = time.perf_counter()
+            try:
+                response = self._http.post("/v2/edit", data=_form_data(request), files=files, headers=headers)
+            except httpx.TransportError as exc:
+                if attempt == self.retry.retries:
+                    # The message names the URL and the error kind only; httpx never puts headers in it,
+                    # and scrubbing guards against a future change of that.
+                    raise TargetUnreachable(key.scrub(
+                        f"{self.base_url} did not answer after {attempt + 1} attempt(s): "
+                        f"{type(exc).__name__}: {exc}")) from None
+                self.sleep(self.retry.delay(attempt, None))
+                continue
+            result = UpscaleResult(
+                status=response.status_code,
+                headers={k.lower(): v for k, v in response.headers.items()},
+                content=response.content,
+                elapsed=time.perf_counter() - started,
+                attempts=attempt + 1,
+                request=request.describe(),
+            )
+            if result.status in RETRY_STATUSES and attempt < self.retry.retries:
+                self.sleep(self.retry.delay(attempt, result.headers.get("retry-after")))
+                continue
+            if result.billable:
+                self.budget.record_billable()
+            if result.status in RETRY_STATUSES:
+                raise RateLimited(f"{self.base_url} answered {result.status} after {attempt + 1} attempt(s)")
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _form_data(request: UpscaleRequest) -> dict[str, str | list[str]]:
+    """httpx takes repeated form fields as lists; a repeated field is kept, not silently dropped."""
+    data: dict[str, str | list[str]] = {}
+    for k, v in request.form():
+        if k in data:
+            prev = data[k]
+            data[k] = [*prev, v] if isinstance(prev, list) else [prev, v]
+        else:
+            data[k] = v
+    return data

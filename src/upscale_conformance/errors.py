@@ -1,0 +1,41 @@
+"""Typed errors of the engine. Each has a stable code so that reports and tests can name it."""
+
+from __future__ import annotations
+
+
+class ConformanceError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    code = "UC000"
+
+
+class ContractError(ConformanceError):
+    """A contract file (clauses, profile, OpenAPI) is missing or malformed.
+
+    >>> str(ContractError("contracts/profiles/x.yaml", "modes.ai.fast.limit", "is missing"))
+    'contracts/profiles/x.yaml: modes.ai.fast.limit: is missing'
+    """
+
+    code = "UC100"
+
+    def __init__(self, path: str, field: str, problem: str):
+        self.path, self.field, self.problem = path, field, problem
+        super().__init__(f"{path}: {field}: {problem}" if field else f"{path}: {problem}")
+
+
+class BudgetExhausted(ConformanceError):
+    """The run's call budget is spent; no further request may be sent."""
+
+    code = "UC200"
+
+
+class TargetUnreachable(ConformanceError):
+    """The target did not answer (connection refused, reset, timeout) after every retry."""
+
+    code = "UC201"
+
+
+class RateLimited(ConformanceError):
+    """The target kept answering 429/503 after every retry."""
+
+    code = "UC202"
