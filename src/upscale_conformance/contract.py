@@ -134,7 +134,8 @@ class Limit:
             scale = math.sqrt(self.max_pixels / (width * height))
         else:
             scale = min(self.max_width / width, self.max_height / height)
-        w, h = max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
+        # The epsilon keeps 1003 * (512 / 1003) from flooring to 511.
+        w, h = max(1, math.floor(width * scale + 1e-9)), max(1, math.floor(height * scale + 1e-9))
         # Floating point can land one pixel over; step down on the longer side until it fits.
         while not self.accepts(w, h):
             if w >= h:

@@ -1,0 +1,8 @@
+"""Root conftest: what pytest may collect from the project's top level.
+
+`tests/` holds the project's tests of itself (`make test`); `suites/` holds the conformance
+suites that run against a target (`upscale-conformance run`, which passes the target options).
+Run outputs and fixture data are never collected.
+"""
+
+collect_ignore_glob = ["reports/*", "fixtures/*", ".venv/*"]
