@@ -46,7 +46,8 @@ def contract() -> None:
 
 
 @contract.command("show")
-@click.option("--profile", "profile", type=PROFILE, default=None, help="Profile name or path (default: the default profile).")
+@click.option("--profile", "profile", type=PROFILE, default=None,
+              help="Profile name or path (default: the default profile).")
 def contract_show(profile) -> None:
     """Print the clauses and the limits of a profile as tables."""
     profile = profile or load_profile(None)
