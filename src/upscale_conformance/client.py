@@ -245,8 +245,8 @@ class ResponseCache:
 class UpscaleClient:
     """Sends :class:`UpscaleRequest` objects to one target through a shared budget.
 
-    >>> c = UpscaleClient("http://127.0.0.1:1", Secret("k"), Budget(0))
-    >>> "k" in repr(c)
+    >>> c = UpscaleClient("http://127.0.0.1:1", Secret("sk_live_42"), Budget(0))
+    >>> "sk_live_42" in repr(c)
     False
     """
 

@@ -1,21 +1,38 @@
-"""The pytest plugin (entry point ``pytest11``): options to point the suites at a target.
+"""The pytest plugin (entry point ``pytest11``): points the suites in ``suites/`` at a target.
 
-Each option is available as a command-line flag and as an ini key of the same name without
-the leading dashes (``upscale_target = local``); the flag wins.
+Every option is a command-line flag and an ini key of the same name without the dashes
+(``upscale_target = local``); the flag wins. ``--upscale-target local`` starts the reference
+server on a free port of 127.0.0.1 and stops it at the end.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
+from contextlib import ExitStack
+from urllib.parse import urlparse
+
+import pytest
+
+from .contract import load_clauses, load_profile
+from .errors import BudgetExhausted, ConformanceError, RateLimited, TargetUnreachable
+from .secret import Secret
+from .verdicts import INCONCLUSIVE_PREFIX, Outcome, Recorder, Tally
+
 OPTIONS = (
     # flag, ini key, help, default
-    ("--upscale-target", "upscale_target", "`local` (start the reference server) or the base URL of a target.",
-     "local"),
+    ("--upscale-target", "upscale_target", "`local` (start the reference server) or a target's base URL.", "local"),
     ("--upscale-api-key", "upscale_api_key", "API key for the target (default: $PHOTOROOM_API_KEY).", ""),
-    ("--upscale-profile", "upscale_profile", "Contract profile name or path (default: the default profile).",
-     ""),
-    ("--upscale-budget", "upscale_budget", "At most this many requests in the whole run (split across workers).",
-     ""),
+    ("--upscale-profile", "upscale_profile", "Contract profile name or path (default: the default profile).", ""),
+    ("--upscale-budget", "upscale_budget", "At most this many requests in the whole run, split across workers.", ""),
+    ("--upscale-quick", "upscale_quick", "Fewer examples, every clause at least once (the CI smoke setting).", ""),
+    ("--upscale-summary", "upscale_summary", "Write the per-clause summary JSON to this path.", ""),
+    ("--upscale-cache", "upscale_cache", "Folder of the on-disk response cache (off unless set).", ""),
 )
+INCONCLUSIVE_ERRORS = (BudgetExhausted, TargetUnreachable, RateLimited)
+_REPORT_KEY = "upscale"
+LOCAL_KEY = Secret("local-" + secrets.token_hex(8))
+_tally: Tally | None = None  # pytest_runtest_logreport gets no config, so the tally lives here
 
 
 def pytest_addoption(parser):
@@ -29,3 +46,159 @@ def option(config, ini: str) -> str:
     """A flag if given, else the ini value."""
     value = config.getoption(ini, default=None)
     return str(value) if value not in (None, "") else str(config.getini(ini) or "")
+
+
+def is_local(target: str) -> bool:
+    return target == "local" or urlparse(target).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clause(*ids): contract clause IDs (contracts/clauses.yaml) this test checks")
+    from .hypothesis_profiles import choose
+
+    choose(config, is_local(option(config, "upscale_target")), bool(option(config, "upscale_quick")))
+    global _tally
+    # Only the process that writes the summary keeps a tally; xdist workers ship their reports to it.
+    _tally = None if hasattr(config, "workerinput") else Tally()
+    config._upscale_tally = _tally
+
+
+def pytest_collection_modifyitems(session, config, items):
+    known = load_clauses()
+    for item in items:
+        for mark in item.iter_markers("clause"):
+            unknown = [c for c in mark.args if c not in known]
+            if unknown:
+                raise pytest.UsageError(f"{item.nodeid}: unknown clause ID(s) {unknown} (see contracts/clauses.yaml)")
+
+
+# --- session fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def upscale_profile(pytestconfig):
+    """The active contract profile."""
+    try:
+        return load_profile(option(pytestconfig, "upscale_profile") or None)
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.fixture(scope="session")
+def upscale_target(pytestconfig, upscale_profile):
+    """The base URL under test; ``local`` starts the reference server for the session."""
+    target = option(pytestconfig, "upscale_target") or "local"
+    if target != "local":
+        yield target.rstrip("/")
+        return
+    from .server import serve_in_thread
+
+    # The server pins a fresh key so that the invalid-key clause is checked for real.
+    with serve_in_thread(profile=upscale_profile.path, api_key=LOCAL_KEY.reveal()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def upscale_client(pytestconfig, upscale_target):
+    from .client import Budget, ResponseCache, UpscaleClient
+
+    raw = option(pytestconfig, "upscale_budget")
+    try:
+        budget = Budget(int(raw) if raw else None)
+    except ValueError:
+        raise pytest.UsageError(f"--upscale-budget must be a whole number, got {raw!r}") from None
+    worker = getattr(pytestconfig, "workerinput", None)
+    if worker:  # each xdist worker gets its share, so the run as a whole stays within the budget
+        budget = budget.split(int(worker["workercount"]), int(worker["workerid"].removeprefix("gw")))
+    key = Secret.from_sources(option(pytestconfig, "upscale_api_key") or None)
+    if option(pytestconfig, "upscale_target") in ("", "local"):
+        key = LOCAL_KEY
+    cache_dir = option(pytestconfig, "upscale_cache")
+    client = UpscaleClient(upscale_target, key, budget, cache=ResponseCache(cache_dir) if cache_dir else None)
+    with ExitStack() as stack:
+        stack.callback(client.close)
+        yield client
+
+
+@pytest.fixture(scope="session")
+def _target_state():
+    return {"dead": ""}
+
+
+@pytest.fixture
+def verdict(request):
+    """The test's recorder: ``verdict.check(violations...)`` and ``verdict.observe(clause, ...)``."""
+    recorder = Recorder()
+    request.node._upscale_recorder = recorder
+    return recorder
+
+
+@pytest.fixture
+def upscale(upscale_client, _target_state, request):
+    """Send an UpscaleRequest; a dead target, a spent budget or a rate limit make the test inconclusive."""
+    node = request.node
+    node._upscale_calls_before = upscale_client.budget.spent
+    node._upscale_budget = upscale_client.budget
+
+    def send(req):
+        if _target_state["dead"]:
+            pytest.skip(INCONCLUSIVE_PREFIX + _target_state["dead"])
+        try:
+            return upscale_client.send(req)
+        except TargetUnreachable as exc:
+            _target_state["dead"] = str(exc)  # later tests skip at once instead of retrying
+            pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
+        except (BudgetExhausted, RateLimited) as exc:
+            pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
+
+    return send
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    recorder = getattr(item, "_upscale_recorder", None)
+    budget = getattr(item, "_upscale_budget", None)
+    payload = recorder.payload() if recorder else {"violations": [], "observations": [], "cases": 0}
+    payload["clauses"] = [c for m in item.iter_markers("clause") for c in m.args]
+    payload["calls"] = budget.spent - item._upscale_calls_before if budget else 0
+    report.user_properties.append((_REPORT_KEY, json.dumps(payload, default=str)))
+
+
+def pytest_runtest_logreport(report):
+    tally = _tally
+    if tally is None or report.when not in ("setup", "call"):
+        return
+    data = dict(report.user_properties).get(_REPORT_KEY)
+    if data is None:
+        return
+    payload = json.loads(data)
+    skipped = report.skipped and isinstance(report.longrepr, tuple) and str(report.longrepr[2]) or ""
+    inconclusive = skipped.split(INCONCLUSIVE_PREFIX, 1)[1] if INCONCLUSIVE_PREFIX in skipped else ""
+    tally.add(Outcome(
+        clauses=tuple(payload["clauses"]), passed=report.passed, failed=report.failed,
+        inconclusive=inconclusive, skipped=skipped if not inconclusive else "",
+        violations=payload["violations"], observations=payload["observations"], cases=payload["cases"],
+        calls=payload["calls"], nodeid=report.nodeid,
+        error=str(report.longreprtext)[-800:] if report.failed else "",
+    ))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    tally = getattr(config, "_upscale_tally", None)
+    path = option(config, "upscale_summary")
+    if tally is None or not path:
+        return
+    from .reporting import write_summary
+
+    profile = load_profile(option(config, "upscale_profile") or None)
+    write_summary(path, tally, profile, target=option(config, "upscale_target") or "local",
+                  pytest_exit=int(exitstatus))
+

@@ -1,0 +1,223 @@
+"""Checks: small functions that look at one answer and return typed violations.
+
+A check never raises on a bad answer; it returns :class:`Violation` objects carrying a stable
+code, the clause ID they break, a message and the evidence. Suites decide what to do with them.
+
+>>> from upscale_conformance.client import UpscaleResult
+>>> r = UpscaleResult(500, {"content-type": "application/json"}, b'{"error": {"message": "boom"}}', 0.1)
+>>> [v.code for v in check_rejected(r, (400,), "LIMIT-FAST-EDGE")]
+['server_error_for_client_mistake', 'wrong_error_status']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .client import UpscaleResult
+from .contract import Profile
+
+SCALE = 4
+# Mean absolute error (0-255 scale) between the input and the output scaled back down. Measured:
+# honest upscalers (bilinear, bicubic, lanczos, sharpened, JPEG q80 export) stay under 6 on the
+# suite's generated content; a mirror, a 2-pixel shift or a channel swap lands above 20.
+FIDELITY_MAX_ERROR = 12.0
+# A whole-image shift of the mean of any channel beyond this is a colour or brightness change.
+COLOUR_MAX_MEAN_SHIFT = 8.0
+ALPHA_MAX_ERROR = 16.0
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken promise, with a stable ``code`` and the clause it breaks."""
+
+    code: str
+    clause: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"[{self.clause}] {self.code}: {self.message}"
+
+
+def _evidence(result: UpscaleResult, **extra: Any) -> dict[str, Any]:
+    ev = {"request": result.request, "status": result.status, "content_type": result.content_type}
+    if result.status != 200:
+        ev["body"] = result.content[:300].decode("utf-8", "replace")
+    ev.update(extra)
+    return ev
+
+
+# --- accepted answers ----------------------------------------------------------------------------
+
+
+def check_accepted(result: UpscaleResult, clause: str, what: str = "") -> list[Violation]:
+    """A request the contract accepts must get 200."""
+    if result.status == 200:
+        return []
+    return [Violation("rejected_within_limit", clause,
+                      f"{what or 'a valid request'} got {result.status}, expected 200", _evidence(result))]
+
+
+def check_size(result: UpscaleResult, oriented: tuple[int, int], clause: str = "DIM-4X") -> list[Violation]:
+    """The output is exactly 4x the oriented input in width and height."""
+    want = (oriented[0] * SCALE, oriented[1] * SCALE)
+    got = result.size
+    if got == want:
+        return []
+    return [Violation("size_not_4x", clause, f"input {oriented[0]}x{oriented[1]} gave "
+                      f"{'no readable image' if got is None else f'{got[0]}x{got[1]}'}, expected {want[0]}x{want[1]}",
+                      _evidence(result, input_size=oriented, output_size=got, expected=want))]
+
+
+def check_decodes(result: UpscaleResult) -> list[Violation]:
+    if result.decode_error is None:
+        return []
+    return [Violation("undecodable_output", "OUT-DECODES", f"the 200 body does not decode: {result.decode_error}",
+                      _evidence(result, bytes=len(result.content)))]
+
+
+_PIL_FORMAT = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP", "image/avif": "AVIF"}
+
+
+def check_format(result: UpscaleResult, export_format: str | None, profile: Profile) -> list[Violation]:
+    """Content-Type matches the requested export.format (PNG by default), and the bytes match both."""
+    clause = "FMT-PNG-DEFAULT" if export_format is None else "FMT-EXPORT"
+    want_type = profile.export_formats[export_format or "png"]
+    out = []
+    if result.content_type != want_type:
+        out.append(Violation("content_type_mismatch", clause,
+                             f"export.format={export_format or '(default)'} gave Content-Type "
+                             f"{result.content_type or '(none)'}, expected {want_type}", _evidence(result)))
+    if result.format != _PIL_FORMAT[want_type]:
+        out.append(Violation("bytes_not_declared_format", clause,
+                             f"the bytes are {result.format or 'not an image'}, expected {_PIL_FORMAT[want_type]}",
+                             _evidence(result)))
+    return out
+
+
+# --- fidelity: the output scaled back down must be the input ------------------------------------
+
+
+def _flatten(image: Image.Image) -> np.ndarray:
+    """RGB float array; transparency composited over mid-grey so hidden pixels do not count."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (128, 128, 128, 255))
+        return np.asarray(Image.alpha_composite(bg, rgba).convert("RGB"), dtype=np.float32)
+    if image.mode == "I;16":
+        image = Image.fromarray((np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8), "L")
+    return np.asarray(image.convert("RGB"), dtype=np.float32)
+
+
+def back_down(output: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """The output reduced to ``size`` by area averaging: what an honest upscale must come back to."""
+    return output.resize(size, Image.Resampling.BOX)
+
+
+_SUSPECTS = {
+    "mirrored left-right": lambda a: a[:, ::-1],
+    "flipped top-bottom": lambda a: a[::-1, :],
+    "rotated 180": lambda a: a[::-1, ::-1],
+    "red and blue swapped": lambda a: a[..., ::-1],
+    "grayscale": lambda a: np.repeat(a.mean(axis=2, keepdims=True), 3, axis=2),
+}
+
+
+def fidelity(picture: Image.Image, output: Image.Image) -> dict[str, Any]:
+    """Error between the input and the output scaled back down, and the most likely defect."""
+    want = _flatten(picture)
+    got = _flatten(back_down(output, picture.size))
+    error = float(np.abs(got - want).mean())
+    mean_shift = (got.reshape(-1, 3).mean(0) - want.reshape(-1, 3).mean(0)).round(1).tolist()
+    report: dict[str, Any] = {"mean_abs_error": round(error, 2), "channel_mean_shift": mean_shift}
+    if error > FIDELITY_MAX_ERROR:
+        scores = {name: float(np.abs(got - fn(want)).mean()) for name, fn in _SUSPECTS.items()}
+        best = min(scores, key=scores.get)
+        report["looks"] = best if scores[best] < error / 2 else "shifted, cropped or distorted"
+    return report
+
+
+def check_fidelity(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
+    """Geometry and colour kept, judged against the input itself (no golden needed)."""
+    if result.image is None or result.size is None:
+        return []  # check_decodes reports it; nothing to compare
+    if result.size != (picture.width * SCALE, picture.height * SCALE):
+        return []  # check_size reports it; a wrong size cannot be compared pixel for pixel
+    report = fidelity(picture, result.image)
+    ev = _evidence(result, **report)
+    out = []
+    shift = max(abs(s) for s in report["channel_mean_shift"])
+    colour_defects = ("red and blue swapped", "grayscale")
+    if "looks" in report and report["looks"] not in colour_defects:
+        out.append(Violation("geometry_changed", "FIDELITY-GEOMETRY",
+                             f"output scaled back down differs from the input (mean error "
+                             f"{report['mean_abs_error']}); it looks {report['looks']}", ev))
+    if report.get("looks") in colour_defects or shift > COLOUR_MAX_MEAN_SHIFT:
+        what = report.get("looks") or f"channel means shifted by {report['channel_mean_shift']}"
+        out.append(Violation("colour_changed", "FIDELITY-COLOUR", f"colours not kept: {what}", ev))
+    return out
+
+
+def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
+    """Transparency survives: the output has alpha and it matches the input's when scaled back down."""
+    image = result.image
+    if image is None or result.size != (picture.width * SCALE, picture.height * SCALE):
+        return []
+    if "A" not in image.getbands() and not (image.mode == "P" and "transparency" in image.info):
+        return [Violation("alpha_lost", "ALPHA-KEPT", f"input has alpha, output is {image.mode}",
+                          _evidence(result, output_mode=image.mode))]
+    want = np.asarray(picture.convert("RGBA").getchannel("A"), dtype=np.float32)
+    got = np.asarray(back_down(image.convert("RGBA").getchannel("A"), picture.size), dtype=np.float32)
+    error = float(np.abs(got - want).mean())
+    if error <= ALPHA_MAX_ERROR:
+        return []
+    return [Violation("alpha_changed", "ALPHA-KEPT", f"alpha differs from the input's (mean error {error:.1f})",
+                      _evidence(result, alpha_mean_abs_error=round(error, 2)))]
+
+
+def image_distance(a: UpscaleResult, b: UpscaleResult) -> float | None:
+    """Mean absolute difference of two outputs of the same size (None if not comparable)."""
+    if a.image is None or b.image is None or a.size != b.size:
+        return None
+    return float(np.abs(_flatten(a.image) - _flatten(b.image)).mean())
+
+
+# --- rejected answers ----------------------------------------------------------------------------
+
+
+def check_error_body(result: UpscaleResult) -> list[Violation]:
+    """4xx and 5xx answers carry {"error": {"message": ...}} (402: {"error": {"detail": ...}})."""
+    if result.status < 400:
+        return []
+    key = "detail" if result.status == 402 else "message"
+    body = result.error_body
+    ok = isinstance(body, dict) and isinstance(body.get("error"), dict) and isinstance(body["error"].get(key), str)
+    if ok:
+        return []
+    return [Violation("error_body_shape", "ERR-BODY",
+                      f'{result.status} body is not {{"error": {{"{key}": "..."}}}}', _evidence(result))]
+
+
+def check_no_server_error(result: UpscaleResult, what: str = "") -> list[Violation]:
+    """Whatever the contract leaves open, a 5xx is never a valid answer to a client's request."""
+    if result.status < 500:
+        return []
+    return [Violation("server_error_for_client_mistake", "ERR-NO-5XX", f"{what or 'the request'} got {result.status}",
+                      _evidence(result))]
+
+
+def check_rejected(result: UpscaleResult, statuses: tuple[int, ...], clause: str, what: str = "") -> list[Violation]:
+    """A client mistake gets one of ``statuses`` with the documented body, never a 5xx or a 200."""
+    out = check_no_server_error(result, what or "a client mistake")
+    if result.status not in statuses:
+        code = "accepted_past_limit" if result.status == 200 else "wrong_error_status"
+        got = f"a silent {result.status}" if result.status == 200 else str(result.status)
+        out.append(Violation(code, clause, f"{what or 'the request'} got {got}, expected "
+                             f"{' or '.join(map(str, statuses))}", _evidence(result, size=result.size)))
+    if result.status >= 400:
+        out.extend(check_error_body(result))
+    return out

@@ -1,0 +1,70 @@
+"""What a run leaves behind: ``summary.json`` (per clause: verdict, cases, calls, evidence) and the
+verdict table printed at the end. JUnit XML and Allure results come from pytest itself
+(``--junitxml``, ``--alluredir``), with the clause IDs as test markers/labels."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .contract import Profile, load_clauses
+from .verdicts import FAIL, INCONCLUSIVE, NOT_RUN, OBSERVED, PASS, Tally, exit_code
+
+_STYLE = {PASS: "green", FAIL: "red", OBSERVED: "cyan", INCONCLUSIVE: "yellow", NOT_RUN: "dim"}
+EXIT_MEANING = {0: "conformant", 1: "a must clause failed", 2: "usage error", 3: "inconclusive"}
+
+
+def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, target: str, pytest_exit: int) -> dict:
+    clauses = load_clauses()
+    levels = {cid: profile.level_of(c) for cid, c in clauses.items()}
+    verdicts = tally.verdicts(levels)
+    code = exit_code(verdicts)
+    if code == 0 and pytest_exit not in (0, 5) and not any(v.verdict == FAIL for v in verdicts.values()):
+        code = 3  # pytest failed outside any clause (collection, internal error): no verdict was reached
+    summary = {
+        "tool": f"upscale-conformance {__version__}",
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "target": target,
+        "profile": profile.id,
+        "exit_code": code,
+        "verdict": EXIT_MEANING[code],
+        "calls_spent": sum(o.calls for o in tally.outcomes),
+        "tests": len(tally.outcomes),
+        "clauses": {cid: {**asdict(v), "promise": clauses[cid].promise if cid in clauses else ""}
+                    for cid, v in verdicts.items()},
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(summary, indent=2, default=str))
+    return summary
+
+
+def _first_evidence(entry: dict[str, Any]) -> str:
+    if entry["evidence"]:
+        e = entry["evidence"][0]
+        return f"{e.get('code', '')}: {e.get('message', '')}"
+    if entry["observations"]:
+        return "; ".join(sorted({o["summary"] for o in entry["observations"]}))[:200]
+    return ""
+
+
+def print_table(summary: dict, console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"{summary['target']} - profile {summary['profile']}")
+    for col in ("clause", "level", "verdict", "tests", "cases", "calls", "first evidence"):
+        table.add_column(col, overflow="fold")
+    for cid, e in summary["clauses"].items():
+        v = e["verdict"]
+        table.add_row(cid, e["level"], f"[{_STYLE[v]}]{v}[/]", str(e["tests"]), str(e["cases"]), str(e["calls"]),
+                      _first_evidence(e))
+    console.print(table)
+    style = "green" if summary["exit_code"] == 0 else ("red" if summary["exit_code"] == 1 else "yellow")
+    console.print(f"[{style}]verdict: {summary['verdict']}[/] (exit {summary['exit_code']}); "
+                  f"{summary['calls_spent']} calls spent")

@@ -1,0 +1,138 @@
+"""``upscale-conformance run``: start the target if local, run the suites, print and write the verdict.
+
+Exit codes: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+import click
+import pytest
+from rich.console import Console
+
+from .cli import PROFILE, cli
+from .contract import Profile, load_profile
+from .reporting import print_table
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
+DEFAULT_VENDOR_BUDGET = 200
+console = Console()
+
+
+def suites_dir() -> Path:
+    return Path(os.environ.get("UPSCALE_SUITES_DIR", SUITES_DIR))
+
+
+def new_report_dir(root: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = root / stamp
+    n = 1
+    while folder.exists():  # two runs in one second keep both reports
+        folder = root / f"{stamp}-{n}"
+        n += 1
+    folder.mkdir(parents=True)
+    latest = root / "latest"
+    if latest.is_symlink() or latest.exists():
+        latest.unlink()
+    latest.symlink_to(folder.name)
+    return folder
+
+
+@contextmanager
+def _api_key_env(key: str | None):
+    """The key reaches the plugin through the environment, never through argv or a report."""
+    old = os.environ.get("PHOTOROOM_API_KEY")
+    if key:
+        os.environ["PHOTOROOM_API_KEY"] = key
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PHOTOROOM_API_KEY", None)
+        else:
+            os.environ["PHOTOROOM_API_KEY"] = old
+
+
+def pytest_args(target: str, profile: Profile, report: Path, budget: int | None, quick: bool,
+                extra: tuple[str, ...] = ()) -> list[str]:
+    args = [str(suites_dir()), "-q", "--upscale-target", target, "--upscale-profile", profile.path,
+            "--upscale-summary", str(report / "summary.json"), "--junitxml", str(report / "junit.xml"),
+            "--alluredir", str(report / "allure-results"), "-o", "junit_family=xunit2",
+            "-p", "no:cacheprovider", "--tb=line", "-W", "ignore::DeprecationWarning"]
+    if budget is not None:
+        args += ["--upscale-budget", str(budget)]
+    if quick:
+        args += ["--upscale-quick", "1"]
+    return args + list(extra)
+
+
+def run_suites(target: str, profile: Profile, report_root: Path, budget: int | None, quick: bool,
+               api_key: str | None, extra: tuple[str, ...] = ()) -> int:
+    """Run the suites once and return the exit code; the local server lives exactly as long as the run."""
+    report = new_report_dir(report_root)
+    with ExitStack() as stack:
+        if target == "local":
+            from .server import serve_in_subprocess
+
+            api_key = "local-" + secrets.token_hex(8)
+            url = stack.enter_context(serve_in_subprocess(profile=profile.path, api_key=api_key))
+            console.print(f"reference server ({profile.id}) on {url}")
+        else:
+            url = target
+            console.print(f"target {url}: at most [bold]{budget}[/] calls will be spent (each one may be billable)")
+        stack.enter_context(_api_key_env(api_key))
+        pytest_exit = pytest.main(pytest_args(url, profile, report, budget, quick, extra))
+    summary_path = report / "summary.json"
+    if not summary_path.is_file():
+        console.print(f"[red]no summary was written (pytest exit {pytest_exit})[/]")
+        return 2 if pytest_exit in (pytest.ExitCode.USAGE_ERROR, 4) else 3
+    summary = json.loads(summary_path.read_text())
+    summary["target"] = "local" if target == "local" else target
+    print_table(summary, console)
+    console.print(f"report: {summary_path}  (latest: {report.parent / 'latest'})")
+    return int(summary["exit_code"])
+
+
+def _target(ctx, param, value: str) -> str:
+    if value == "local":
+        return value
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise click.BadParameter(f"expected `local` or an http(s) base URL, got {value!r}")
+    return value.rstrip("/")
+
+
+@cli.command("run")
+@click.option("--target", default="local", show_default=True, callback=_target,
+              help="`local` starts the reference server; otherwise the base URL of the implementation.")
+@click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
+@click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path.")
+@click.option("--budget", type=click.IntRange(min=0), default=None,
+              help=f"Most requests the run may send (default: unlimited locally, {DEFAULT_VENDOR_BUDGET} otherwise).")
+@click.option("--quick", is_flag=True, help="Fewer examples; every clause at least once (CI smoke).")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Where reports/<timestamp>/ is written.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def run(target, api_key, profile, budget, quick, report_dir, pytest_args) -> None:
+    """Run the conformance suites against TARGET and print a verdict per clause.
+
+    Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
+    Exit: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
+    """
+    from .secret import Secret
+
+    profile = profile or load_profile(None)
+    key = Secret.from_sources(api_key)
+    if target != "local":
+        if not key:
+            raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+        budget = DEFAULT_VENDOR_BUDGET if budget is None else budget
+    sys.exit(run_suites(target, profile, report_dir, budget, quick, key.reveal() or None, tuple(pytest_args)))

@@ -1,0 +1,133 @@
+"""From test outcomes to per-clause verdicts.
+
+A test names its clauses with ``@pytest.mark.clause(...)``. While it runs it hands violations and
+observations to a :class:`Recorder`; the plugin ships the recorder's content with the test report
+(so it survives pytest-xdist) and a :class:`Tally` folds every report into one verdict per clause.
+
+>>> tally = Tally()
+>>> tally.add(Outcome(clauses=("DIM-4X",), passed=True, calls=2))
+>>> tally.verdicts({"DIM-4X": "must"})["DIM-4X"].verdict
+'PASS'
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .checks import Violation
+
+PASS, FAIL, OBSERVED, INCONCLUSIVE, NOT_RUN = "PASS", "FAIL", "OBSERVED", "INCONCLUSIVE", "NOT RUN"
+INCONCLUSIVE_PREFIX = "INCONCLUSIVE: "
+MAX_EVIDENCE = 3
+
+
+class Recorder:
+    """Collects what one test found. ``check`` raises on violations so the test (and Hypothesis) fail."""
+
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+        self.observations: list[dict[str, Any]] = []
+        self.cases = 0
+        self._seen: dict[tuple[str, str], int] = defaultdict(int)
+
+    def check(self, *groups: list[Violation]) -> None:
+        found = [v for group in groups for v in group]
+        self.cases += 1
+        for v in found:
+            key = (v.clause, v.code)
+            self._seen[key] += 1
+            if self._seen[key] <= MAX_EVIDENCE:  # Hypothesis repeats failures while shrinking
+                self.violations.append(v)
+        if found:
+            raise AssertionError("\n".join(str(v) for v in found))
+
+    def observe(self, clause: str, summary: str, **evidence: Any) -> None:
+        """Record what the target did where the contract is silent."""
+        if len(self.observations) < 20:
+            self.observations.append({"clause": clause, "summary": summary, "evidence": evidence})
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "violations": [asdict(v) for v in self.violations],
+            "observations": self.observations,
+            "cases": self.cases,
+        }
+
+
+@dataclass
+class Outcome:
+    """One test's contribution, rebuilt from its report."""
+
+    clauses: tuple[str, ...]
+    passed: bool = False
+    failed: bool = False
+    inconclusive: str = ""
+    skipped: str = ""
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    observations: list[dict[str, Any]] = field(default_factory=list)
+    cases: int = 0
+    calls: int = 0
+    nodeid: str = ""
+    error: str = ""
+
+
+@dataclass
+class ClauseVerdict:
+    clause: str
+    level: str
+    verdict: str = NOT_RUN
+    tests: int = 0
+    cases: int = 0
+    calls: int = 0
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    observations: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+    def verdicts(self, levels: dict[str, str]) -> dict[str, ClauseVerdict]:
+        """One verdict per clause: FAIL beats INCONCLUSIVE beats OBSERVED beats PASS."""
+        out = {cid: ClauseVerdict(cid, level) for cid, level in levels.items()}
+        for o in self.outcomes:
+            # A test fails the clauses its violations name; an unexpected error fails all its clauses.
+            broken = {v["clause"] for v in o.violations}
+            for cid in o.clauses:
+                cv = out.setdefault(cid, ClauseVerdict(cid, "must"))
+                cv.tests += 1
+                cv.cases += o.cases
+                cv.calls += o.calls
+                if o.failed and (cid in broken or not broken):
+                    cv.verdict = FAIL
+                    found = [v for v in o.violations if v["clause"] == cid] or [
+                        {"code": "test_error", "clause": cid, "message": o.error[:500], "evidence": {}}]
+                    cv.evidence.extend(found[: MAX_EVIDENCE - len(cv.evidence)])
+                elif o.inconclusive and cv.verdict != FAIL:
+                    cv.verdict = INCONCLUSIVE
+                    if not cv.evidence:
+                        cv.evidence.append({"code": "inconclusive", "message": o.inconclusive})
+                elif o.passed and cv.verdict in (NOT_RUN, PASS, OBSERVED):
+                    mine = [ob for ob in o.observations if ob["clause"] == cid]
+                    cv.observations.extend(mine[: 10 - len(cv.observations)])
+                    observed = cv.level == "observe" and (mine or cv.verdict == OBSERVED)
+                    cv.verdict = OBSERVED if observed else (cv.verdict if cv.verdict == OBSERVED else PASS)
+            for v in o.violations:  # a violation of a clause the test did not name still counts
+                if v["clause"] not in o.clauses and v["clause"] in out:
+                    out[v["clause"]].verdict = FAIL
+                    out[v["clause"]].evidence.append(v)
+        return out
+
+
+def exit_code(verdicts: dict[str, ClauseVerdict]) -> int:
+    """0 conformant, 1 a must clause failed, 3 inconclusive (a must clause could not be judged)."""
+    if any(v.verdict == FAIL and v.level == "must" for v in verdicts.values()):
+        return 1
+    if any(v.verdict == INCONCLUSIVE for v in verdicts.values()):
+        return 3
+    return 0

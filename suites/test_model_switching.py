@@ -1,0 +1,69 @@
+"""MODEL-*: the model-version header switches the ai.fast model, and only where documented."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from upscale_conformance.checks import (
+    Violation,
+    check_accepted,
+    check_fidelity,
+    check_no_server_error,
+    check_rejected,
+    check_size,
+    image_distance,
+)
+from upscale_conformance.client import NEW_FAST_MODEL
+from upscale_conformance.strategies import ImageCase, image_cases, request_for
+
+# Mean absolute difference (0-255) between the two ai.fast models' outputs of one input. Measured on
+# the reference server (docs/reference-server.md): identical requests give 0.0; the two models
+# differ by 1.5 to 6 on generated content. A server that ignores the header gives exactly 0.
+MODEL_SWITCH_MIN_DISTANCE = 0.5
+
+
+def _both_ways(upscale, case: ImageCase, mode: str, version: str):
+    return upscale(request_for(case, mode)), upscale(request_for(case, mode, model_version=version))
+
+
+@pytest.mark.clause("MODEL-SWITCH", "DIM-4X", "FIDELITY-GEOMETRY", "FIDELITY-COLOUR")
+@given(case=image_cases(min_side=24, max_side=80, modes=("RGB",), formats=("PNG",)))
+def test_the_header_switches_the_fast_model(upscale, verdict, case):
+    classic, new = _both_ways(upscale, case, "ai.fast", NEW_FAST_MODEL)
+    for result in (classic, new):  # both models keep every other clause
+        verdict.check(check_accepted(result, "MODEL-SWITCH", case.describe()))
+        verdict.check(check_size(result, (case.width, case.height)), check_fidelity(case.picture(), result))
+    distance = image_distance(classic, new)
+    if distance is None or distance < MODEL_SWITCH_MIN_DISTANCE:
+        verdict.check([Violation("model_header_ignored", "MODEL-SWITCH",
+                                 f"outputs with and without {NEW_FAST_MODEL} differ by {distance} "
+                                 f"(< {MODEL_SWITCH_MIN_DISTANCE}): the header did not switch the model",
+                                 {"distance": distance, "input": case.describe()})])
+
+
+@pytest.mark.clause("MODEL-SLOW-HEADER", "DIM-4X", "ERR-NO-5XX")
+def test_the_header_with_slow_mode_is_recorded(upscale, verdict):
+    case = ImageCase(40, 30, seed=5)
+    plain, with_header = _both_ways(upscale, case, "ai.slow", NEW_FAST_MODEL)
+    distance = image_distance(plain, with_header)
+    effect = "not comparable" if distance is None else f"output differs by {distance:.2f}"
+    verdict.observe("MODEL-SLOW-HEADER", f"ai.slow + header: {with_header.status}, {effect}")
+    verdict.check(check_no_server_error(with_header, "ai.slow with the model header"))
+    if with_header.status == 200:
+        verdict.check(check_size(with_header, (case.width, case.height)))
+
+
+@pytest.mark.clause("MODEL-UNKNOWN-VERSION", "ERR-NO-5XX", "ERR-BODY")
+@pytest.mark.parametrize("version", ["ai-upscale-1999-01-01", "latest"])
+def test_an_unknown_model_version_is_recorded(upscale, verdict, upscale_profile, version):
+    case = ImageCase(40, 30, seed=6)
+    result = upscale(request_for(case, "ai.fast", model_version=version))
+    verdict.observe("MODEL-UNKNOWN-VERSION", f"{version!r}: {result.status}", request=result.request)
+    pin = upscale_profile.pins.get("MODEL-UNKNOWN-VERSION")
+    if pin:  # the profile pins the answer: judged, not just observed
+        verdict.check(check_rejected(result, tuple(pin["statuses"]), "MODEL-UNKNOWN-VERSION", f"version {version!r}"))
+    elif result.status == 200:
+        verdict.check(check_size(result, (case.width, case.height)))
+    else:
+        verdict.check(check_rejected(result, tuple(range(400, 500)), "MODEL-UNKNOWN-VERSION", f"version {version!r}"))

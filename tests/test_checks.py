@@ -1,0 +1,134 @@
+"""Checks and strategies, on images made here: honest upscales pass, each planted defect is named."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from PIL import Image, ImageFilter, ImageOps
+
+from upscale_conformance.checks import check_alpha, check_fidelity, check_format, check_rejected, check_size
+from upscale_conformance.client import UpscaleResult
+from upscale_conformance.contract import Limit, load_profile
+from upscale_conformance.strategies import ImageCase, boundary_cases, image_cases, limit_cases, sizes_around
+
+R = Image.Resampling
+
+
+def answer(image: Image.Image, fmt="PNG", content_type="image/png", status=200) -> UpscaleResult:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **({"quality": 80} if fmt == "JPEG" else {}))
+    return UpscaleResult(status, {"content-type": content_type}, buf.getvalue(), 0.01)
+
+
+PICTURE = ImageCase(60, 40, seed=7).picture()
+BIG = (240, 160)
+
+
+@pytest.mark.parametrize("upscaler", [
+    lambda im: im.resize(BIG, R.BILINEAR),
+    lambda im: im.resize(BIG, R.BICUBIC),
+    lambda im: im.resize(BIG, R.LANCZOS),
+    lambda im: im.resize(BIG, R.NEAREST),
+    lambda im: im.resize(BIG, R.LANCZOS).filter(ImageFilter.UnsharpMask(2, 150, 2)),
+], ids=["bilinear", "bicubic", "lanczos", "nearest", "sharpened"])
+def test_any_honest_upscale_keeps_fidelity(upscaler):
+    assert check_fidelity(PICTURE, answer(upscaler(PICTURE))) == []
+    assert check_fidelity(PICTURE, answer(upscaler(PICTURE), "JPEG", "image/jpeg")) == []
+
+
+@pytest.mark.parametrize(("defect", "clause", "looks"), [
+    (lambda im: ImageOps.mirror(im), "FIDELITY-GEOMETRY", "mirrored left-right"),
+    (lambda im: ImageOps.flip(im), "FIDELITY-GEOMETRY", "flipped top-bottom"),
+    (lambda im: im.rotate(180), "FIDELITY-GEOMETRY", "rotated 180"),
+    (lambda im: Image.merge("RGB", im.split()[::-1]), "FIDELITY-COLOUR", "red and blue swapped"),
+    (lambda im: im.convert("L").convert("RGB"), "FIDELITY-COLOUR", "grayscale"),
+    (lambda im: Image.fromarray(np.clip(np.asarray(im, dtype=np.int16) + 30, 0, 255).astype(np.uint8)),
+     "FIDELITY-COLOUR", None),
+    (lambda im: ImageOps.expand(im, (12, 12, 0, 0)).crop((0, 0) + BIG), "FIDELITY-GEOMETRY", "shifted"),
+], ids=["mirror", "flip", "rotate", "channel-swap", "grayscale", "brighter", "shift"])
+def test_each_planted_defect_is_caught_and_named(defect, clause, looks):
+    out = defect(PICTURE.resize(BIG, R.BICUBIC))
+    found = check_fidelity(PICTURE, answer(out))
+    assert clause in {v.clause for v in found}
+    if looks:
+        assert any(looks in v.message for v in found)
+
+
+def test_size_check_wants_exactly_4x_of_the_oriented_size():
+    assert check_size(answer(Image.new("RGB", (240, 160))), (60, 40)) == []
+    [v] = check_size(answer(Image.new("RGB", (180, 120))), (60, 40))
+    assert v.code == "size_not_4x" and "180x120" in v.message
+    assert check_size(answer(Image.new("RGB", (160, 240))), (60, 40))  # axes swapped: EXIF ignored
+
+
+def test_format_check_compares_header_and_bytes():
+    profile = load_profile(None)
+    png = PICTURE.resize(BIG)
+    assert check_format(answer(png), None, profile) == []
+    codes = {v.code for v in check_format(answer(png, content_type="image/jpeg"), "jpeg", profile)}
+    assert codes == {"bytes_not_declared_format"}
+    codes = {v.code for v in check_format(answer(png, content_type="application/octet-stream"), None, profile)}
+    assert codes == {"content_type_mismatch"}
+
+
+def test_alpha_check_catches_a_dropped_or_changed_alpha():
+    rgba = ImageCase(40, 32, seed=3, mode="RGBA").picture()
+    big = rgba.resize((160, 128), R.BICUBIC)
+    assert check_alpha(rgba, answer(big)) == []
+    assert [v.code for v in check_alpha(rgba, answer(big.convert("RGB")))] == ["alpha_lost"]
+    opaque = big.copy()
+    opaque.putalpha(255)
+    assert [v.code for v in check_alpha(rgba, answer(opaque))] == ["alpha_changed"]
+
+
+def test_rejection_check_flags_silent_200_5xx_and_bad_bodies():
+    ok = UpscaleResult(400, {}, b'{"error": {"message": "too large"}}', 0)
+    assert check_rejected(ok, (400,), "LIMIT-FAST-EDGE") == []
+    silent = answer(Image.new("RGB", (4, 4)))
+    assert [v.code for v in check_rejected(silent, (400,), "LIMIT-FAST-EDGE")] == ["accepted_past_limit"]
+    bare = UpscaleResult(400, {}, b"too large", 0)
+    assert [v.clause for v in check_rejected(bare, (400,), "LIMIT-FAST-EDGE")] == ["ERR-BODY"]
+    crash = UpscaleResult(502, {}, b"<html>bad gateway</html>", 0)
+    assert {v.clause for v in check_rejected(crash, (400,), "X")} == {"ERR-NO-5XX", "X", "ERR-BODY"}
+    assert check_rejected(UpscaleResult(402, {}, b'{"error": {"detail": "no credits"}}', 0), (402,), "X") == []
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_encoded_exif_orientation_shows_the_picture_upright(orientation):
+    case = ImageCase(30, 20, seed=1, orientation=orientation)
+    stored = Image.open(io.BytesIO(case.encode()))
+    assert stored.size == case.stored_size
+    upright = ImageOps.exif_transpose(stored).convert("RGB")
+    assert upright.size == (30, 20)
+    assert np.array_equal(np.asarray(upright), np.asarray(case.picture()))
+
+
+def test_boundary_cases_straddle_each_limit():
+    fast = load_profile(None).limit("ai.fast")
+    cases = {(c.width, c.height): c.accept for c in limit_cases(fast)}
+    assert cases[(2000, 500)] and not cases[(2000, 501)] and cases[(1000, 1000)] and not cases[(1000, 1001)]
+    per_axis = load_profile("per-axis-2025").limit("ai.fast")
+    cases = {(c.width, c.height): c.accept for c in limit_cases(per_axis)}
+    assert cases[(1000, 1000)] and not cases[(1001, 1)] and not cases[(1, 1001)] and not cases[(1001, 999)]
+    assert [(c.width, c.height) for c in boundary_cases(Limit("pixels", max_pixels=10), [20])] == [(20, 1)]
+
+
+@settings(max_examples=200)
+@given(data=image_cases().flatmap(lambda _: sizes_around(load_profile(None).limit("ai.slow"))))
+def test_drawn_sizes_are_on_the_side_of_the_limit_they_claim(data):
+    limit = load_profile(None).limit("ai.slow")
+    assert limit.accepts(data.width, data.height) == data.accept
+    if data.accept:
+        assert not limit.accepts(data.width, data.height + 1)
+
+
+@settings(max_examples=30)
+@given(case=image_cases(max_side=40))
+def test_generated_images_have_content_and_decode(case):
+    im = Image.open(io.BytesIO(case.encode()))
+    im.load()
+    pixels = np.asarray(case.picture().convert("RGB"), dtype=np.float32)
+    assert pixels.std() > 5  # not a blank picture: a flip or a swap must be visible
