@@ -50,12 +50,12 @@ def test_each_export_format_gives_those_bytes_and_content_type(upscale, verdict,
 
 @pytest.mark.clause("ALPHA-KEPT", "DIM-4X")
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("export_format", ALPHA_FORMATS)
-def test_transparency_survives(upscale, verdict, upscale_profile, mode, export_format):
-    if export_format not in upscale_profile.export_formats:
-        pytest.skip(f"{export_format} is not an export format of profile {upscale_profile.id}")
+@pytest.mark.parametrize("alpha_format", ALPHA_FORMATS)
+def test_transparency_survives(upscale, verdict, upscale_profile, mode, alpha_format):
+    if alpha_format not in upscale_profile.export_formats:
+        pytest.skip(f"{alpha_format} is not an export format of profile {upscale_profile.id}")
     case = ImageCase(40, 32, seed=3, mode="RGBA")
-    result = _upscaled(upscale, verdict, case, "ALPHA-KEPT", mode, export_format=export_format)
+    result = _upscaled(upscale, verdict, case, "ALPHA-KEPT", mode, export_format=alpha_format)
     verdict.check(check_alpha(case.picture(), result))
 
 

@@ -17,8 +17,8 @@ _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped
                                                       HealthCheck.too_slow, HealthCheck.data_too_large],
                print_blob=True)
 
-settings.register_profile("dev", max_examples=8, **_COMMON)
-settings.register_profile("ci", max_examples=8, derandomize=True, database=None, **_COMMON)
+settings.register_profile("dev", max_examples=20, **_COMMON)
+settings.register_profile("ci", max_examples=20, derandomize=True, database=None, **_COMMON)
 settings.register_profile("vendor", max_examples=2, derandomize=True, database=None,
                           phases=[Phase.explicit, Phase.generate], **_COMMON)
 settings.register_profile("quick", max_examples=2, derandomize=True, database=None,

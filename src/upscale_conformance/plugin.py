@@ -139,17 +139,24 @@ def upscale(upscale_client, _target_state, request):
     node = request.node
     node._upscale_calls_before = upscale_client.budget.spent
     node._upscale_budget = upscale_client.budget
+    node._upscale_target_seconds = 0.0
 
     def send(req):
         if _target_state["dead"]:
             pytest.skip(INCONCLUSIVE_PREFIX + _target_state["dead"])
         try:
-            return upscale_client.send(req)
+            result = upscale_client.send(req)
         except TargetUnreachable as exc:
             _target_state["dead"] = str(exc)  # later tests skip at once instead of retrying
             pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
         except (BudgetExhausted, RateLimited) as exc:
             pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
+        # Time spent waiting on the target; the rest of a test's time is the suite's own overhead.
+        node._upscale_target_seconds += result.elapsed
+        recorder = getattr(node, "_upscale_recorder", None)
+        if recorder is not None:
+            recorder.sent()
+        return result
 
     return send
 
@@ -168,6 +175,8 @@ def pytest_runtest_makereport(item, call):
     payload = recorder.payload() if recorder else {"violations": [], "observations": [], "cases": 0}
     payload["clauses"] = [c for m in item.iter_markers("clause") for c in m.args]
     payload["calls"] = budget.spent - item._upscale_calls_before if budget else 0
+    payload["target_seconds"] = getattr(item, "_upscale_target_seconds", 0.0)
+    payload["seconds"] = report.duration
     report.user_properties.append((_REPORT_KEY, json.dumps(payload, default=str)))
 
 
@@ -185,7 +194,8 @@ def pytest_runtest_logreport(report):
         clauses=tuple(payload["clauses"]), passed=report.passed, failed=report.failed,
         inconclusive=inconclusive, skipped=skipped if not inconclusive else "",
         violations=payload["violations"], observations=payload["observations"], cases=payload["cases"],
-        calls=payload["calls"], nodeid=report.nodeid,
+        calls=payload["calls"], nodeid=report.nodeid, seconds=payload.get("seconds", 0.0),
+        target_seconds=payload.get("target_seconds", 0.0),
         error=str(report.longreprtext)[-800:] if report.failed else "",
     ))
 

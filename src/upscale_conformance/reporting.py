@@ -38,6 +38,9 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
         "verdict": EXIT_MEANING[code],
         "calls_spent": sum(o.calls for o in tally.outcomes),
         "tests": len(tally.outcomes),
+        # Test time and the part of it spent waiting on the target: the rest is the suite's overhead.
+        "test_seconds": round(sum(o.seconds for o in tally.outcomes), 2),
+        "target_seconds": round(sum(o.target_seconds for o in tally.outcomes), 2),
         "clauses": {cid: {**asdict(v), "promise": clauses[cid].promise if cid in clauses else ""}
                     for cid, v in verdicts.items()},
     }
@@ -46,20 +49,25 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
     return summary
 
 
-def _first_evidence(entry: dict[str, Any]) -> str:
+def _first_evidence(entry: dict[str, Any], width: int = 160) -> str:
     if entry["evidence"]:
         e = entry["evidence"][0]
-        return f"{e.get('code', '')}: {e.get('message', '')}"
-    if entry["observations"]:
-        return "; ".join(sorted({o["summary"] for o in entry["observations"]}))[:200]
-    return ""
+        text = f"{e.get('code', '')}: {e.get('message', '')}"
+    else:
+        text = "; ".join(sorted({o["summary"] for o in entry["observations"]}))
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def print_table(summary: dict, console: Console | None = None) -> None:
     console = console or Console()
+    if not console.is_terminal:  # piped to a file or CI log: do not squeeze the evidence into 80 columns
+        console.width = max(console.width, 180)
     table = Table(title=f"{summary['target']} - profile {summary['profile']}")
-    for col in ("clause", "level", "verdict", "tests", "cases", "calls", "first evidence"):
-        table.add_column(col, overflow="fold")
+    table.add_column("clause", no_wrap=True)
+    for col in ("level", "verdict", "tests", "cases", "calls"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("first evidence", overflow="fold")
     for cid, e in summary["clauses"].items():
         v = e["verdict"]
         table.add_row(cid, e["level"], f"[{_STYLE[v]}]{v}[/]", str(e["tests"]), str(e["cases"]), str(e["calls"]),

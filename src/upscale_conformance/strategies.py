@@ -97,7 +97,7 @@ def render(width: int, height: int, seed: int, alpha: bool = False) -> Image.Ima
 def to_mode(image: Image.Image, mode: str) -> Image.Image:
     """The picture in a colour mode; 'I;16' stands for 16-bit grayscale."""
     if mode == "I;16":
-        return Image.fromarray((np.asarray(image.convert("L"), dtype=np.uint16) * 257), "I;16")
+        return Image.fromarray(np.asarray(image.convert("L"), dtype=np.uint16) * 257)  # uint16 -> I;16
     if mode == "P":
         return image.convert("RGB").quantize(64)
     if mode == "LA":

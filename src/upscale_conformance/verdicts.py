@@ -34,7 +34,6 @@ class Recorder:
 
     def check(self, *groups: list[Violation]) -> None:
         found = [v for group in groups for v in group]
-        self.cases += 1
         for v in found:
             key = (v.clause, v.code)
             self._seen[key] += 1
@@ -42,6 +41,10 @@ class Recorder:
                 self.violations.append(v)
         if found:
             raise AssertionError("\n".join(str(v) for v in found))
+
+    def sent(self) -> None:
+        """One more request went out for this test (an example, a variant, a retry-free call)."""
+        self.cases += 1
 
     def observe(self, clause: str, summary: str, **evidence: Any) -> None:
         """Record what the target did where the contract is silent."""
@@ -71,6 +74,8 @@ class Outcome:
     calls: int = 0
     nodeid: str = ""
     error: str = ""
+    seconds: float = 0.0
+    target_seconds: float = 0.0
 
 
 @dataclass
