@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from upscale_conformance.checks import Violation, check_accepted, check_no_server_error, check_rejected, check_size
 from upscale_conformance.client import UpscaleRequest
 from upscale_conformance.contract import MODES
-from upscale_conformance.strategies import ImageCase, SizeCase, limit_image, sizes_around
+from upscale_conformance.strategies import ImageCase, SizeCase, landscape_pair, limit_image, sizes_around
 
 CLAUSE = {"ai.fast": ("LIMIT-FAST-MAX", "LIMIT-FAST-EDGE"), "ai.slow": ("LIMIT-SLOW-MAX", "LIMIT-SLOW-EDGE")}
 
@@ -45,9 +45,7 @@ def test_any_width_on_either_side_of_the_limit(upscale, verdict, upscale_profile
 @pytest.mark.parametrize("mode", MODES)
 def test_limit_on_a_rotated_input_is_recorded(upscale, verdict, upscale_profile, mode):
     """EXIF 6 stores the transpose: the limit may be judged on either size (unknown: observed)."""
-    limit = upscale_profile.limit(mode)
-    w = limit.largest_square() * 2
-    for case in (SizeCase(w, limit.largest_height(w), True), SizeCase(w, limit.largest_height(w) + 1, False)):
+    for case in landscape_pair(upscale_profile.limit(mode)):
         result = upscale(UpscaleRequest(image=limit_image(case, orientation=6), mode=mode))
         verdict.observe("LIMIT-ORIENTED", f"oriented {case.width}x{case.height} (EXIF 6): {result.status}",
                         request=result.request)

@@ -57,7 +57,8 @@ FAULTS = [
 ]
 
 
-@pytest.mark.parametrize(("faults", "selection", "clauses"), FAULTS, ids=lambda f: repr(f) if isinstance(f, Faults) else None)
+@pytest.mark.parametrize(("faults", "selection", "clauses"), FAULTS,
+                         ids=lambda f: repr(f) if isinstance(f, Faults) else None)
 def test_a_planted_fault_fails_the_run_naming_its_clause(tmp_path, faults, selection, clauses):
     with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=faults) as url:
         code, summary, output = run(tmp_path, "--target", url, "--quick", "--", "-k", selection)

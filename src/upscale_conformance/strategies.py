@@ -221,6 +221,16 @@ def per_axis_edges(limit: Limit) -> list[SizeCase]:
     ]
 
 
+def landscape_pair(limit: Limit) -> list[SizeCase]:
+    """A 2:1-ish landscape size just inside the limit and one just past it (used with EXIF rotations)."""
+    if limit.kind == "pixels":
+        w = limit.largest_square() * 2
+        h = limit.largest_height(w)
+        return [SizeCase(w, h, True, "landscape"), SizeCase(w, h + 1, False, "landscape")]
+    h = max(1, limit.max_height // 2)
+    return [SizeCase(limit.max_width, h, True, "landscape"), SizeCase(limit.max_width + 1, h, False, "landscape")]
+
+
 def limit_cases(limit: Limit) -> list[SizeCase]:
     """The deterministic edge cases every run checks at least once."""
     cases = boundary_cases(limit, shape_widths(limit).values()) + per_axis_edges(limit)

@@ -1,0 +1,128 @@
+"""SCHEMA-CONFORMS, DIM-4X: Schemathesis over ``contracts/upscale.openapi.yaml``.
+
+Two runs (configured in :mod:`upscale_conformance.schema_checks`):
+
+- ``test_generated_requests_get_conforming_answers``: positive data, real images for ``imageFile``
+  within the profile's limits, Schemathesis's response checks plus the exact 4x check. Always on.
+- ``test_probes_are_refused_as_documented``: negative data and undeclared HTTP methods. On against
+  a local target; against any other target only with ``UPSCALE_SCHEMA_PROBES=1`` in the
+  environment, because every probe is a (possibly billable) call. ``UPSCALE_SCHEMA_PROBES=0``
+  turns them off everywhere.
+
+Every request goes through the run's budget; a spent budget, a dead target or a rate limit make
+the test inconclusive rather than failed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import hypothesis
+import pytest
+import requests
+import schemathesis
+from schemathesis.core.failures import FailureGroup
+
+from upscale_conformance import schema_checks
+from upscale_conformance.client import RetryPolicy
+from upscale_conformance.errors import BudgetExhausted
+from upscale_conformance.plugin import is_local
+from upscale_conformance.verdicts import INCONCLUSIVE_PREFIX
+
+RETRIES = 2  # on 429/503, honouring Retry-After; each retry is spent from the budget too
+
+
+def _profile_examples() -> int:
+    return hypothesis.settings.default.max_examples
+
+
+def _pytest9_nodeid(request) -> None:
+    # Schemathesis 4.32.5's lazy schemas read and rewrite `item._nodeid`, which pytest 9 no longer has.
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
+@pytest.fixture
+def positive_api(request, upscale_target, upscale_profile):
+    _pytest9_nodeid(request)
+    plan = schema_checks.positive_plan(_profile_examples())
+    return schema_checks.load_schema(plan, upscale_target, upscale_profile)
+
+
+@pytest.fixture
+def probe_api(request, upscale_target, upscale_profile):
+    _pytest9_nodeid(request)
+    if not schema_checks.probes_enabled(is_local(upscale_target)):
+        pytest.skip(f"negative and method probes are off for a non-local target "
+                    f"(set {schema_checks.PROBES_ENV}=1 to spend calls on them)")
+    plan = schema_checks.probe_plan(_profile_examples())
+    return schema_checks.load_schema(plan, upscale_target, upscale_profile)
+
+
+@pytest.fixture(scope="session")
+def schema_session(upscale_client):
+    session = schema_checks.budgeted_session(upscale_client.budget)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def send_and_check(request, upscale, upscale_client, schema_session, verdict, _target_state):
+    """Send a case through the budget and turn Schemathesis's findings into violations."""
+    node = request.node  # `upscale` set up the node's call and time accounting
+    key = upscale_client.api_key
+    headers = {"x-api-key": key.reveal()} if key else {}
+    transport = {"session": schema_session, "timeout": schema_checks.REQUEST_TIMEOUT}
+
+    def inconclusive(why: str):
+        pytest.skip(INCONCLUSIVE_PREFIX + why)
+
+    def run(case, checks) -> None:
+        if _target_state["dead"]:
+            inconclusive(_target_state["dead"])
+        for attempt in range(RETRIES + 1):
+            try:
+                response = case.call(headers=headers, **transport)
+            except BudgetExhausted as exc:
+                inconclusive(str(exc))
+            except requests.RequestException as exc:
+                _target_state["dead"] = f"{upscale_client.base_url} did not answer: {type(exc).__name__}"
+                inconclusive(_target_state["dead"])
+            verdict.sent()
+            print("SENT", schema_checks.describe_case(case)[:150], response.status_code, round(response.elapsed, 3), flush=True)  # DEBUG
+            node._upscale_target_seconds = getattr(node, "_upscale_target_seconds", 0.0) + response.elapsed
+            if response.status_code in (429, 503) and attempt < RETRIES:
+                retry_after = (response.headers.get("retry-after") or [None])[0]
+                time.sleep(RetryPolicy().delay(attempt, retry_after))
+                continue
+            break
+        if response.status_code == 429:
+            inconclusive(f"rate limited (429) after {RETRIES + 1} attempts")
+        if response.status_code == 402:
+            inconclusive("credits exhausted (402)")
+        try:
+            case.validate_response(response, checks=checks, headers=headers, transport_kwargs=transport)
+        except FailureGroup as group:
+            verdict.check(schema_checks.violations_from(group.exceptions, schema_checks.describe_case(case)))
+        except BudgetExhausted as exc:  # a check that re-sends the request found the budget spent
+            inconclusive(str(exc))
+
+    return run
+
+
+POSITIVE = schemathesis.pytest.from_fixture("positive_api")
+PROBES = schemathesis.pytest.from_fixture("probe_api")
+
+
+@pytest.mark.clause("SCHEMA-CONFORMS", "DIM-4X")
+@POSITIVE.parametrize()
+def test_generated_requests_get_conforming_answers(case, send_and_check, upscale_profile):
+    schema_checks.prepare_positive(case, upscale_profile)
+    send_and_check(case, schema_checks.check_functions(schema_checks.POSITIVE_CHECKS))
+
+
+@pytest.mark.clause("SCHEMA-CONFORMS", "DIM-4X")
+@PROBES.parametrize()
+def test_probes_are_refused_as_documented(case, send_and_check):
+    schema_checks.prepare_probe(case)
+    send_and_check(case, schema_checks.check_functions(schema_checks.PROBE_CHECKS))
