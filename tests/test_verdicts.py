@@ -1,0 +1,64 @@
+"""From test outcomes to clause verdicts and exit codes; the plugin under pytest-xdist."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import httpx
+
+from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.verdicts import Outcome, Tally, exit_code
+
+LEVELS = {"A": "must", "B": "must", "O": "observe", "S": "should"}
+
+
+def verdicts(*outcomes: Outcome) -> dict[str, str]:
+    tally = Tally()
+    for o in outcomes:
+        tally.add(o)
+    found = tally.verdicts(LEVELS)
+    return {cid: v.verdict for cid, v in found.items()} | {"exit": exit_code(found)}
+
+
+def violation(clause: str) -> dict:
+    return {"code": "x", "clause": clause, "message": "m", "evidence": {}}
+
+
+def test_a_failure_names_only_the_clause_its_violation_breaks():
+    got = verdicts(Outcome(("A", "B"), failed=True, violations=[violation("B")]), Outcome(("A",), passed=True))
+    assert got == {"A": "PASS", "B": "FAIL", "O": "NOT RUN", "S": "NOT RUN", "exit": 1}
+
+
+def test_an_unexpected_error_fails_every_clause_of_the_test():
+    got = verdicts(Outcome(("A", "B"), failed=True, error="KeyError"))
+    assert got["A"] == got["B"] == "FAIL"
+
+
+def test_inconclusive_is_exit_3_unless_something_failed():
+    assert verdicts(Outcome(("A",), passed=True), Outcome(("B",), inconclusive="budget spent"))["exit"] == 3
+    got = verdicts(Outcome(("A",), failed=True, violations=[violation("A")]), Outcome(("B",), inconclusive="x"))
+    assert got["exit"] == 1 and got["B"] == "INCONCLUSIVE"
+
+
+def test_observations_make_an_observe_clause_observed_and_should_failures_do_not_fail_the_run():
+    got = verdicts(Outcome(("O",), passed=True, observations=[{"clause": "O", "summary": "400", "evidence": {}}]),
+                   Outcome(("S",), failed=True, violations=[violation("S")]))
+    assert got["O"] == "OBSERVED" and got["S"] == "FAIL" and got["exit"] == 0
+
+
+def test_xdist_workers_share_the_budget_and_report_to_one_summary(tmp_path):
+    summary = tmp_path / "summary.json"
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key="sk_xdist") as url:
+        env = dict(os.environ, PHOTOROOM_API_KEY="sk_xdist")
+        out = subprocess.run([sys.executable, "-m", "pytest", "suites/test_formats.py", "-q", "-n", "2",
+                              "-p", "no:cacheprovider", "--upscale-target", url, "--upscale-budget", "10",
+                              "--upscale-summary", str(summary)], capture_output=True, text=True, env=env)
+        arrived = httpx.get(f"{url}/health").json()["requests"]
+    assert arrived <= 10, out.stdout
+    import json
+
+    data = json.loads(summary.read_text())
+    assert data["calls_spent"] == arrived and data["exit_code"] == 3
+    assert data["clauses"]["FMT-EXPORT"]["tests"] > 0
