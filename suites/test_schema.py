@@ -61,15 +61,19 @@ def probe_api(request, upscale_target, upscale_profile):
 
 @pytest.fixture(scope="session")
 def schema_session(upscale_client):
-    session = schema_checks.budgeted_session(upscale_client.budget)
+    session = schema_checks.BudgetedSession(upscale_client.budget)
     yield session
     session.close()
 
 
 @pytest.fixture
-def send_and_check(request, upscale, upscale_client, schema_session, verdict, _target_state):
-    """Send a case through the budget and turn Schemathesis's findings into violations."""
-    node = request.node  # `upscale` set up the node's call and time accounting
+def send_and_check(request, upscale, upscale_client, schema_session, verdict, upscale_target_state):
+    """Send a case through the budget and turn Schemathesis's findings into violations.
+
+    Requests go through Schemathesis's own transport (the case as generated), not ``upscale``;
+    that fixture is requested for the per-test call accounting it sets up.
+    """
+    _target_state = upscale_target_state
     key = upscale_client.api_key
     headers = {"x-api-key": key.reveal()} if key else {}
     transport = {"session": schema_session, "timeout": schema_checks.REQUEST_TIMEOUT}
@@ -88,9 +92,7 @@ def send_and_check(request, upscale, upscale_client, schema_session, verdict, _t
             except requests.RequestException as exc:
                 _target_state["dead"] = f"{upscale_client.base_url} did not answer: {type(exc).__name__}"
                 inconclusive(_target_state["dead"])
-            verdict.sent()
-            print("SENT", schema_checks.describe_case(case)[:150], response.status_code, round(response.elapsed, 3), flush=True)  # DEBUG
-            node._upscale_target_seconds = getattr(node, "_upscale_target_seconds", 0.0) + response.elapsed
+            verdict.sent(response.elapsed)
             if response.status_code in (429, 503) and attempt < RETRIES:
                 retry_after = (response.headers.get("retry-after") or [None])[0]
                 time.sleep(RetryPolicy().delay(attempt, retry_after))
@@ -100,12 +102,15 @@ def send_and_check(request, upscale, upscale_client, schema_session, verdict, _t
             inconclusive(f"rate limited (429) after {RETRIES + 1} attempts")
         if response.status_code == 402:
             inconclusive("credits exhausted (402)")
+        failures = []
         try:
             case.validate_response(response, checks=checks, headers=headers, transport_kwargs=transport)
         except FailureGroup as group:
-            verdict.check(schema_checks.violations_from(group.exceptions, schema_checks.describe_case(case)))
+            failures = list(group.exceptions)
         except BudgetExhausted as exc:  # a check that re-sends the request found the budget spent
             inconclusive(str(exc))
+        # Raised outside the `except`: Schemathesis's own message carries a curl line with the key.
+        verdict.check(schema_checks.violations_from(failures, schema_checks.describe_case(case)))
 
     return run
 

@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from urllib.parse import urlparse
 
 import pytest
+from _pytest.subtests import SubtestReport
 
 from .contract import load_clauses, load_profile
 from .errors import BudgetExhausted, ConformanceError, RateLimited, TargetUnreachable
@@ -121,7 +122,8 @@ def upscale_client(pytestconfig, upscale_target):
 
 
 @pytest.fixture(scope="session")
-def _target_state():
+def upscale_target_state():
+    """Shared by every sender of the run: once the target is found dead, later tests skip at once."""
     return {"dead": ""}
 
 
@@ -134,12 +136,12 @@ def verdict(request):
 
 
 @pytest.fixture
-def upscale(upscale_client, _target_state, request):
+def upscale(upscale_client, upscale_target_state, verdict, request):
     """Send an UpscaleRequest; a dead target, a spent budget or a rate limit make the test inconclusive."""
+    _target_state = upscale_target_state
     node = request.node
     node._upscale_calls_before = upscale_client.budget.spent
     node._upscale_budget = upscale_client.budget
-    node._upscale_target_seconds = 0.0
 
     def send(req):
         if _target_state["dead"]:
@@ -151,11 +153,7 @@ def upscale(upscale_client, _target_state, request):
             pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
         except (BudgetExhausted, RateLimited) as exc:
             pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
-        # Time spent waiting on the target; the rest of a test's time is the suite's own overhead.
-        node._upscale_target_seconds += result.elapsed
-        recorder = getattr(node, "_upscale_recorder", None)
-        if recorder is not None:
-            recorder.sent()
+        verdict.sent(result.elapsed)
         return result
 
     return send
@@ -172,10 +170,10 @@ def pytest_runtest_makereport(item, call):
         return
     recorder = getattr(item, "_upscale_recorder", None)
     budget = getattr(item, "_upscale_budget", None)
-    payload = recorder.payload() if recorder else {"violations": [], "observations": [], "cases": 0}
+    payload = recorder.payload() if recorder else {"violations": [], "observations": [], "cases": 0,
+                                                   "target_seconds": 0.0}
     payload["clauses"] = [c for m in item.iter_markers("clause") for c in m.args]
     payload["calls"] = budget.spent - item._upscale_calls_before if budget else 0
-    payload["target_seconds"] = getattr(item, "_upscale_target_seconds", 0.0)
     payload["seconds"] = report.duration
     report.user_properties.append((_REPORT_KEY, json.dumps(payload, default=str)))
 
@@ -188,6 +186,10 @@ def pytest_runtest_logreport(report):
     if data is None:
         return
     payload = json.loads(data)
+    if isinstance(report, SubtestReport):
+        # A subtest (Schemathesis runs one per operation) shares its test's recorder: keep its outcome,
+        # which may be the only place an inconclusive skip shows, but count its work once, on the test.
+        payload.update(calls=0, cases=0, seconds=0.0, target_seconds=0.0)
     skipped = report.skipped and isinstance(report.longrepr, tuple) and str(report.longrepr[2]) or ""
     inconclusive = skipped.split(INCONCLUSIVE_PREFIX, 1)[1] if INCONCLUSIVE_PREFIX in skipped else ""
     tally.add(Outcome(
@@ -195,7 +197,7 @@ def pytest_runtest_logreport(report):
         inconclusive=inconclusive, skipped=skipped if not inconclusive else "",
         violations=payload["violations"], observations=payload["observations"], cases=payload["cases"],
         calls=payload["calls"], nodeid=report.nodeid, seconds=payload.get("seconds", 0.0),
-        target_seconds=payload.get("target_seconds", 0.0),
+        target_seconds=payload.get("target_seconds", 0.0), subtest=isinstance(report, SubtestReport),
         error=str(report.longreprtext)[-800:] if report.failed else "",
     ))
 

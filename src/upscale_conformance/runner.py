@@ -66,7 +66,7 @@ def pytest_args(target: str, profile: Profile, report: Path, budget: int | None,
     args = [str(suites_dir()), "-q", "--upscale-target", target, "--upscale-profile", profile.path,
             "--upscale-summary", str(report / "summary.json"), "--junitxml", str(report / "junit.xml"),
             "--alluredir", str(report / "allure-results"), "-o", "junit_family=xunit2",
-            "-p", "no:cacheprovider", "--tb=line", "-W", "ignore::DeprecationWarning",
+            "-p", "no:cacheprovider", "--tb=line", "--assert=plain", "-W", "ignore::DeprecationWarning",
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if budget is not None:
         args += ["--upscale-budget", str(budget)]

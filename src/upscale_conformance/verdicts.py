@@ -30,6 +30,7 @@ class Recorder:
         self.violations: list[Violation] = []
         self.observations: list[dict[str, Any]] = []
         self.cases = 0
+        self.target_seconds = 0.0
         self._seen: dict[tuple[str, str], int] = defaultdict(int)
 
     def check(self, *groups: list[Violation]) -> None:
@@ -42,9 +43,11 @@ class Recorder:
         if found:
             raise AssertionError("\n".join(str(v) for v in found))
 
-    def sent(self) -> None:
-        """One more request went out for this test (an example, a variant, a retry-free call)."""
+    def sent(self, elapsed: float = 0.0) -> None:
+        """One more request went out for this test; ``elapsed`` is the time spent waiting on the target
+        (the rest of the test's time is the suite's own overhead)."""
         self.cases += 1
+        self.target_seconds += elapsed
 
     def observe(self, clause: str, summary: str, **evidence: Any) -> None:
         """Record what the target did where the contract is silent."""
@@ -56,6 +59,7 @@ class Recorder:
             "violations": [asdict(v) for v in self.violations],
             "observations": self.observations,
             "cases": self.cases,
+            "target_seconds": self.target_seconds,
         }
 
 
@@ -76,6 +80,7 @@ class Outcome:
     error: str = ""
     seconds: float = 0.0
     target_seconds: float = 0.0
+    subtest: bool = False  # a subtest's outcome counts; its test is counted once, by its parent
 
 
 @dataclass
@@ -105,7 +110,7 @@ class Tally:
             broken = {v["clause"] for v in o.violations}
             for cid in o.clauses:
                 cv = out.setdefault(cid, ClauseVerdict(cid, "must"))
-                cv.tests += 1
+                cv.tests += 0 if o.subtest else 1
                 cv.cases += o.cases
                 cv.calls += o.calls
                 if o.failed and (cid in broken or not broken):
