@@ -1,0 +1,236 @@
+"""``upscale-conformance goldens record|check``: perceptual goldens from the command line.
+
+Exit codes: 0 ok, 1 a regression failed (or a record could not be made), 2 usage error,
+3 inconclusive (target unreachable, rate limited, or the call budget ran out).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from . import goldens as gs
+from .cli import PROFILE, cli
+from .client import Budget, UpscaleClient
+from .contract import Profile, load_profile
+from .errors import BudgetExhausted, ContractError, RateLimited, TargetUnreachable
+from .secret import Secret
+
+console = Console()
+LOCAL_KEY = "local-goldens"  # the in-process server accepts any non-empty key
+STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "missing": "red", "error": "red",
+                "created": "green", "updated": "yellow", "unchanged": "dim", "differs": "yellow"}
+
+
+@cli.group("goldens")
+def goldens_group() -> None:
+    """Record perceptual goldens from a trusted target, then check targets against them.
+
+    A golden is a small JSON (hashes, band energies, sha256) plus small PNGs under
+    GOLDEN_DIR/<target>/<profile>/<mode-and-model>/; no full-size output is stored.
+    """
+
+
+def _target(ctx, param, value: str) -> str:
+    if value == "local":
+        return value
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise click.BadParameter(f"expected `local` or an http(s) base URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _combos(ctx, param, values: tuple[str, ...]) -> list[gs.Combo] | None:
+    try:
+        return [gs.Combo.parse(v) for v in values] or None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def common_options(fn: Callable) -> Callable:
+    options = [
+        click.option("--target", default="local", show_default=True, callback=_target,
+                     help="`local` starts the reference server in-process; otherwise the target's base URL."),
+        click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path."),
+        click.option("--golden-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Golden store (default: fixtures/goldens)."),
+        click.option("--inputs", "inputs_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Input images (default: fixtures/inputs)."),
+        click.option("--mode", "combos", multiple=True, callback=_combos,
+                     help="Only this mode-and-model, e.g. ai.fast+ai-upscale-2025-07-29 (repeatable; default: all)."),
+        click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed."),
+        click.option("--budget", type=click.IntRange(min=0), default=None,
+                     help="Most requests to send (default: unlimited locally, one per planned call otherwise)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+class Setup:
+    """Everything a record or check run needs, resolved from the options (usage errors exit 2)."""
+
+    def __init__(self, target: str, profile: Profile | None, golden_dir: Path | None, inputs_dir: Path | None,
+                 combos: list[gs.Combo] | None, api_key: str | None, budget: int | None):
+        self.target = target
+        self.profile = profile or load_profile(None)
+        self.golden_dir = Path(golden_dir or gs.default_golden_dir())
+        self.slug = gs.target_slug(target)
+        try:
+            self.inputs = gs.list_inputs(inputs_dir)
+        except ContractError as exc:
+            raise click.UsageError(str(exc)) from None
+        if not self.inputs:
+            raise click.UsageError(f"no input images in {inputs_dir or gs.default_inputs_dir()}")
+        self.combos = combos or gs.combos_for(self.profile)
+        self.pairs = gs.plan(self.inputs, self.profile, self.combos)
+        self.key = Secret.from_sources(api_key)
+        if target == "local":
+            self.key = self.key or Secret(LOCAL_KEY)
+            self.budget = budget
+        else:
+            if not self.key:
+                raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+            self.budget = len(self.pairs) if budget is None else budget
+            console.print(f"{target}: {len(self.pairs)} planned calls, at most {self.budget} requests "
+                          "(each successful call is billable)", highlight=False)
+            if self.budget < len(self.pairs):
+                console.print(f"[yellow]the budget is below the {len(self.pairs)} planned calls: "
+                              "the run will stop when it is spent[/]")
+
+    @contextlib.contextmanager
+    def client(self) -> Iterator[UpscaleClient]:
+        """A client on the target; ``local`` starts and stops the reference server around it."""
+        with contextlib.ExitStack() as stack:
+            url = self.target
+            if self.target == "local":
+                from .server import serve_in_thread
+
+                try:
+                    url = stack.enter_context(serve_in_thread(self.profile))
+                except (RuntimeError, OSError) as exc:
+                    raise TargetUnreachable(f"the reference server did not start: {exc}") from None
+            yield stack.enter_context(UpscaleClient(url, self.key, Budget(self.budget)))
+
+    def source(self) -> dict[str, str]:
+        where = "in-process reference server" if self.target == "local" else self.target
+        return {"target": self.slug, "url": where, "profile": self.profile.id,
+                "tool": f"upscale-conformance {__version__}"}
+
+
+@contextlib.contextmanager
+def _progress(total: int, verb: str) -> Iterator[Callable[[str], None]]:
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(verb, total=total)
+        started = [False]
+
+        def step(label: str) -> None:
+            if started[0]:
+                progress.advance(task)
+            started[0] = True
+            progress.update(task, description=escape(f"{verb} {label}"))
+
+        yield step
+
+
+def _inconclusive(exc: Exception) -> None:
+    console.print(f"[yellow]inconclusive[/] {exc}", highlight=False)
+    sys.exit(3)
+
+
+def _print_unused(unused: list[Path], deleted: list[Path], root: Path) -> None:
+    if not unused:
+        return
+    label = "deleted" if deleted else "unused (no input uses them any more; --update deletes them)"
+    console.print(f"[yellow]{len(unused)} golden file(s) {label}:[/]")
+    for path in unused:
+        console.print(f"  {escape(str(path.relative_to(root) if path.is_relative_to(root) else path))}",
+                      highlight=False)
+
+
+@goldens_group.command("record")
+@common_options
+@click.option("--update", is_flag=True, help="Rewrite goldens whose answer changed; delete unused ones.")
+def record_cmd(target, profile, golden_dir, inputs_dir, combos, api_key, budget, update) -> None:
+    """Record goldens from TARGET (only what is missing, or with --update what changed)."""
+    setup = Setup(target, profile, golden_dir, inputs_dir, combos, api_key, budget)
+    try:
+        with setup.client() as client, _progress(len(setup.pairs), "recording") as step:
+            report = gs.record(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
+                               update=update, source=setup.source(), progress=step)
+    except (BudgetExhausted, TargetUnreachable, RateLimited) as exc:
+        _inconclusive(exc)
+    for outcome in report.outcomes:
+        if outcome.action != "unchanged":
+            style = STATUS_STYLE.get(outcome.action, "")
+            detail = outcome.message or (", ".join(outcome.changed) if outcome.action == "updated" else "")
+            console.print(f"[{style}]{outcome.action:9}[/] {escape(outcome.key.describe())}  {escape(detail)}",
+                          highlight=False)
+    counts = ", ".join(f"{report.count(a)} {a}" for a in ("created", "updated", "unchanged", "differs", "error")
+                       if report.count(a))
+    console.print(f"goldens in {setup.golden_dir / setup.slug / setup.profile.id}: {counts}", highlight=False)
+    _print_unused(report.unused, report.deleted, setup.golden_dir)
+    if report.count("differs"):
+        console.print("[yellow]some answers differ from their goldens; pass --update to rewrite them[/]")
+    sys.exit(1 if report.count("error") else 0)
+
+
+@goldens_group.command("check")
+@common_options
+@click.option("--export-format", default=None, help="Ask for this export.format (goldens are recorded as PNG).")
+@click.option("--diff-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/goldens"),
+              show_default=True, help="Where diff images of warnings and failures are written.")
+def check_cmd(target, profile, golden_dir, inputs_dir, combos, api_key, budget, export_format, diff_dir) -> None:
+    """Check TARGET against its goldens: a regression verdict (warn/fail thresholds from
+    contracts/perceptual.yaml) and a portable, golden-free verdict for every input and mode."""
+    setup = Setup(target, profile, golden_dir, inputs_dir, combos, api_key, budget)
+    if not gs.GoldenStore(setup.golden_dir).files(setup.slug, setup.profile.id):
+        raise click.UsageError(f"no goldens for target {setup.slug!r}, profile {setup.profile.id!r} in "
+                               f"{setup.golden_dir}; record them first with `goldens record`")
+    try:
+        thresholds = gs.load_thresholds()
+    except ContractError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        with setup.client() as client, _progress(len(setup.pairs), "checking") as step:
+            report = gs.check(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
+                              thresholds=thresholds, export_format=export_format, progress=step)
+    except (BudgetExhausted, TargetUnreachable, RateLimited) as exc:
+        _inconclusive(exc)
+    console.print(_check_table(report, diff_dir))
+    console.print(f"{report.count('pass')} pass, {report.count('warn')} warn, {report.count('fail')} fail "
+                  f"(thresholds: {thresholds.path})", highlight=False)
+    _print_unused(report.unused, [], setup.golden_dir)
+    sys.exit(1 if report.count("fail") else 0)
+
+
+def _check_table(report: gs.CheckReport, diff_dir: Path) -> Table:
+    table = Table(title="Perceptual goldens")
+    for col in ("input", "mode", "regression", "portable", "evidence"):
+        table.add_column(col, overflow="fold")
+    for c in report.checks:
+        reg = c.regression
+        style = STATUS_STYLE.get(reg.status, "")
+        portable = "-" if c.portable is None else ("ok" if c.portable.ok else f"[yellow]{c.portable.defect}[/]")
+        evidence = reg.message if reg.status != "pass" else ("identical" if reg.identical else "")
+        if c.portable is not None and not c.portable.ok:
+            evidence = (evidence + "; " if evidence else "") + c.portable.message
+        if c.diff_png:
+            path = diff_dir / c.key.target / c.key.profile / c.key.combo.slug / f"{c.key.stem}.diff.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(c.diff_png)
+            evidence += f" (diff: {path})"
+        table.add_row(escape(c.key.input_name), escape(c.key.combo.slug), f"[{style}]{reg.status}[/]", portable,
+                      escape(evidence))
+    return table
