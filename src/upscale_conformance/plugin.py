@@ -29,6 +29,9 @@ OPTIONS = (
     ("--upscale-quick", "upscale_quick", "Fewer examples, every clause at least once (the CI smoke setting).", ""),
     ("--upscale-summary", "upscale_summary", "Write the per-clause summary JSON to this path.", ""),
     ("--upscale-cache", "upscale_cache", "Folder of the on-disk response cache (off unless set).", ""),
+    ("--upscale-golden-dir", "upscale_golden_dir", "Golden fixtures folder (default: fixtures/goldens).", ""),
+    ("--upscale-golden-target", "upscale_golden_target",
+     "Whose goldens to compare with (default: `local` for the reference server, else a slug of the URL).", ""),
 )
 INCONCLUSIVE_ERRORS = (BudgetExhausted, TargetUnreachable, RateLimited)
 _REPORT_KEY = "upscale"
@@ -125,6 +128,17 @@ def upscale_client(pytestconfig, upscale_target):
 def upscale_target_state():
     """Shared by every sender of the run: once the target is found dead, later tests skip at once."""
     return {"dead": ""}
+
+
+@pytest.fixture(scope="session")
+def upscale_evidence_dir(pytestconfig, tmp_path_factory):
+    """Where checks write evidence files (diff images): beside the summary, else a temporary folder."""
+    summary = option(pytestconfig, "upscale_summary")
+    from pathlib import Path
+
+    folder = Path(summary).parent / "evidence" if summary else tmp_path_factory.mktemp("evidence")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def _api_key_env(key: str | None):
 
 
 def pytest_args(target: str, profile: Profile, report: Path, budget: int | None, quick: bool,
-                extra: tuple[str, ...] = ()) -> list[str]:
+                extra: tuple[str, ...] = (), local: bool = False) -> list[str]:
     args = [str(suites_dir()), "-q", "--upscale-target", target, "--upscale-profile", profile.path,
             "--upscale-summary", str(report / "summary.json"), "--junitxml", str(report / "junit.xml"),
             "--alluredir", str(report / "allure-results"), "-o", "junit_family=xunit2",
@@ -70,6 +70,8 @@ def pytest_args(target: str, profile: Profile, report: Path, budget: int | None,
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if budget is not None:
         args += ["--upscale-budget", str(budget)]
+    if local:  # the server runs on a random port, but its goldens are the reference server's
+        args += ["--upscale-golden-target", "local"]
     if quick:
         args += ["--upscale-quick", "1"]
     return args + list(extra)
@@ -90,7 +92,7 @@ def run_suites(target: str, profile: Profile, report_root: Path, budget: int | N
             url = target
             console.print(f"target {url}: at most [bold]{budget}[/] calls will be spent (each one may be billable)")
         stack.enter_context(_api_key_env(api_key))
-        pytest_exit = pytest.main(pytest_args(url, profile, report, budget, quick, extra))
+        pytest_exit = pytest.main(pytest_args(url, profile, report, budget, quick, extra, local=target == "local"))
     summary_path = report / "summary.json"
     if not summary_path.is_file():
         console.print(f"[red]no summary was written (pytest exit {pytest_exit})[/]")

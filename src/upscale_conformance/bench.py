@@ -1,0 +1,171 @@
+"""``make bench``: timings that matter to the project, each section measured side by side in one run.
+
+A section is a function returning a :class:`Section` (a title, rows, and a verdict line); add one
+to :data:`BENCHES` and ``python -m upscale_conformance.bench`` prints it as a table.
+
+The first section asks whether the reference server is fast enough to run suites on: its
+end-to-end time for a 1 MP -> 16 MP PNG request (ai.fast, over HTTP) divided by the best
+in-process pipeline for the same image (the same Pillow resize plus the fpng writer). A naive
+server (the same resize, PNG at Pillow's default compression) is shown for context.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import click
+import fpng
+import httpx
+import numpy as np
+from PIL import Image
+from rich.console import Console
+from rich.table import Table
+
+SERVER_TARGET_RATIO = 1.3
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    times: tuple[float, ...]  # seconds, one per round
+    note: str = ""
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: list[Row]
+    baseline: str  # name of the row the ratios divide by
+    verdict: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+# --- section: the reference server's PNG overhead --------------------------------------------------
+
+
+def bench_image(side: int = 1000) -> Image.Image:
+    """A photograph, not a flat test card: PNG cost depends on content."""
+    from skimage import data
+
+    return Image.fromarray(data.astronaut()).resize((side, side), Image.Resampling.LANCZOS)
+
+
+def server_png_overhead(rounds: int = 7, naive_rounds: int = 2) -> Section:
+    from .server import engines, serve_in_subprocess, serve_in_thread
+
+    picture = bench_image()
+    buf = io.BytesIO()
+    picture.save(buf, "PNG")
+    upload = buf.getvalue()
+
+    def fpng_pipeline() -> bytes:
+        return fpng.from_pil(engines.CLASSIC_FAST.upscale(picture))
+
+    def naive_pipeline() -> bytes:
+        out = io.BytesIO()
+        engines.CLASSIC_FAST.upscale(picture).save(out, "PNG")
+        return out.getvalue()
+
+    def request(client: httpx.Client) -> Callable[[], bytes]:
+        def send() -> bytes:
+            r = client.post("/v2/edit", headers={"x-api-key": "bench"},
+                            data={"referenceBox": "originalImage", "removeBackground": "false",
+                                  "upscale.mode": "ai.fast"},
+                            files={"imageFile": ("bench.png", upload, "image/png")})
+            r.raise_for_status()
+            return r.content
+        return send
+
+    times: dict[str, list[float]] = {"sub": [], "thread": [], "fpng": [], "naive": []}
+    sizes: dict[str, int] = {}
+    with serve_in_subprocess() as sub_url, serve_in_thread() as thread_url, \
+            httpx.Client(base_url=sub_url, timeout=120) as sub, httpx.Client(base_url=thread_url, timeout=120) as thr:
+        jobs = {"sub": request(sub), "thread": request(thr), "fpng": fpng_pipeline}
+        reference = fpng_pipeline()
+        served = jobs["sub"]()  # warm-up, and proof that the server does the same work
+        _check_same_pixels(served, reference)
+        for _ in range(rounds):  # interleaved, so a slow moment of the machine hits every row alike
+            for name, job in jobs.items():
+                elapsed, out = timed(job)
+                times[name].append(elapsed)
+                sizes[name] = len(out)
+        for _ in range(naive_rounds):
+            elapsed, out = timed(naive_pipeline)
+            times["naive"].append(elapsed)
+            sizes["naive"] = len(out)
+    rows = [
+        Row("in-process: resize + fpng", tuple(times["fpng"]), f"{sizes['fpng']:,} B"),
+        Row("server, child process", tuple(times["sub"]), f"{sizes['sub']:,} B"),
+        Row("server, thread", tuple(times["thread"]), f"{sizes['thread']:,} B"),
+        Row("naive: resize + Pillow PNG", tuple(times["naive"]), f"{sizes['naive']:,} B"),
+    ]
+    ratio = rows[1].best / rows[0].best
+    ok = "within" if ratio <= SERVER_TARGET_RATIO else "OVER"
+    verdict = (f"server / fpng pipeline = {ratio:.2f} (best of {rounds}; target <= {SERVER_TARGET_RATIO}: {ok}); "
+               f"naive / server = {rows[3].best / rows[1].best:.1f}x")
+    return Section("Reference server: 1000x1000 PNG -> 4000x4000 PNG, ai.fast", rows, rows[0].name, verdict,
+                   ["resize: Pillow bicubic (the classic ai.fast engine); server: POST over HTTP with httpx, "
+                    "end to end; naive: Pillow PNG at its default compression",
+                    f"upload {len(upload):,} B; {rounds} interleaved rounds, naive {naive_rounds} rounds"])
+
+
+def _check_same_pixels(served: bytes, reference: bytes) -> None:
+    a, b = (np.asarray(Image.open(io.BytesIO(x))) for x in (served, reference))
+    if a.shape != b.shape or not np.array_equal(a, b):
+        raise RuntimeError("the server's answer differs from the in-process pipeline: the bench compares unlike work")
+
+
+BENCHES: list[Callable[[], Section]] = [server_png_overhead]
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def render(section: Section, console: Console) -> None:
+    base = next(r for r in section.rows if r.name == section.baseline).best
+    table = Table(title=section.title)
+    for col, justify in (("pipeline", "left"), ("best s", "right"), ("median s", "right"),
+                         ("x baseline (best)", "right"), ("note", "left")):
+        table.add_column(col, justify=justify)
+    for row in section.rows:
+        table.add_row(row.name, f"{row.best:.3f}", f"{row.median:.3f}", f"{row.best / base:.2f}", row.note)
+    console.print(table)
+    for note in section.notes:
+        console.print(f"  {note}", highlight=False)
+    if section.verdict:
+        console.print(f"  [bold]{section.verdict}[/bold]", highlight=False)
+
+
+@click.command()
+@click.option("--only", default=None, help="Run only the sections whose function name contains this.")
+def main(only: str | None) -> None:
+    """Print every bench section."""
+    console = Console()
+    for bench in BENCHES:
+        if only and only not in bench.__name__:
+            continue
+        render(bench(), console)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""``upscale-conformance serve``: run the reference server in the foreground."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import PROFILE, cli
+from ..contract import load_profile
+from .app import ENV_API_KEY
+from .faults import ENV_VAR as ENV_FAULTS
+from .faults import Faults
+from .runner import run_server
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one (the URL is printed).")
+@click.option("--profile", "profile", type=PROFILE, default=None,
+              help="Contract profile name or path (default: the default profile, pixel-budget-2026).")
+@click.option("--api-key", envvar=ENV_API_KEY, default=None, show_envvar=True,
+              help="Accept only this x-api-key (default: any non-empty key).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="Worker processes (each counts its own requests in /health).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(host: str, port: int, profile, api_key: str | None, workers: int, log_level: str) -> None:
+    """Serve POST /v2/edit and GET /health: a classical stand-in that keeps the whole contract.
+
+    The seed's curl commands work against it with the URL changed to http://HOST:PORT/v2/edit.
+    """
+    profile = profile or load_profile(None)
+    try:
+        faults = Faults.from_env()
+    except (TypeError, ValueError) as exc:
+        raise click.UsageError(f"${ENV_FAULTS}: {exc}") from None
+    if faults.active:
+        click.echo(f"warning: faults planted for testing, this server breaks the contract: {faults}", err=True)
+    try:
+        run_server(profile, host, port, api_key, workers, faults, log_level)
+    except (ValueError, OSError) as exc:
+        raise click.UsageError(str(exc)) from None
