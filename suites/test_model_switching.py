@@ -17,10 +17,13 @@ from upscale_conformance.checks import (
 from upscale_conformance.client import NEW_FAST_MODEL
 from upscale_conformance.strategies import ImageCase, image_cases, request_for
 
-# Mean absolute difference (0-255) between the two ai.fast models' outputs of one input. Measured on
-# the reference server (docs/reference-server.md): identical requests give 0.0; the two models
-# differ by 1.5 to 6 on generated content. A server that ignores the header gives exactly 0.
-MODEL_SWITCH_MIN_DISTANCE = 0.5
+# Mean absolute difference (0-255) between outputs of one input. Measured on the reference server
+# over 150 generated inputs: the two ai.fast models differ by 0.49 at least (5th percentile 0.71,
+# median 1.66; one run of the suite met 0.42), and a repeated identical request differs by 0.0. A
+# vendor's model may not be deterministic, so the switch must beat the target's own rerun noise
+# by a margin, and a fixed floor that sits well below the smallest measured switch.
+MODEL_SWITCH_FLOOR = 0.1
+RERUN_NOISE_MARGIN = 4.0
 
 
 def _both_ways(upscale, case: ImageCase, mode: str, version: str):
@@ -31,15 +34,19 @@ def _both_ways(upscale, case: ImageCase, mode: str, version: str):
 @given(case=image_cases(min_side=24, max_side=80, modes=("RGB",), formats=("PNG",)))
 def test_the_header_switches_the_fast_model(upscale, verdict, case):
     classic, new = _both_ways(upscale, case, "ai.fast", NEW_FAST_MODEL)
+    rerun = upscale(request_for(case, "ai.fast"))
     for result in (classic, new):  # both models keep every other clause
         verdict.check(check_accepted(result, "MODEL-SWITCH", case.describe()))
         verdict.check(check_size(result, (case.width, case.height)), check_fidelity(case.picture(), result))
-    distance = image_distance(classic, new)
-    if distance is None or distance < MODEL_SWITCH_MIN_DISTANCE:
+    distance, noise = image_distance(classic, new), image_distance(classic, rerun) or 0.0
+    needed = max(MODEL_SWITCH_FLOOR, RERUN_NOISE_MARGIN * noise)
+    if distance is None:
+        return  # a missing or wrongly sized output is already a violation above
+    if distance <= needed:
         verdict.check([Violation("model_header_ignored", "MODEL-SWITCH",
-                                 f"outputs with and without {NEW_FAST_MODEL} differ by {distance} "
-                                 f"(< {MODEL_SWITCH_MIN_DISTANCE}): the header did not switch the model",
-                                 {"distance": distance, "input": case.describe()})])
+                                 f"outputs with and without {NEW_FAST_MODEL} differ by {distance:.3f}, not more than "
+                                 f"{needed:.3f} (rerun noise {noise:.3f}): the header did not switch the model",
+                                 {"distance": distance, "rerun_noise": noise, "input": case.describe()})])
 
 
 @pytest.mark.clause("MODEL-SLOW-HEADER", "DIM-4X", "ERR-NO-5XX")

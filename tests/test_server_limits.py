@@ -159,3 +159,20 @@ def test_unknown_downscale_value_is_a_400(server_url, edit):
     r = edit(server_url, flat_png(20, 20), "ai.fast", fields={"upscale.downscaleIfNeeded": "sometimes"})
     assert r.status_code == 400
     assert "downscaleIfNeeded" in r.json()["error"]["message"]
+
+
+# --- outputs longer than an encoder's field -------------------------------------------------------
+
+
+def test_a_very_tall_accepted_input_is_still_exactly_4x_in_png(server_url, edit):
+    # 20x17000 is within 1,000,000 pixels; its 80x68000 output is taller than fpng can describe
+    # (16-bit sides: it wrote 80x2464), so the PNG must come from the fallback writer.
+    r = edit(server_url, flat_png(20, 17_000), "ai.fast")
+    assert r.status_code == 200, r.text
+    assert header_size(r.content) == (80, 68_000)
+
+
+def test_an_output_too_large_for_the_asked_format_is_a_400_that_says_so(server_url, edit):
+    r = edit(server_url, flat_png(20, 5_000), "ai.fast", fields={"export.format": "webp"})
+    assert r.status_code == 400
+    assert "16383" in r.json()["error"]["message"] and "export.format=png" in r.json()["error"]["message"]

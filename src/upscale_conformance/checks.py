@@ -17,16 +17,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from . import perceptual as pc
 from .client import UpscaleResult
 from .contract import Profile
 
 SCALE = 4
-# Mean absolute error (0-255 scale) between the input and the output scaled back down. Measured:
-# honest upscalers (bilinear, bicubic, lanczos, sharpened, JPEG q80 export) stay under 6 on the
-# suite's generated content; a mirror, a 2-pixel shift or a channel swap lands above 20.
-FIDELITY_MAX_ERROR = 12.0
-# A whole-image shift of the mean of any channel beyond this is a colour or brightness change.
-COLOUR_MAX_MEAN_SHIFT = 8.0
 ALPHA_MAX_ERROR = 16.0
 
 
@@ -118,48 +113,29 @@ def back_down(output: Image.Image, size: tuple[int, int]) -> Image.Image:
     return output.resize(size, Image.Resampling.BOX)
 
 
-_SUSPECTS = {
-    "mirrored left-right": lambda a: a[:, ::-1],
-    "flipped top-bottom": lambda a: a[::-1, :],
-    "rotated 180": lambda a: a[::-1, ::-1],
-    "red and blue swapped": lambda a: a[..., ::-1],
-    "grayscale": lambda a: np.repeat(a.mean(axis=2, keepdims=True), 3, axis=2),
-}
-
-
-def fidelity(picture: Image.Image, output: Image.Image) -> dict[str, Any]:
-    """Error between the input and the output scaled back down, and the most likely defect."""
-    want = _flatten(picture)
-    got = _flatten(back_down(output, picture.size))
-    error = float(np.abs(got - want).mean())
-    mean_shift = (got.reshape(-1, 3).mean(0) - want.reshape(-1, 3).mean(0)).round(1).tolist()
-    report: dict[str, Any] = {"mean_abs_error": round(error, 2), "channel_mean_shift": mean_shift}
-    if error > FIDELITY_MAX_ERROR:
-        scores = {name: float(np.abs(got - fn(want)).mean()) for name, fn in _SUSPECTS.items()}
-        best = min(scores, key=scores.get)
-        report["looks"] = best if scores[best] < error / 2 else "shifted, cropped or distorted"
-    return report
+# What each round-trip defect (perceptual.fidelity_verdict) breaks.
+_DEFECT_CLAUSE = {"mirrored": "FIDELITY-GEOMETRY", "flipped": "FIDELITY-GEOMETRY", "rotated": "FIDELITY-GEOMETRY",
+                  "shifted": "FIDELITY-GEOMETRY", "mismatch": "FIDELITY-GEOMETRY", "alpha": "ALPHA-KEPT"}
 
 
 def check_fidelity(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
-    """Geometry and colour kept, judged against the input itself (no golden needed)."""
+    """Geometry and colour kept, judged against the input itself (no golden needed).
+
+    The output scaled back down must match the input; the round trip and its limits are the
+    perceptual module's (thresholds in contracts/perceptual.yaml), so both verdicts agree.
+    """
     if result.image is None or result.size is None:
         return []  # check_decodes reports it; nothing to compare
     if result.size != (picture.width * SCALE, picture.height * SCALE):
         return []  # check_size reports it; a wrong size cannot be compared pixel for pixel
-    report = fidelity(picture, result.image)
-    ev = _evidence(result, **report)
-    out = []
-    shift = max(abs(s) for s in report["channel_mean_shift"])
-    colour_defects = ("red and blue swapped", "grayscale")
-    if "looks" in report and report["looks"] not in colour_defects:
-        out.append(Violation("geometry_changed", "FIDELITY-GEOMETRY",
-                             f"output scaled back down differs from the input (mean error "
-                             f"{report['mean_abs_error']}); it looks {report['looks']}", ev))
-    if report.get("looks") in colour_defects or shift > COLOUR_MAX_MEAN_SHIFT:
-        what = report.get("looks") or f"channel means shifted by {report['channel_mean_shift']}"
-        out.append(Violation("colour_changed", "FIDELITY-COLOUR", f"colours not kept: {what}", ev))
-    return out
+    from .goldens import load_thresholds  # the thresholds file is read once and cached there
+
+    found = pc.fidelity_verdict(pc.roundtrip_distance(picture, result.image), load_thresholds().fidelity)
+    if found.ok:
+        return []
+    clause = _DEFECT_CLAUSE.get(found.defect or "", "FIDELITY-COLOUR")
+    return [Violation(f"fidelity_{found.defect}", clause, found.message,
+                      _evidence(result, **found.roundtrip.as_dict()))]
 
 
 def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlparse
 
 import click
 from rich.console import Console
@@ -28,6 +29,16 @@ class ProfileType(click.ParamType):
 
 
 PROFILE = ProfileType()
+
+
+def parse_target(ctx, param, value: str) -> str:
+    """Click callback for --target: `local` or an http(s) base URL (a bad one is a usage error)."""
+    if value == "local":
+        return value
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise click.BadParameter(f"expected `local` or an http(s) base URL, got {value!r}")
+    return value.rstrip("/")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,7 +10,6 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import click
 from rich.console import Console
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from . import __version__
 from . import goldens as gs
-from .cli import PROFILE, cli
+from .cli import PROFILE, cli, parse_target
 from .client import Budget, UpscaleClient
 from .contract import Profile, load_profile
 from .errors import BudgetExhausted, ContractError, RateLimited, TargetUnreachable
@@ -41,15 +40,6 @@ def goldens_group() -> None:
     """
 
 
-def _target(ctx, param, value: str) -> str:
-    if value == "local":
-        return value
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise click.BadParameter(f"expected `local` or an http(s) base URL, got {value!r}")
-    return value.rstrip("/")
-
-
 def _combos(ctx, param, values: tuple[str, ...]) -> list[gs.Combo] | None:
     try:
         return [gs.Combo.parse(v) for v in values] or None
@@ -59,7 +49,7 @@ def _combos(ctx, param, values: tuple[str, ...]) -> list[gs.Combo] | None:
 
 def common_options(fn: Callable) -> Callable:
     options = [
-        click.option("--target", default="local", show_default=True, callback=_target,
+        click.option("--target", default="local", show_default=True, callback=parse_target,
                      help="`local` starts the reference server in-process; otherwise the target's base URL."),
         click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path."),
         click.option("--golden-dir", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -12,13 +12,12 @@ import sys
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 import click
 import pytest
 from rich.console import Console
 
-from .cli import PROFILE, cli
+from .cli import PROFILE, cli, parse_target
 from .contract import Profile, load_profile
 from .reporting import print_table
 
@@ -104,17 +103,8 @@ def run_suites(target: str, profile: Profile, report_root: Path, budget: int | N
     return int(summary["exit_code"])
 
 
-def _target(ctx, param, value: str) -> str:
-    if value == "local":
-        return value
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise click.BadParameter(f"expected `local` or an http(s) base URL, got {value!r}")
-    return value.rstrip("/")
-
-
 @cli.command("run")
-@click.option("--target", default="local", show_default=True, callback=_target,
+@click.option("--target", default="local", show_default=True, callback=parse_target,
               help="`local` starts the reference server; otherwise the base URL of the implementation.")
 @click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
 @click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path.")

@@ -130,6 +130,26 @@ def normalise(im: Image.Image) -> Image.Image:
 # --- encoding ------------------------------------------------------------------------------------
 
 
+# The largest side each encoder can write (measured with Pillow 13: JPEG 65,500, WebP 16,383; fpng
+# stores sides in 16 bits, so larger PNGs go to Pillow, which has no practical limit).
+MAX_SIDE = {"jpeg": 65_500, "jpg": 65_500, "webp": 16_383}
+FPNG_MAX_SIDE = 65_535
+
+
+def check_encodable(size: tuple[int, int], export_format: str) -> None:
+    """Raise ImageError if an output of ``size`` cannot be written in ``export_format``.
+
+    >>> check_encodable((200, 16_383), "webp")
+    >>> check_encodable((200, 80_000), "webp")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    upscale_conformance.server.imageio.ImageError: a 200x80000 output is larger than webp can hold ...
+    """
+    most = MAX_SIDE.get(export_format.lower())
+    if most is not None and max(size) > most:
+        raise ImageError(f"a {size[0]}x{size[1]} output is larger than {export_format} can hold "
+                         f"({most} pixels per side); ask for export.format=png")
+
+
 def encode(im: Image.Image, export_format: str) -> bytes:
     """Encode an L/LA/RGB/RGBA image as ``export_format`` (png, jpeg, jpg, webp, avif)."""
     fmt = export_format.lower()
@@ -146,7 +166,7 @@ def encode(im: Image.Image, export_format: str) -> bytes:
 
 def encode_png(im: Image.Image) -> bytes:
     """fpng for RGB/RGBA (about 4x faster than zlib level 1 at a similar size), Pillow otherwise."""
-    if im.mode in ("RGB", "RGBA"):
+    if im.mode in ("RGB", "RGBA") and max(im.size) <= FPNG_MAX_SIDE:
         return fpng.from_pil(im)
     return encode_png_pillow(im)
 

@@ -145,6 +145,10 @@ def run(edit: EditRequest, profile: Profile, faults: Faults) -> Output:
         target = plan_size(im.size, edit.mode, limit, edit.downscale, faults, status)
     if im.size != target:
         im = im.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    try:  # before the upscale: a size the format cannot hold is the client's choice of format
+        imageio.check_encodable((target[0] * 4, target[1] * 4), edit.export_format)
+    except imageio.ImageError as exc:
+        raise ApiError(400, str(exc)) from None
     engine = engines.select(edit.mode, hooks.model_version(edit.version, faults), profile.switching_modes)
     out = hooks.apply_output_faults(engine.upscale(im), faults)
     return Output(imageio.encode(out, edit.export_format), profile.export_formats[edit.export_format], out.size)
