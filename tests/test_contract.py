@@ -15,6 +15,7 @@ from upscale_conformance.contract import (
     contracts_dir,
     load_clauses,
     load_profile,
+    suites_dir,
     validate_contract,
 )
 from upscale_conformance.errors import ContractError
@@ -82,6 +83,7 @@ def test_shipped_contract_validates():
 def contract_copy(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "contracts"
     shutil.copytree(contracts_dir(), folder)
+    monkeypatch.setenv("UPSCALE_SUITES_DIR", str(suites_dir()))  # before the contracts move
     monkeypatch.setenv("UPSCALE_CONTRACTS_DIR", str(folder))
     return folder
 
@@ -135,6 +137,24 @@ def test_validate_catches_a_pin_to_an_unknown_clause(contract_copy):
     out = subprocess.run([*CLI, "contract", "validate"], capture_output=True, text=True,
                          env=_env(contract_copy))
     assert out.returncode == 1 and "NO-SUCH-CLAUSE" in out.stdout
+
+
+def test_validate_catches_a_clause_no_suite_checks(contract_copy):
+    path = contract_copy / "clauses.yaml"
+    path.write_text(path.read_text() + """  - id: NEW-PROMISE
+    promise: Something new.
+    source: "test"
+    level: must
+    group: limits
+  - id: ORPHAN
+    promise: Something else.
+    source: "test"
+    level: must
+    group: nowhere
+""")
+    problems = validate_contract()
+    assert any("NEW-PROMISE: no test in test_limits.py" in p for p in problems)
+    assert any("ORPHAN: group 'nowhere' has no suite module" in p for p in problems)
 
 
 def test_validate_catches_an_export_format_the_openapi_does_not_know(contract_copy):

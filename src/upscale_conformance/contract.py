@@ -330,8 +330,26 @@ def validate_contract() -> list[str]:
                 problems.append(f"{where}: model_versions.switches: unknown mode {mode}")
     if enums.get("upscale.mode") and set(enums["upscale.mode"]) != set(MODES):
         problems.append(f"{openapi_path()}: upscale.mode enum differs from {MODES}")
-    if not any(c.group for c in clauses.values()):
-        problems.append("clauses.yaml: no clause names a group")
+    problems.extend(_unchecked_clauses(clauses))
+    return problems
+
+
+def suites_dir() -> Path:
+    return Path(os.environ.get("UPSCALE_SUITES_DIR", contracts_dir().parent / "suites"))
+
+
+def _unchecked_clauses(clauses: dict[str, Clause]) -> list[str]:
+    """Each clause is tested in one place: the suite module of its group must mention its ID."""
+    folder = suites_dir()
+    if not folder.is_dir():
+        return []  # an installed copy without the suites has nothing to cross-check
+    problems = []
+    for clause in clauses.values():
+        module = folder / f"test_{clause.group}.py"
+        if not module.is_file():
+            problems.append(f"clauses.yaml: {clause.id}: group {clause.group!r} has no suite module {module.name}")
+        elif f'"{clause.id}"' not in module.read_text(encoding="utf-8"):
+            problems.append(f"clauses.yaml: {clause.id}: no test in {module.name} is marked with it")
     return problems
 
 

@@ -18,16 +18,11 @@ import pytest
 from rich.console import Console
 
 from .cli import PROFILE, cli, parse_target
-from .contract import Profile, load_profile
+from .contract import Profile, load_profile, suites_dir
 from .reporting import print_table
 
-SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
 DEFAULT_VENDOR_BUDGET = 200
 console = Console()
-
-
-def suites_dir() -> Path:
-    return Path(os.environ.get("UPSCALE_SUITES_DIR", SUITES_DIR))
 
 
 def new_report_dir(root: Path) -> Path:
