@@ -26,16 +26,21 @@ def test_serve_in_thread_yields_a_url_and_stops_on_exit():
         httpx.get(f"{url}/health", timeout=2)
 
 
+def gone(url, within: float = 5.0) -> bool:
+    """Whether the server behind ``url`` has stopped, waiting up to ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while url.alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not url.alive()
+
+
 def test_a_thread_server_can_be_killed_mid_run(edit, make_picture, encode_image):
     with serve_in_thread() as url:
         assert edit(url, encode_image(make_picture(8, 8))).status_code == 200
         url.kill()
         with pytest.raises(httpx.TransportError):
             edit(url, encode_image(make_picture(8, 8)), timeout=5)
-        deadline = time.monotonic() + 5
-        while url.alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not url.alive()
+        assert gone(url)
 
 
 def test_serve_in_subprocess_runs_a_separate_process_and_kills_it(edit, make_picture, encode_image):
@@ -53,10 +58,7 @@ def test_serve_in_subprocess_runs_a_separate_process_and_kills_it(edit, make_pic
 def test_a_child_server_killed_mid_run_refuses_connections(edit, make_picture, encode_image):
     with serve_in_subprocess() as url:
         url.kill()
-        deadline = time.monotonic() + 5
-        while url.alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not url.alive()
+        assert gone(url)
         with pytest.raises(httpx.TransportError):
             edit(url, encode_image(make_picture(8, 8)), timeout=5)
 
@@ -66,10 +68,7 @@ def test_die_after_ends_the_child_process(edit, make_picture, encode_image):
         assert edit(url, encode_image(make_picture(8, 8))).status_code == 200
         with pytest.raises(httpx.TransportError):
             edit(url, encode_image(make_picture(8, 8)), timeout=5)
-        deadline = time.monotonic() + 5
-        while url.alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not url.alive()
+        assert gone(url)
 
 
 def test_the_serve_command_is_registered():
