@@ -37,6 +37,7 @@ INCONCLUSIVE_ERRORS = (BudgetExhausted, TargetUnreachable, RateLimited)
 _REPORT_KEY = "upscale"
 LOCAL_KEY = Secret("local-" + secrets.token_hex(8))
 _tally: Tally | None = None  # pytest_runtest_logreport gets no config, so the tally lives here
+_secrets: list[Secret] = []  # keys in use this session, scrubbed from every report
 
 
 def pytest_addoption(parser):
@@ -117,6 +118,7 @@ def upscale_client(pytestconfig, upscale_target):
     key = Secret.from_sources(option(pytestconfig, "upscale_api_key") or None)
     if option(pytestconfig, "upscale_target") in ("", "local"):
         key = LOCAL_KEY
+    _secrets.append(key)
     cache_dir = option(pytestconfig, "upscale_cache")
     client = UpscaleClient(upscale_target, key, budget, cache=ResponseCache(cache_dir) if cache_dir else None)
     with ExitStack() as stack:
@@ -180,6 +182,7 @@ def upscale(upscale_client, upscale_target_state, verdict, request):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    _scrub_report(report)
     if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
         return
     recorder = getattr(item, "_upscale_recorder", None)
@@ -189,7 +192,25 @@ def pytest_runtest_makereport(item, call):
     payload["clauses"] = [c for m in item.iter_markers("clause") for c in m.args]
     payload["calls"] = budget.spent - item._upscale_calls_before if budget else 0
     payload["seconds"] = report.duration
-    report.user_properties.append((_REPORT_KEY, json.dumps(payload, default=str)))
+    report.user_properties.append((_REPORT_KEY, _scrub(json.dumps(payload, default=str))))
+
+
+def _scrub(text: str) -> str:
+    for key in _secrets:
+        text = key.scrub(text)
+    return text
+
+
+def _scrub_report(report) -> None:
+    """A failure's text may quote a request (a library's curl line, say): the key must not reach
+    the terminal, JUnit XML or Allure. The traceback is replaced by its scrubbed text."""
+    if report.longrepr is None or not _secrets:
+        return
+    text = str(report.longrepr)
+    clean = _scrub(text)
+    if clean != text:
+        report.longrepr = clean
+    report.sections = [(title, _scrub(content)) for title, content in report.sections]
 
 
 def pytest_runtest_logreport(report):
