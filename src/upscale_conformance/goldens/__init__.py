@@ -1,0 +1,92 @@
+"""The golden store: record what a trusted target answered, then judge later answers against it.
+
+Small pieces with one job each, in the spirit of syrupy:
+
+* **layout** (:mod:`.keys`) — :class:`Combo`, :func:`target_slug`, :class:`GoldenKey`: where a
+  golden lives, ``<golden_dir>/<target>/<profile>/<mode-and-model>/<input stem>.json`` plus three
+  small PNGs beside it (an overview thumbnail, and two native-resolution patches: detail and flat);
+* **serialize** (:mod:`.document`) — :class:`Golden`: the JSON document, to and from text;
+* **store** (:mod:`.store`) — :class:`GoldenStore`: read, write only what changed, list, delete;
+* **compare** (:mod:`.compare`, :mod:`.thresholds`) — :func:`regression_verdict` (two thresholds,
+  warn and fail, as reg-suit does) and :func:`portable_check` (golden-free invariants), with
+  thresholds read from ``contracts/perceptual.yaml``;
+* **run** (:mod:`.run`, :mod:`.recording`, :mod:`.checking`) — :func:`record`, :func:`check_one`,
+  :func:`check` and :func:`unused_goldens`, which call the target through an
+  :class:`~upscale_conformance.client.UpscaleClient`, so its budget applies.
+
+No full-size output is ever written: only its sha256, hashes, band energies and the small PNGs.
+Callers import this package, so the split into modules stays an internal matter.
+"""
+
+from __future__ import annotations
+
+from .checking import CheckReport, GoldenCheck, check, check_one
+from .compare import (
+    STATUS_ORDER,
+    MetricVerdict,
+    PortableVerdict,
+    RegressionVerdict,
+    judge,
+    portable_check,
+    regression_verdict,
+)
+from .document import SCHEMA, Golden, golden_from
+from .document import _sha256 as _sha256  # calibrate hashes answers the way goldens record them
+from .keys import (
+    IMAGE_SUFFIXES,
+    Combo,
+    GoldenKey,
+    combos_for,
+    default_golden_dir,
+    default_inputs_dir,
+    golden_stem,
+    project_dir,
+    target_slug,
+)
+from .recording import RecordOutcome, RecordReport, record, record_one
+from .run import INPUT_SUFFIXES, Progress, applicable, list_inputs, plan, unused_goldens, upscale
+from .store import GoldenStore, StoredGolden
+from .thresholds import Limit, Thresholds, load_thresholds, thresholds_path
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "INPUT_SUFFIXES",
+    "SCHEMA",
+    "STATUS_ORDER",
+    "CheckReport",
+    "Combo",
+    "Golden",
+    "GoldenCheck",
+    "GoldenKey",
+    "GoldenStore",
+    "Limit",
+    "MetricVerdict",
+    "PortableVerdict",
+    "Progress",
+    "RecordOutcome",
+    "RecordReport",
+    "RegressionVerdict",
+    "StoredGolden",
+    "Thresholds",
+    "applicable",
+    "check",
+    "check_one",
+    "combos_for",
+    "default_golden_dir",
+    "default_inputs_dir",
+    "golden_from",
+    "golden_stem",
+    "judge",
+    "list_inputs",
+    "load_thresholds",
+    "plan",
+    "portable_check",
+    "project_dir",
+    "record",
+    "record_one",
+    "regression_verdict",
+    "target_slug",
+    "thresholds_path",
+    "unused_goldens",
+    "upscale",
+]

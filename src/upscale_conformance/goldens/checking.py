@@ -1,0 +1,103 @@
+"""Check a target against its goldens: both verdicts per input x combo, with evidence for a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import perceptual as pc
+from ..client import UpscaleClient
+from ..contract import Profile
+from .compare import PortableVerdict, RegressionVerdict, portable_check, regression_verdict
+from .document import _sha256
+from .keys import Combo, GoldenKey, combos_for
+from .run import Progress, _output_image, plan, unused_goldens, upscale
+from .store import GoldenStore
+from .thresholds import Thresholds, load_thresholds
+
+
+@dataclass
+class GoldenCheck:
+    """The outcome of one input x combo: both verdicts, with evidence for a report."""
+
+    key: GoldenKey
+    input_path: Path
+    regression: RegressionVerdict
+    portable: PortableVerdict | None = None
+    diff_png: bytes | None = None
+    content_type: str = ""
+    elapsed: float = 0.0
+
+    @property
+    def status(self) -> str:
+        """fail if the regression failed or had nothing to compare; portable failures only warn
+        (PERCEPTUAL-PORTABLE is a should clause)."""
+        if self.regression.status in ("fail", "missing", "error"):
+            return "fail"
+        if self.regression.status == "warn" or (self.portable is not None and not self.portable.ok):
+            return "warn"
+        return "pass"
+
+
+def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target: str, profile: str | Profile,
+              mode: str, model_version: str | None = None, *, thresholds: Thresholds | None = None,
+              export_format: str | None = None) -> GoldenCheck:
+    """Upscale one input on the target and judge the answer: portable and regression verdicts.
+
+    ``target`` is the golden slug (``local`` or :func:`target_slug` of a URL); ``profile`` a
+    :class:`Profile` or its id. Budget and connection errors propagate (the caller reports them
+    as inconclusive); an unreadable golden raises :class:`ContractError`.
+    """
+    thresholds = thresholds or load_thresholds()
+    input_path = Path(input_path)
+    profile_id = profile.id if isinstance(profile, Profile) else profile
+    key = GoldenKey(target, profile_id, Combo(mode, model_version), input_path.name)
+    store = GoldenStore(golden_dir)
+    stored = store.read(key)
+    input_bytes = input_path.read_bytes()
+    result = upscale(client, input_bytes, input_path.name, key.combo, export_format)
+    output, problem = _output_image(result)
+    if output is None:
+        return GoldenCheck(key, input_path, RegressionVerdict("error", problem), content_type=result.content_type,
+                           elapsed=result.elapsed)
+    input_image = pc.open_image(input_bytes)
+    portable = portable_check(input_image, output, thresholds)
+    if stored is None:
+        regression = RegressionVerdict("missing", f"no golden at {key.json_path(golden_dir)} (run goldens record)")
+    elif stored.golden.input_sha256 != _sha256(input_bytes):
+        # Distances to the golden of another picture mean nothing.
+        regression = RegressionVerdict("fail", "the input changed since the golden was recorded "
+                                               "(re-record with --update)", golden_path=str(stored.path))
+    else:
+        candidate = pc.signature(input_image, output)
+        regression = regression_verdict(stored.signature, candidate, thresholds,
+                                        stored.golden.output["sha256"], _sha256(result.content))
+        regression.golden_path = str(stored.path)
+    diff = None
+    if regression.status in ("warn", "fail") or not portable.ok:
+        diff = pc.diff_image(input_image, output, stored.signature if stored else None)
+    return GoldenCheck(key, input_path, regression, portable, diff, result.content_type, result.elapsed)
+
+
+@dataclass
+class CheckReport:
+    checks: list[GoldenCheck]
+    unused: list[Path]
+
+    def count(self, status: str) -> int:
+        return sum(c.status == status for c in self.checks)
+
+
+def check(client: UpscaleClient, inputs: list[Path], golden_dir: Path, target: str, profile: Profile,
+          combos: list[Combo] | None = None, *, thresholds: Thresholds | None = None,
+          export_format: str | None = None, progress: Progress | None = None) -> CheckReport:
+    """Check every applicable input x combo against its golden."""
+    thresholds = thresholds or load_thresholds()
+    combos = combos or combos_for(profile)
+    checks = []
+    for path, combo in plan(inputs, profile, combos):
+        if progress:
+            progress(f"{path.name} [{combo.slug}]")
+        checks.append(check_one(client, path, golden_dir, target, profile.id, combo.mode, combo.model_version,
+                                thresholds=thresholds, export_format=export_format))
+    return CheckReport(checks, unused_goldens(golden_dir, target, profile, inputs, combos_for(profile)))

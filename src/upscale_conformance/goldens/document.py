@@ -1,0 +1,81 @@
+"""The golden JSON document, to and from text. Images are referenced by file name, never embedded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .. import perceptual as pc
+from ..client import UpscaleResult
+from ..errors import ContractError
+from .keys import GoldenKey
+
+SCHEMA = 1
+
+
+@dataclass
+class Golden:
+    """One golden JSON document. Images are referenced by file name, never embedded."""
+
+    input: str
+    input_sha256: str
+    target: str
+    profile: str
+    mode: str
+    model_version: str | None
+    output: dict[str, Any]  # width, height, content_type, format, sha256, bytes
+    hashes: dict[str, str]
+    thumbnail: str
+    patches: dict[str, dict[str, Any]]  # detail / flat: file, box (output pixels)
+    bands: dict[str, float]  # band energies of the output, see perceptual.band_energies
+    recorded_at: str
+    recorded_from: dict[str, str]
+    schema: int = SCHEMA
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "golden") -> Golden:
+        try:
+            data = json.loads(text)
+            if data.get("schema") != SCHEMA:
+                raise ValueError(f"schema {data.get('schema')!r}, expected {SCHEMA}")
+            return cls(**data)
+        except (ValueError, TypeError) as exc:
+            raise ContractError(where, "", f"not a golden document ({exc})") from None
+
+    def content(self) -> dict[str, Any]:
+        """What identifies the recorded answer; provenance (when, from where) left out."""
+        data = asdict(self)
+        for key in ("recorded_at", "recorded_from"):
+            data.pop(key)
+        return data
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def golden_from(key: GoldenKey, input_bytes: bytes, result: UpscaleResult, sig: pc.Signature,
+                source: dict[str, str]) -> Golden:
+    return Golden(
+        input=key.input_name,
+        input_sha256=_sha256(input_bytes),
+        target=key.target,
+        profile=key.profile,
+        mode=key.combo.mode,
+        model_version=key.combo.model_version,
+        output={"width": sig.width, "height": sig.height, "content_type": result.content_type,
+                "format": result.format, "sha256": _sha256(result.content), "bytes": len(result.content)},
+        hashes=sig.hashes.as_dict(),
+        thumbnail=key.thumb_name,
+        patches={"detail": {"file": key.detail_name, "box": list(sig.detail_box)},
+                 "flat": {"file": key.flat_name, "box": list(sig.flat_box)}},
+        bands={k: float(f"{v:.6g}") for k, v in sig.bands.items()},
+        recorded_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        recorded_from=source,
+    )
