@@ -89,3 +89,16 @@ def test_usage_errors_exit_2_without_a_traceback(tmp_path):
         assert code == 2 and "Traceback" not in output, output
     code, _, output = run(tmp_path, "--target", "https://image-api.example.invalid", key=None)
     assert code == 2 and "needs --api-key" in output
+
+
+def test_a_rerun_with_the_cache_sends_nothing_for_unchanged_cases(tmp_path):
+    cache = tmp_path / "cache"
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY) as url:
+        first, _, output = run(tmp_path / "a", "--target", url, "--quick", "--cache", str(cache), "--", "-k", "formats")
+        after_first = httpx.get(f"{url}/health").json()["requests"]
+        second, summary, output = run(tmp_path / "b", "--target", url, "--quick", "--cache", str(cache),
+                                      "--", "-k", "formats")
+        after_second = httpx.get(f"{url}/health").json()["requests"]
+    assert first == 0 and second == 0, output
+    assert after_first > 0 and after_second == after_first  # every answer came from the cache
+    assert summary["clauses"]["FMT-EXPORT"]["verdict"] == "PASS"

@@ -56,7 +56,7 @@ def _api_key_env(key: str | None):
 
 
 def pytest_args(target: str, profile: Profile, report: Path, budget: int | None, quick: bool,
-                extra: tuple[str, ...] = (), local: bool = False) -> list[str]:
+                extra: tuple[str, ...] = (), local: bool = False, cache: Path | None = None) -> list[str]:
     args = [str(suites_dir()), "-q", "--upscale-target", target, "--upscale-profile", profile.path,
             "--upscale-summary", str(report / "summary.json"), "--junitxml", str(report / "junit.xml"),
             "--alluredir", str(report / "allure-results"), "-o", "junit_family=xunit2",
@@ -64,6 +64,8 @@ def pytest_args(target: str, profile: Profile, report: Path, budget: int | None,
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if budget is not None:
         args += ["--upscale-budget", str(budget)]
+    if cache is not None:
+        args += ["--upscale-cache", str(cache)]
     if local:  # the server runs on a random port, but its goldens are the reference server's
         args += ["--upscale-golden-target", "local"]
     if quick:
@@ -72,7 +74,7 @@ def pytest_args(target: str, profile: Profile, report: Path, budget: int | None,
 
 
 def run_suites(target: str, profile: Profile, report_root: Path, budget: int | None, quick: bool,
-               api_key: str | None, extra: tuple[str, ...] = ()) -> int:
+               api_key: str | None, extra: tuple[str, ...] = (), cache: Path | None = None) -> int:
     """Run the suites once and return the exit code; the local server lives exactly as long as the run."""
     report = new_report_dir(report_root)
     with ExitStack() as stack:
@@ -86,7 +88,8 @@ def run_suites(target: str, profile: Profile, report_root: Path, budget: int | N
             url = target
             console.print(f"target {url}: at most [bold]{budget}[/] calls will be spent (each one may be billable)")
         stack.enter_context(_api_key_env(api_key))
-        pytest_exit = pytest.main(pytest_args(url, profile, report, budget, quick, extra, local=target == "local"))
+        pytest_exit = pytest.main(pytest_args(url, profile, report, budget, quick, extra, local=target == "local",
+                                              cache=cache))
     summary_path = report / "summary.json"
     if not summary_path.is_file():
         console.print(f"[red]no summary was written (pytest exit {pytest_exit})[/]")
@@ -108,8 +111,10 @@ def run_suites(target: str, profile: Profile, report_root: Path, budget: int | N
 @click.option("--quick", is_flag=True, help="Fewer examples; every clause at least once (CI smoke).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where reports/<timestamp>/ is written.")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Replay answers to unchanged requests from this folder (a re-run costs nothing for them).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(target, api_key, profile, budget, quick, report_dir, pytest_args) -> None:
+def run(target, api_key, profile, budget, quick, report_dir, cache, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -123,4 +128,5 @@ def run(target, api_key, profile, budget, quick, report_dir, pytest_args) -> Non
         if not key:
             raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
         budget = DEFAULT_VENDOR_BUDGET if budget is None else budget
-    sys.exit(run_suites(target, profile, report_dir, budget, quick, key.reveal() or None, tuple(pytest_args)))
+    sys.exit(run_suites(target, profile, report_dir, budget, quick, key.reveal() or None, tuple(pytest_args),
+                        cache=cache))
