@@ -97,22 +97,6 @@ def check_format(result: UpscaleResult, export_format: str | None, profile: Prof
 # --- fidelity: the output scaled back down must be the input ------------------------------------
 
 
-def _flatten(image: Image.Image) -> np.ndarray:
-    """RGB float array; transparency composited over mid-grey so hidden pixels do not count."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        bg = Image.new("RGBA", rgba.size, (128, 128, 128, 255))
-        return np.asarray(Image.alpha_composite(bg, rgba).convert("RGB"), dtype=np.float32)
-    if image.mode == "I;16":
-        image = Image.fromarray((np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8), "L")
-    return np.asarray(image.convert("RGB"), dtype=np.float32)
-
-
-def back_down(output: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """The output reduced to ``size`` by area averaging: what an honest upscale must come back to."""
-    return output.resize(size, Image.Resampling.BOX)
-
-
 # What each round-trip defect (perceptual.fidelity_verdict) breaks.
 _DEFECT_CLAUSE = {"mirrored": "FIDELITY-GEOMETRY", "flipped": "FIDELITY-GEOMETRY", "rotated": "FIDELITY-GEOMETRY",
                   "shifted": "FIDELITY-GEOMETRY", "mismatch": "FIDELITY-GEOMETRY", "alpha": "ALPHA-KEPT"}
@@ -143,11 +127,12 @@ def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
     image = result.image
     if image is None or result.size != (picture.width * SCALE, picture.height * SCALE):
         return []
-    if "A" not in image.getbands() and not (image.mode == "P" and "transparency" in image.info):
+    if not pc.has_alpha(image):
         return [Violation("alpha_lost", "ALPHA-KEPT", f"input has alpha, output is {image.mode}",
                           _evidence(result, output_mode=image.mode))]
-    want = np.asarray(picture.convert("RGBA").getchannel("A"), dtype=np.float32)
-    got = np.asarray(back_down(image.convert("RGBA").getchannel("A"), picture.size), dtype=np.float32)
+    want = pc.alpha_array(picture)
+    # Area averaging: what an honest upscale's alpha must come back to at the input's size.
+    got = np.asarray(pc.to_rgba(image).getchannel("A").resize(picture.size, Image.Resampling.BOX), dtype=np.float32)
     error = float(np.abs(got - want).mean())
     if error <= ALPHA_MAX_ERROR:
         return []
@@ -159,7 +144,9 @@ def image_distance(a: UpscaleResult, b: UpscaleResult) -> float | None:
     """Mean absolute difference of two outputs of the same size (None if not comparable)."""
     if a.image is None or b.image is None or a.size != b.size:
         return None
-    return float(np.abs(_flatten(a.image) - _flatten(b.image)).mean())
+    # Compared as seen over the perceptual module's fixed background: hidden colour never counts.
+    seen_a, seen_b = (np.asarray(pc.to_rgb(r.image), dtype=np.float32) for r in (a, b))
+    return float(np.abs(seen_a - seen_b).mean())
 
 
 # --- rejected answers ----------------------------------------------------------------------------

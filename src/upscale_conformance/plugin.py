@@ -152,23 +152,33 @@ def verdict(request):
 
 
 @pytest.fixture
-def upscale(upscale_client, upscale_target_state, verdict, request):
-    """Send an UpscaleRequest; a dead target, a spent budget or a rate limit make the test inconclusive."""
-    _target_state = upscale_target_state
+def upscale_guarded(upscale_target_state):
+    """Call ``fn(*args)`` against the target; a dead target, a spent budget or a rate limit make the
+    test inconclusive (a skip Hypothesis does not shrink), never failed."""
+
+    def guarded(fn, *args, **kwargs):
+        if upscale_target_state["dead"]:
+            pytest.skip(INCONCLUSIVE_PREFIX + upscale_target_state["dead"])
+        try:
+            return fn(*args, **kwargs)
+        except TargetUnreachable as exc:
+            upscale_target_state["dead"] = str(exc)  # later tests skip at once instead of retrying
+            pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
+        except (BudgetExhausted, RateLimited) as exc:
+            pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
+
+    return guarded
+
+
+@pytest.fixture
+def upscale(upscale_client, upscale_guarded, verdict, request):
+    """Send an UpscaleRequest through the run's client and budget; see ``upscale_guarded``."""
     node = request.node
     node._upscale_calls_before = upscale_client.budget.spent
     node._upscale_budget = upscale_client.budget
 
     def send(req):
-        if _target_state["dead"]:
-            pytest.skip(INCONCLUSIVE_PREFIX + _target_state["dead"])
-        try:
-            result = upscale_client.send(req)
-        except TargetUnreachable as exc:
-            _target_state["dead"] = str(exc)  # later tests skip at once instead of retrying
-            pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
-        except (BudgetExhausted, RateLimited) as exc:
-            pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
+        result = upscale_guarded(upscale_client.send, req)
         verdict.sent(result.elapsed)
         return result
 
