@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from contextlib import ExitStack
 from urllib.parse import urlparse
 
 import pytest
@@ -33,7 +32,6 @@ OPTIONS = (
     ("--upscale-golden-target", "upscale_golden_target",
      "Whose goldens to compare with (default: `local` for the reference server, else a slug of the URL).", ""),
 )
-INCONCLUSIVE_ERRORS = (BudgetExhausted, TargetUnreachable, RateLimited)
 _REPORT_KEY = "upscale"
 LOCAL_KEY = Secret("local-" + secrets.token_hex(8))
 _tally: Tally | None = None  # pytest_runtest_logreport gets no config, so the tally lives here
@@ -65,7 +63,6 @@ def pytest_configure(config):
     global _tally
     # Only the process that writes the summary keeps a tally; xdist workers ship their reports to it.
     _tally = None if hasattr(config, "workerinput") else Tally()
-    config._upscale_tally = _tally
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -121,9 +118,10 @@ def upscale_client(pytestconfig, upscale_target):
     _secrets.append(key)
     cache_dir = option(pytestconfig, "upscale_cache")
     client = UpscaleClient(upscale_target, key, budget, cache=ResponseCache(cache_dir) if cache_dir else None)
-    with ExitStack() as stack:
-        stack.callback(client.close)
+    try:
         yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -249,13 +247,12 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
-    tally = getattr(config, "_upscale_tally", None)
     path = option(config, "upscale_summary")
-    if tally is None or not path:
+    if _tally is None or not path:
         return
     from .reporting import write_summary
 
     profile = load_profile(option(config, "upscale_profile") or None)
-    write_summary(path, tally, profile, target=option(config, "upscale_target") or "local",
+    write_summary(path, _tally, profile, target=option(config, "upscale_target") or "local",
                   pytest_exit=int(exitstatus))
 
