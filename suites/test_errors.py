@@ -6,6 +6,7 @@ import pytest
 
 from upscale_conformance.checks import check_rejected
 from upscale_conformance.client import UpscaleRequest
+from upscale_conformance.contract import UNSUPPORTED_HEADER
 from upscale_conformance.secret import Secret
 from upscale_conformance.strategies import ImageCase, request_for
 
@@ -58,6 +59,6 @@ def test_an_upload_over_30_mb_is_refused(upscale, verdict, upscale_profile):
 @pytest.mark.clause("UNSUPPORTED-ATTRS", "ERR-NO-5XX")
 def test_ignored_attributes_are_recorded(upscale, verdict):
     result = upscale(request_for(SMALL, extra_fields=(("shadow.mode", "ai.soft"), ("conformance.probe", "1"))))
-    header = result.headers.get("pr-unsupported-attributes", "(absent)")
+    header = result.headers.get(UNSUPPORTED_HEADER, "(absent)")
     verdict.observe("UNSUPPORTED-ATTRS", f"status {result.status}, pr-unsupported-attributes: {header}")
     verdict.check(check_rejected(result, (200, *ANY_4XX), "UNSUPPORTED-ATTRS", "unknown attributes"))

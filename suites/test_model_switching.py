@@ -14,7 +14,7 @@ from upscale_conformance.checks import (
     check_size,
     image_distance,
 )
-from upscale_conformance.client import NEW_FAST_MODEL
+from upscale_conformance.contract import NEW_FAST_MODEL
 from upscale_conformance.strategies import ImageCase, image_cases, request_for
 
 # Mean absolute difference (0-255) between outputs of one input. Measured on the reference server

@@ -25,11 +25,11 @@ from PIL import Image
 from . import goldens as gs
 from . import perceptual as pc
 from .client import Budget, UpscaleClient, UpscaleResult
-from .contract import Profile, load_profile
+from .contract import NEW_FAST_MODEL, Profile, load_profile
 from .secret import Secret
 
 BEGIN, END = "<!-- calibration:begin -->", "<!-- calibration:end -->"
-NEW = gs.Combo("ai.fast", "ai-upscale-2025-07-29")
+NEW = gs.Combo("ai.fast", NEW_FAST_MODEL)
 CLASSIC, SLOW = gs.Combo("ai.fast"), gs.Combo("ai.slow")
 
 

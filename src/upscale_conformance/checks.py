@@ -19,9 +19,8 @@ from PIL import Image
 
 from . import perceptual as pc
 from .client import UpscaleResult
-from .contract import Profile
+from .contract import SCALE, Profile
 
-SCALE = 4
 ALPHA_MAX_ERROR = 16.0
 
 

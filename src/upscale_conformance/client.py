@@ -25,11 +25,10 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from .contract import MODEL_HEADER
 from .errors import BudgetExhausted, RateLimited, TargetUnreachable
 from .secret import Secret
 
-MODEL_HEADER = "pr-ai-upscale-model-version"
-NEW_FAST_MODEL = "ai-upscale-2025-07-29"
 RETRY_STATUSES = (429, 503)
 
 

@@ -25,6 +25,11 @@ from .errors import ContractError
 
 LEVELS = ("must", "should", "observe")
 MODES = ("ai.fast", "ai.slow")
+SCALE = 4  # the documented enlargement, in width and height
+# Names on the wire, from the vendor's page; the client, the server and the suites all use these.
+MODEL_HEADER = "pr-ai-upscale-model-version"
+NEW_FAST_MODEL = "ai-upscale-2025-07-29"
+UNSUPPORTED_HEADER = "pr-unsupported-attributes"
 
 
 def contracts_dir() -> Path:
@@ -361,6 +366,6 @@ def _openapi_enums(spec: dict[str, Any]) -> dict[str, list[str]]:
         return {}
     out = {k: v["enum"] for k, v in props.items() if isinstance(v, dict) and "enum" in v}
     for param in op.get("parameters", []):
-        if param.get("name") == "pr-ai-upscale-model-version":
+        if param.get("name") == MODEL_HEADER:
             out["version"] = param.get("schema", {}).get("enum", [])
     return out

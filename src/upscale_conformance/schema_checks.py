@@ -47,8 +47,7 @@ from schemathesis.generation.meta import CoveragePhaseData
 from schemathesis.specs.openapi import checks as oas_checks
 
 from .checks import SCALE, Violation
-from .client import MODEL_HEADER
-from .contract import MODES, Limit, Profile, load_openapi
+from .contract import MODEL_HEADER, MODES, Limit, Profile, load_openapi
 from .strategies import SWAPS_AXES, ImageCase, modes_for
 
 PROBES_ENV = "UPSCALE_SCHEMA_PROBES"

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..contract import SCALE  # noqa: F401 - the perceptual modules take it from here
+
 BACKGROUND = (128, 128, 128)
-SCALE = 4
 
 
 ImageSource = bytes | str | Path | Image.Image

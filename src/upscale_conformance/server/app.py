@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..contract import Profile, load_profile
+from ..contract import MODEL_HEADER, Profile, load_profile
 from ..secret import Secret
 from . import faults as hooks
 from . import pipeline
@@ -137,7 +137,7 @@ async def _parse_request(request: Request, state: ServerState) -> pipeline.EditR
             raise
         limit = state.profile.max_upload_bytes + FORM_OVERHEAD
         form = parse_form(await read_body(request, limit, pipeline.too_large(state.profile)), boundary)
-        return pipeline.parse_edit(form, request.headers.get(pipeline.MODEL_HEADER),
+        return pipeline.parse_edit(form, request.headers.get(MODEL_HEADER),
                                    list(request.query_params.keys()), state.profile)
     except ApiError:
         raise

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageFilter
 
-SCALE = 4
-NEW_FAST_VERSION = "ai-upscale-2025-07-29"
+from ..contract import NEW_FAST_MODEL, SCALE
+
 BACK_PROJECTION_ROUNDS = 3
 UNSHARP = ImageFilter.UnsharpMask(radius=2, percent=80, threshold=1)
 
@@ -87,7 +87,7 @@ def _on_colour(im: Image.Image, fn: Callable[[Image.Image], Image.Image]) -> Ima
 
 
 CLASSIC_FAST = Engine("ai.fast (classic)", "bicubic resize (one Pillow call)", bicubic)
-NEW_FAST = Engine(f"ai.fast ({NEW_FAST_VERSION})", "Lanczos resize + unsharp mask (radius 2, 80 %)",
+NEW_FAST = Engine(f"ai.fast ({NEW_FAST_MODEL})", "Lanczos resize + unsharp mask (radius 2, 80 %)",
                   lanczos_unsharp)
 SLOW = Engine("ai.slow", f"Lanczos resize + {BACK_PROJECTION_ROUNDS} rounds of iterative back-projection",
               back_projected)
@@ -98,6 +98,6 @@ def select(mode: str, version: str | None, switching_modes: tuple[str, ...] = ("
     """The engine for a validated mode and model version (the version only matters where it switches)."""
     if mode == "ai.slow":
         return SLOW
-    if version == NEW_FAST_VERSION and mode in switching_modes:
+    if version == NEW_FAST_MODEL and mode in switching_modes:
         return NEW_FAST
     return CLASSIC_FAST

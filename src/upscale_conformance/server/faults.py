@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from ..contract import Limit
+from ..contract import SCALE, Limit
 
 ENV_VAR = "UPSCALE_SERVER_FAULTS"
 NOISE_SEED = 20250729  # fixed, so a faulted server is still deterministic
@@ -33,7 +33,7 @@ NOISE_SEED = 20250729  # fixed, so a faulted server is still deterministic
 class Faults:
     """Named misbehaviours; every default means "behave correctly"."""
 
-    scale: int = 4
+    scale: int = SCALE
     limit_offset: int = 0
     over_limit_status: int | None = None
     mirror: bool = False

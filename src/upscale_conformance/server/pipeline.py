@@ -12,17 +12,15 @@ from urllib.parse import quote
 
 from PIL import Image
 
-from ..contract import Limit, Profile
+from ..contract import MODEL_HEADER, UNSUPPORTED_HEADER, Limit, Profile
 from . import engines, imageio
 from . import faults as hooks
 from .apierror import ApiError
 from .faults import Faults
 from .form import Form
 
-MODEL_HEADER = "pr-ai-upscale-model-version"
 USED_FIELDS = ("imageFile", "upscale.mode", "removeBackground", "export.format", "upscale.downscaleIfNeeded")
 DOWNSCALE_CHOICES = ("never", "always", "skipUpscaleIfNotNeeded")
-UNSUPPORTED_HEADER = "pr-unsupported-attributes"
 
 
 @dataclass(frozen=True)
