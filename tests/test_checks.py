@@ -57,6 +57,34 @@ def test_each_planted_defect_is_caught_and_named(defect, clause, looks):
         assert f"fidelity_{looks}" in {v.code for v in found}
 
 
+def _grey16(width: int, height: int) -> Image.Image:
+    y, x = np.mgrid[0:height, 0:width]
+    grey = ((x * 40 + y * 25) % 256).astype(np.uint16) * 257  # ramps and edges over the whole 16-bit range
+    return Image.fromarray(grey)  # mode I;16
+
+
+@pytest.mark.parametrize("blank", [
+    lambda size: Image.new("RGB", size, (255, 255, 255)),
+    lambda size: Image.new("RGB", size, (252, 252, 252)).point(lambda v: v),
+    lambda size: Image.fromarray(np.where(np.random.default_rng(1).random((size[1], size[0])) < 0.01, 0, 254)
+                                 .astype(np.uint8)).convert("RGB"),  # almost all white, a few dark specks
+], ids=["white", "near-white", "specks"])
+def test_a_blank_answer_to_a_16bit_grey_input_is_named_lost_content_not_a_shift(blank, recwarn):
+    picture = _grey16(60, 40)
+    found = check_fidelity(picture, answer(blank((240, 160))))
+    assert [v.code for v in found] == ["fidelity_lost"], [str(v) for v in found]
+    assert "content lost" in found[0].message and "shift" not in found[0].message
+    assert not [w for w in recwarn if "empty" in str(w.message)]  # phase correlation never ran on a flat image
+
+
+def test_a_mirrored_answer_to_a_16bit_grey_input_still_fails_geometry():
+    picture = _grey16(60, 40)
+    out = ImageOps.mirror(picture.convert("I").point(lambda v: v / 257).convert("L").resize(BIG, R.BICUBIC))
+    found = check_fidelity(picture, answer(out))
+    assert "fidelity_mirrored" in {v.code for v in found}
+    assert check_fidelity(picture, answer(ImageOps.mirror(out))) == []  # the same picture upright passes
+
+
 def test_size_check_wants_exactly_4x_of_the_oriented_size():
     assert check_size(answer(Image.new("RGB", (240, 160))), (60, 40)) == []
     [v] = check_size(answer(Image.new("RGB", (180, 120))), (60, 40))

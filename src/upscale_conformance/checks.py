@@ -98,7 +98,8 @@ def check_format(result: UpscaleResult, export_format: str | None, profile: Prof
 
 # What each round-trip defect (perceptual.fidelity_verdict) breaks.
 _DEFECT_CLAUSE = {"mirrored": "FIDELITY-GEOMETRY", "flipped": "FIDELITY-GEOMETRY", "rotated": "FIDELITY-GEOMETRY",
-                  "shifted": "FIDELITY-GEOMETRY", "mismatch": "FIDELITY-GEOMETRY", "alpha": "ALPHA-KEPT"}
+                  "shifted": "FIDELITY-GEOMETRY", "mismatch": "FIDELITY-GEOMETRY", "lost": "FIDELITY-GEOMETRY",
+                  "alpha": "ALPHA-KEPT"}
 
 
 def check_fidelity(picture: Image.Image, result: UpscaleResult) -> list[Violation]:

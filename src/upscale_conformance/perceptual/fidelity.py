@@ -20,6 +20,9 @@ class FidelityLimits:
     max_mean_shift: float  # 0-255 levels, per channel
     contrast_ratio: tuple[float, float]
     max_alpha_mae: float
+    # below this share of the input's luminance spread the output has lost the picture (blank, flat)
+    min_content_ratio: float = 0.25
+    min_input_spread: float = 2.0  # levels: an input flatter than this has no content to lose
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,19 @@ class FidelityVerdict:
 def fidelity_verdict(rt: RoundTrip, limits: FidelityLimits) -> FidelityVerdict:
     """Name the first defect the round trip shows, most specific first; ok if none.
 
-    Geometry goes first because a mirror also ruins every colour and shift measure after it.
+    Lost content goes first: on a blank or flat output, correlations and phase correlation measure
+    noise, and a user told "shifted" would chase the wrong defect. Geometry comes next because a
+    mirror also ruins every colour and shift measure after it.
     """
 
     def fail(defect: str, message: str) -> FidelityVerdict:
         return FidelityVerdict(False, defect, message, rt)
+
+    if rt.input_spread >= limits.min_input_spread and rt.contrast_ratio < limits.min_content_ratio:
+        level = sum(rt.output_mean) / 3
+        look = "blank white" if level > 235 else "blank black" if level < 20 else "flat"
+        return fail("lost", f"content lost: the output is almost {look} (luminance spread x{rt.contrast_ratio:.2f} "
+                            f"of the input's, mean level {level:.0f}); geometry was not measured")
 
     others = {k: v for k, v in rt.geometry.items() if k != "identity"}
     identity = rt.geometry.get("identity", rt.correlation)

@@ -32,6 +32,8 @@ class RoundTrip:
     contrast_ratio: float  # luminance standard deviation, output / input
     alpha_mae: float  # 0 when neither image has alpha
     size_ratio: tuple[float, float]  # output size / input size per axis
+    input_spread: float = 0.0  # luminance standard deviation of the input, levels
+    output_mean: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of the output scaled back down
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -47,9 +49,15 @@ def _chroma(rgb: np.ndarray) -> float:
     return float((rgb.max(axis=2) - rgb.min(axis=2)).mean())
 
 
+FLAT_SPREAD = 0.5  # levels: below this luminance spread an image is flat and has no position to measure
+
+
 def _estimate_shift(reference: np.ndarray, moved: np.ndarray) -> tuple[float, float]:
-    """Sub-pixel translation of ``moved`` against ``reference`` by windowed phase correlation."""
-    if min(reference.shape) < 8:
+    """Sub-pixel translation of ``moved`` against ``reference`` by windowed phase correlation.
+
+    A flat image has no content to locate: phase correlation on it returns noise, so no shift.
+    """
+    if min(reference.shape) < 8 or min(float(reference.std()), float(moved.std())) < FLAT_SPREAD:
         return 0.0, 0.0
     window = np.outer(np.hanning(reference.shape[0]), np.hanning(reference.shape[1])).astype(np.float32)
     ref = (reference - reference.mean()) * window
@@ -123,4 +131,6 @@ def roundtrip_distance(input_im: Image.Image, output_im: Image.Image) -> RoundTr
         contrast_ratio=float(y_down.std()) / std_in if std_in > 0 else 1.0,
         alpha_mae=alpha_mae,
         size_ratio=(ow / iw, oh / ih),
+        input_spread=std_in,
+        output_mean=tuple(float(v) for v in down.reshape(-1, 3).mean(axis=0)),
     )
