@@ -26,6 +26,11 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session")
 def golden_target(pytestconfig):
     chosen = option(pytestconfig, "upscale_golden_target")
+    if chosen:
+        try:
+            goldens.golden_target_name(chosen)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--upscale-golden-target: {exc}") from None
     target = option(pytestconfig, "upscale_target") or "local"
     return chosen or ("local" if target == "local" else goldens.target_slug(target))
 

@@ -102,6 +102,10 @@ class PlantedFault:
             status, body = 404, b'{"error": {"message": "not found"}}'
             headers.pop(b"allow", None)
             headers[b"content-type"] = b"application/json"
+        if "method_not_implemented" in self.kinds and status == 405:
+            status, body = 501, b"Not Implemented"
+            headers.pop(b"allow", None)
+            headers[b"content-type"] = b"text/plain"
         return status, headers, body
 
 
@@ -135,8 +139,7 @@ def test_a_wrong_scale_fails_dim_4x_only(tmp_path):
 @pytest.mark.parametrize(("kinds", "checks"), [
     (("octet_stream_200", "detail_error_body"), {"content_type_conformance", "response_schema_conformance"}),
     (("client_error_as_500",), {"not_a_server_error"}),
-    (("method_not_found",), {"unsupported_method"}),
-], ids=["octet-stream-200-and-detail-error-body", "client-error-as-500", "undeclared-method-404"])
+], ids=["octet-stream-200-and-detail-error-body", "client-error-as-500"])
 def test_a_broken_promise_of_the_document_fails_schema_conforms(tmp_path, kinds, checks):
     with faulty_server(*kinds) as url:
         code, summary, out = run_suite(url, tmp_path, "--upscale-quick", "1")
@@ -146,6 +149,28 @@ def test_a_broken_promise_of_the_document_fails_schema_conforms(tmp_path, kinds,
     found = set(re.findall(r"\[SCHEMA-CONFORMS\] schemathesis_(\w+)", out))
     assert checks <= found, out[-3000:]
     assert KEY not in out  # Schemathesis's failure messages carry a curl line with the key: never shown
+
+
+@pytest.mark.parametrize(("kind", "status"), [("method_not_found", 404), ("method_not_implemented", 501)])
+def test_undeclared_methods_answered_404_or_501_are_recorded_not_failed(tmp_path, kind, status):
+    # The contract says nothing of undeclared methods (RFC 9110 allows 501; gateways answer 404), and
+    # the vendor's own document declares GET /v2/edit: what comes back is HTTP-HYGIENE, an observation.
+    with faulty_server(kind) as url:
+        code, summary, out = run_suite(url, tmp_path, "--upscale-quick", "1")
+    assert code == 0, out[-3000:]
+    assert verdict(summary, "SCHEMA-CONFORMS") == "PASS", out[-3000:]
+    assert verdict(summary, "HTTP-HYGIENE") == "OBSERVED"
+    seen = " ".join(o["summary"] for o in summary["clauses"]["HTTP-HYGIENE"]["observations"])
+    assert f"answered {status}" in seen and "unsupported_method" in seen, seen
+
+
+def test_hygiene_failures_are_split_from_must_failures():
+    from schemathesis.core.failures import ServerError
+
+    error = ServerError(operation="POST /v2/edit", status_code=501)
+    must, notes = sc.split_failures([error], "TRACE")
+    assert must == [] and len(notes) == 1 and notes[0].startswith("not_a_server_error"), notes
+    assert sc.split_failures([error], "POST") == ([error], [])  # a 5xx for a declared request still fails
 
 
 def test_probes_stay_off_a_non_local_target_and_the_budget_caps_every_request(tmp_path):

@@ -12,6 +12,7 @@ from rich.table import Table
 from . import __version__
 from .contract import available_profiles, load_clauses, load_profile, validate_contract
 from .errors import ConformanceError
+from .goldens.keys import golden_target_name
 
 console = Console()
 
@@ -39,6 +40,21 @@ def parse_target(ctx, param, value: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise click.BadParameter(f"expected `local` or an http(s) base URL, got {value!r}")
     return value.rstrip("/")
+
+
+def golden_target_option(ctx, param, value: str | None) -> str | None:
+    """Click callback for --golden-target: a folder name under the golden store (bad: usage error)."""
+    if value is None:
+        return None
+    try:
+        return golden_target_name(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+GOLDEN_TARGET_HELP = ("Whose goldens: a name of your choice, so that goldens recorded from one target can be checked "
+                      "against another (default: `local` for the reference server, else the target's host; the "
+                      "port is never part of it).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -19,10 +19,11 @@ from rich.table import Table
 
 from . import __version__
 from . import goldens as gs
-from .cli import PROFILE, cli, parse_target
+from .cli import GOLDEN_TARGET_HELP, PROFILE, cli, golden_target_option, parse_target
 from .client import Budget, UpscaleClient
 from .contract import Profile, load_profile
 from .errors import BudgetExhausted, ContractError, RateLimited, TargetUnreachable
+from .plugin import is_local
 from .secret import Secret
 
 console = Console()
@@ -54,6 +55,7 @@ def common_options(fn: Callable) -> Callable:
         click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path."),
         click.option("--golden-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Golden store (default: fixtures/goldens)."),
+        click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP),
         click.option("--inputs", "inputs_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Input images (default: fixtures/inputs)."),
         click.option("--mode", "combos", multiple=True, callback=_combos,
@@ -70,12 +72,12 @@ def common_options(fn: Callable) -> Callable:
 class Setup:
     """Everything a record or check run needs, resolved from the options (usage errors exit 2)."""
 
-    def __init__(self, target: str, profile: Profile | None, golden_dir: Path | None, inputs_dir: Path | None,
-                 combos: list[gs.Combo] | None, api_key: str | None, budget: int | None):
+    def __init__(self, target: str, profile: Profile | None, golden_dir: Path | None, golden_target: str | None,
+                 inputs_dir: Path | None, combos: list[gs.Combo] | None, api_key: str | None, budget: int | None):
         self.target = target
         self.profile = profile or load_profile(None)
         self.golden_dir = Path(golden_dir or gs.default_golden_dir())
-        self.slug = gs.target_slug(target)
+        self.slug = golden_target or gs.target_slug(target)
         try:
             self.inputs = gs.list_inputs(inputs_dir)
         except ContractError as exc:
@@ -87,16 +89,18 @@ class Setup:
         self.key = Secret.from_sources(api_key)
         if target == "local":
             self.key = self.key or Secret(LOCAL_KEY)
+        elif not self.key:
+            raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+        if is_local(target):  # loopback: calls cost nothing, so nothing is capped unless asked
             self.budget = budget
         else:
-            if not self.key:
-                raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
             self.budget = len(self.pairs) if budget is None else budget
             console.print(f"{target}: {len(self.pairs)} planned calls, at most {self.budget} requests "
                           "(each successful call is billable)", highlight=False)
             if self.budget < len(self.pairs):
                 console.print(f"[yellow]the budget is below the {len(self.pairs)} planned calls: "
                               "the run will stop when it is spent[/]")
+        self.calls = Budget(self.budget)
 
     @contextlib.contextmanager
     def client(self) -> Iterator[UpscaleClient]:
@@ -110,7 +114,11 @@ class Setup:
                     url = stack.enter_context(serve_in_thread(self.profile))
                 except (RuntimeError, OSError) as exc:
                     raise TargetUnreachable(f"the reference server did not start: {exc}") from None
-            yield stack.enter_context(UpscaleClient(url, self.key, Budget(self.budget)))
+            yield stack.enter_context(UpscaleClient(url, self.key, self.calls))
+
+    def bill(self) -> str:
+        """What the run cost: against the paid API, the billable count is the bill."""
+        return f"{self.calls.spent} calls, {self.calls.billable} billable"
 
     def source(self) -> dict[str, str]:
         where = "in-process reference server" if self.target == "local" else self.target
@@ -134,8 +142,8 @@ def _progress(total: int, verb: str) -> Iterator[Callable[[str], None]]:
         yield step
 
 
-def _inconclusive(exc: Exception) -> None:
-    console.print(f"[yellow]inconclusive[/] {exc}", highlight=False)
+def _inconclusive(exc: Exception, setup: Setup) -> None:
+    console.print(f"[yellow]inconclusive[/] {exc}; {setup.bill()}", highlight=False)
     sys.exit(3)
 
 
@@ -152,15 +160,15 @@ def _print_unused(unused: list[Path], deleted: list[Path], root: Path) -> None:
 @goldens_group.command("record")
 @common_options
 @click.option("--update", is_flag=True, help="Rewrite goldens whose answer changed; delete unused ones.")
-def record_cmd(target, profile, golden_dir, inputs_dir, combos, api_key, budget, update) -> None:
+def record_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, update) -> None:
     """Record goldens from TARGET (only what is missing, or with --update what changed)."""
-    setup = Setup(target, profile, golden_dir, inputs_dir, combos, api_key, budget)
+    setup = Setup(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget)
     try:
         with setup.client() as client, _progress(len(setup.pairs), "recording") as step:
             report = gs.record(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
                                update=update, source=setup.source(), progress=step)
     except (BudgetExhausted, TargetUnreachable, RateLimited) as exc:
-        _inconclusive(exc)
+        _inconclusive(exc, setup)
     for outcome in report.outcomes:
         if outcome.action != "unchanged":
             style = STATUS_STYLE.get(outcome.action, "")
@@ -169,7 +177,8 @@ def record_cmd(target, profile, golden_dir, inputs_dir, combos, api_key, budget,
                           highlight=False)
     counts = ", ".join(f"{report.count(a)} {a}" for a in ("created", "updated", "unchanged", "differs", "error")
                        if report.count(a))
-    console.print(f"goldens in {setup.golden_dir / setup.slug / setup.profile.id}: {counts}", highlight=False)
+    console.print(f"goldens in {setup.golden_dir / setup.slug / setup.profile.id}: {counts}; {setup.bill()}",
+                  highlight=False)
     _print_unused(report.unused, report.deleted, setup.golden_dir)
     if report.count("differs"):
         console.print("[yellow]some answers differ from their goldens; pass --update to rewrite them[/]")
@@ -181,10 +190,11 @@ def record_cmd(target, profile, golden_dir, inputs_dir, combos, api_key, budget,
 @click.option("--export-format", default=None, help="Ask for this export.format (goldens are recorded as PNG).")
 @click.option("--diff-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/goldens"),
               show_default=True, help="Where diff images of warnings and failures are written.")
-def check_cmd(target, profile, golden_dir, inputs_dir, combos, api_key, budget, export_format, diff_dir) -> None:
+def check_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, export_format,
+              diff_dir) -> None:
     """Check TARGET against its goldens: a regression verdict (warn/fail thresholds from
     contracts/perceptual.yaml) and a portable, golden-free verdict for every input and mode."""
-    setup = Setup(target, profile, golden_dir, inputs_dir, combos, api_key, budget)
+    setup = Setup(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget)
     if not gs.GoldenStore(setup.golden_dir).files(setup.slug, setup.profile.id):
         raise click.UsageError(f"no goldens for target {setup.slug!r}, profile {setup.profile.id!r} in "
                                f"{setup.golden_dir}; record them first with `goldens record`")
@@ -197,10 +207,10 @@ def check_cmd(target, profile, golden_dir, inputs_dir, combos, api_key, budget, 
             report = gs.check(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
                               thresholds=thresholds, export_format=export_format, progress=step)
     except (BudgetExhausted, TargetUnreachable, RateLimited) as exc:
-        _inconclusive(exc)
+        _inconclusive(exc, setup)
     console.print(_check_table(report, diff_dir))
     console.print(f"{report.count('pass')} pass, {report.count('warn')} warn, {report.count('fail')} fail "
-                  f"(thresholds: {thresholds.path})", highlight=False)
+                  f"(thresholds: {thresholds.path}); {setup.bill()}", highlight=False)
     _print_unused(report.unused, [], setup.golden_dir)
     sys.exit(1 if report.count("fail") else 0)
 

@@ -30,7 +30,8 @@ OPTIONS = (
     ("--upscale-cache", "upscale_cache", "Folder of the on-disk response cache (off unless set).", ""),
     ("--upscale-golden-dir", "upscale_golden_dir", "Golden fixtures folder (default: fixtures/goldens).", ""),
     ("--upscale-golden-target", "upscale_golden_target",
-     "Whose goldens to compare with (default: `local` for the reference server, else a slug of the URL).", ""),
+     "Whose goldens to compare with: a name (default: `local` for the reference server, else the target's host; "
+     "the port is never part of it).", ""),
 )
 _REPORT_KEY = "upscale"
 LOCAL_KEY = Secret("local-" + secrets.token_hex(8))
@@ -173,6 +174,7 @@ def upscale(upscale_client, upscale_guarded, verdict, request):
     """Send an UpscaleRequest through the run's client and budget; see ``upscale_guarded``."""
     node = request.node
     node._upscale_calls_before = upscale_client.budget.spent
+    node._upscale_billable_before = upscale_client.budget.billable
     node._upscale_budget = upscale_client.budget
 
     def send(req):
@@ -199,6 +201,7 @@ def pytest_runtest_makereport(item, call):
                                                    "target_seconds": 0.0}
     payload["clauses"] = [c for m in item.iter_markers("clause") for c in m.args]
     payload["calls"] = budget.spent - item._upscale_calls_before if budget else 0
+    payload["billable"] = budget.billable - item._upscale_billable_before if budget else 0
     payload["seconds"] = report.duration
     report.user_properties.append((_REPORT_KEY, _scrub(json.dumps(payload, default=str))))
 
@@ -232,14 +235,15 @@ def pytest_runtest_logreport(report):
     if isinstance(report, SubtestReport):
         # A subtest (Schemathesis runs one per operation) shares its test's recorder: keep its outcome,
         # which may be the only place an inconclusive skip shows, but count its work once, on the test.
-        payload.update(calls=0, cases=0, seconds=0.0, target_seconds=0.0)
+        payload.update(calls=0, billable=0, cases=0, seconds=0.0, target_seconds=0.0)
     skipped = report.skipped and isinstance(report.longrepr, tuple) and str(report.longrepr[2]) or ""
     inconclusive = skipped.split(INCONCLUSIVE_PREFIX, 1)[1] if INCONCLUSIVE_PREFIX in skipped else ""
     tally.add(Outcome(
         clauses=tuple(payload["clauses"]), passed=report.passed, failed=report.failed,
         inconclusive=inconclusive, skipped=skipped if not inconclusive else "",
         violations=payload["violations"], observations=payload["observations"], cases=payload["cases"],
-        calls=payload["calls"], nodeid=report.nodeid, seconds=payload.get("seconds", 0.0),
+        calls=payload["calls"], billable=payload.get("billable", 0), nodeid=report.nodeid,
+        seconds=payload.get("seconds", 0.0),
         target_seconds=payload.get("target_seconds", 0.0), subtest=isinstance(report, SubtestReport),
         error=str(report.longreprtext)[-800:] if report.failed else "",
     ))

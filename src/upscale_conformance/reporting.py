@@ -37,13 +37,15 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
         "exit_code": code,
         "verdict": EXIT_MEANING[code],
         "calls_spent": sum(o.calls for o in tally.outcomes),
+        # Against the paid API this is the bill: only successful calls cost a credit.
+        "calls_billable": sum(o.billable for o in tally.outcomes),
         "tests": len(tally.outcomes),
         # Test time and the part of it spent waiting on the target: the rest is the suite's overhead.
         "test_seconds": round(sum(o.seconds for o in tally.outcomes), 2),
         "target_seconds": round(sum(o.target_seconds for o in tally.outcomes), 2),
         "tests_detail": [{"nodeid": o.nodeid, "outcome": "failed" if o.failed else "inconclusive" if o.inconclusive
                           else "skipped" if o.skipped else "passed", "seconds": round(o.seconds, 3),
-                          "target_seconds": round(o.target_seconds, 3), "calls": o.calls}
+                          "target_seconds": round(o.target_seconds, 3), "calls": o.calls, "billable": o.billable}
                          for o in tally.outcomes if not o.subtest],
         "clauses": {cid: {**asdict(v), "promise": clauses[cid].promise if cid in clauses else ""}
                     for cid, v in verdicts.items()},
@@ -79,4 +81,4 @@ def print_table(summary: dict, console: Console | None = None) -> None:
     console.print(table)
     style = "green" if summary["exit_code"] == 0 else ("red" if summary["exit_code"] == 1 else "yellow")
     console.print(f"[{style}]verdict: {summary['verdict']}[/] (exit {summary['exit_code']}); "
-                  f"{summary['calls_spent']} calls spent")
+                  f"{summary['calls_spent']} calls, {summary.get('calls_billable', 0)} billable")

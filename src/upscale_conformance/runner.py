@@ -17,8 +17,9 @@ import click
 import pytest
 from rich.console import Console
 
-from .cli import PROFILE, cli, parse_target
+from .cli import GOLDEN_TARGET_HELP, PROFILE, cli, golden_target_option, parse_target
 from .contract import Profile, load_profile, suites_dir
+from .plugin import is_local
 from .reporting import print_table
 
 DEFAULT_VENDOR_BUDGET = 200
@@ -56,7 +57,7 @@ def _api_key_env(key: str | None):
 
 
 def pytest_args(target: str, profile: Profile, report: Path, budget: int | None, quick: bool,
-                extra: tuple[str, ...] = (), local: bool = False, cache: Path | None = None) -> list[str]:
+                extra: tuple[str, ...] = (), golden_target: str | None = None, cache: Path | None = None) -> list[str]:
     args = [str(suites_dir()), "-q", "--upscale-target", target, "--upscale-profile", profile.path,
             "--upscale-summary", str(report / "summary.json"), "--junitxml", str(report / "junit.xml"),
             "--alluredir", str(report / "allure-results"), "-o", "junit_family=xunit2",
@@ -66,15 +67,16 @@ def pytest_args(target: str, profile: Profile, report: Path, budget: int | None,
         args += ["--upscale-budget", str(budget)]
     if cache is not None:
         args += ["--upscale-cache", str(cache)]
-    if local:  # the server runs on a random port, but its goldens are the reference server's
-        args += ["--upscale-golden-target", "local"]
+    if golden_target:
+        args += ["--upscale-golden-target", golden_target]
     if quick:
         args += ["--upscale-quick", "1"]
     return args + list(extra)
 
 
 def run_suites(target: str, profile: Profile, report_root: Path, budget: int | None, quick: bool,
-               api_key: str | None, extra: tuple[str, ...] = (), cache: Path | None = None) -> int:
+               api_key: str | None, extra: tuple[str, ...] = (), cache: Path | None = None,
+               golden_target: str | None = None) -> int:
     """Run the suites once and return the exit code; the local server lives exactly as long as the run."""
     report = new_report_dir(report_root)
     with ExitStack() as stack:
@@ -86,9 +88,12 @@ def run_suites(target: str, profile: Profile, report_root: Path, budget: int | N
             console.print(f"reference server ({profile.id}) on {url}")
         else:
             url = target
-            console.print(f"target {url}: at most [bold]{budget}[/] calls will be spent (each one may be billable)")
+            cap = "no cap (loopback: calls cost nothing)" if budget is None else f"at most [bold]{budget}[/] calls"
+            console.print(f"target {url}: {cap}; only successful calls are billable on the vendor")
+        # The local server runs on a random port, but its goldens are the reference server's.
+        golden_target = golden_target or ("local" if target == "local" else None)
         stack.enter_context(_api_key_env(api_key))
-        pytest_exit = pytest.main(pytest_args(url, profile, report, budget, quick, extra, local=target == "local",
+        pytest_exit = pytest.main(pytest_args(url, profile, report, budget, quick, extra, golden_target=golden_target,
                                               cache=cache))
     summary_path = report / "summary.json"
     if not summary_path.is_file():
@@ -107,14 +112,16 @@ def run_suites(target: str, profile: Profile, report_root: Path, budget: int | N
 @click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
 @click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path.")
 @click.option("--budget", type=click.IntRange(min=0), default=None,
-              help=f"Most requests the run may send (default: unlimited locally, {DEFAULT_VENDOR_BUDGET} otherwise).")
+              help=f"Most requests the run may send (default: unlimited for `local` and loopback addresses, "
+                   f"{DEFAULT_VENDOR_BUDGET} otherwise).")
+@click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP)
 @click.option("--quick", is_flag=True, help="Fewer examples; every clause at least once (CI smoke).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where reports/<timestamp>/ is written.")
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Replay answers to unchanged requests from this folder (a re-run costs nothing for them).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(target, api_key, profile, budget, quick, report_dir, cache, pytest_args) -> None:
+def run(target, api_key, profile, budget, quick, report_dir, cache, golden_target, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -124,9 +131,9 @@ def run(target, api_key, profile, budget, quick, report_dir, cache, pytest_args)
 
     profile = profile or load_profile(None)
     key = Secret.from_sources(api_key)
-    if target != "local":
-        if not key:
-            raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
-        budget = DEFAULT_VENDOR_BUDGET if budget is None else budget
+    if target != "local" and not key:
+        raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+    if budget is None and not is_local(target):  # calls to any other host may cost money
+        budget = DEFAULT_VENDOR_BUDGET
     sys.exit(run_suites(target, profile, report_dir, budget, quick, key.reveal() or None, tuple(pytest_args),
-                        cache=cache))
+                        cache=cache, golden_target=golden_target))

@@ -76,6 +76,7 @@ class Outcome:
     observations: list[dict[str, Any]] = field(default_factory=list)
     cases: int = 0
     calls: int = 0
+    billable: int = 0  # calls answered 200: what the vendor charges for
     nodeid: str = ""
     error: str = ""
     seconds: float = 0.0

@@ -40,6 +40,7 @@ from .keys import (
     default_golden_dir,
     default_inputs_dir,
     golden_stem,
+    golden_target_name,
     project_dir,
     target_slug,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "default_inputs_dir",
     "golden_from",
     "golden_stem",
+    "golden_target_name",
     "judge",
     "list_inputs",
     "load_thresholds",

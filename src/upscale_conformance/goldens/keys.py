@@ -53,18 +53,40 @@ def combos_for(profile: Profile) -> list[Combo]:
 
 
 def target_slug(target: str) -> str:
-    """``local`` stays ``local``; a URL becomes a slug of its host (and port, if one is given).
+    """The default golden target of a run: ``local`` stays ``local``; a URL becomes a slug of its host.
+
+    The port is left out on purpose: a server restarted on another port (every CI run with an
+    ephemeral port) is the same implementation and must find its goldens. Two implementations
+    on one host are told apart with an explicit name (``--golden-target``).
 
     >>> target_slug("https://image-api.photoroom.com/v2")
     'image-api-photoroom-com'
-    >>> target_slug("http://127.0.0.1:8000")
-    '127-0-0-1-8000'
+    >>> target_slug("http://127.0.0.1:8000") == target_slug("http://127.0.0.1:41234/")
+    True
     """
     if target == "local":
         return "local"
     parts = urlsplit(target if "://" in target else f"http://{target}")
-    host = (parts.hostname or "unknown") + (f"-{parts.port}" if parts.port else "")
-    return re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", (parts.hostname or "unknown").lower()).strip("-")
+
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def golden_target_name(name: str) -> str:
+    """Check a user-given golden target name (a folder name under the golden store).
+
+    >>> golden_target_name("my-server")
+    'my-server'
+    >>> golden_target_name("../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: golden target '../x' must be 1-64 lowercase letters, digits, '.', '_' or '-', ...
+    """
+    if not _NAME.fullmatch(name) or ".." in name:
+        raise ValueError(f"golden target {name!r} must be 1-64 lowercase letters, digits, '.', '_' or '-', "
+                         "starting with a letter or digit")
+    return name
 
 
 @dataclass(frozen=True)
