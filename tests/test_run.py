@@ -42,6 +42,9 @@ def test_quick_run_against_the_reference_server_is_conformant(tmp_path, profile)
     assert verdicts <= {"PASS", "OBSERVED"}, output
     assert summary["clauses"]["LIMIT-FAST-EDGE"]["cases"] > 0
     assert "verdict: conformant" in output and "report:" in output
+    # Against the paid API the billable count is the bill: shown at the end and kept in the summary.
+    assert 0 < summary["calls_billable"] <= summary["calls_spent"]
+    assert f"{summary['calls_spent']} calls, {summary['calls_billable']} billable" in output
     assert (tmp_path / "latest" / "junit.xml").is_file()
     assert KEY not in output and KEY not in (tmp_path / "latest" / "summary.json").read_text()
 
