@@ -30,6 +30,16 @@ SCALE = 4  # the documented enlargement, in width and height
 MODEL_HEADER = "pr-ai-upscale-model-version"
 NEW_FAST_MODEL = "ai-upscale-2025-07-29"
 UNSUPPORTED_HEADER = "pr-unsupported-attributes"
+SANDBOX_KEY_PREFIX = "sandbox_"  # a free sandbox key: results carry a watermark (CONTRACT-NOTES, Request)
+
+
+def is_sandbox_key(key: str | None) -> bool:
+    """Whether ``key`` is a vendor sandbox key (free, watermarked results).
+
+    >>> is_sandbox_key("sandbox_abc"), is_sandbox_key("sk_live_abc"), is_sandbox_key(None)
+    (True, False, False)
+    """
+    return bool(key) and key.startswith(SANDBOX_KEY_PREFIX)
 
 
 def contracts_dir() -> Path:

@@ -15,14 +15,14 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..contract import MODEL_HEADER, Profile, load_profile
+from ..contract import MODEL_HEADER, Profile, is_sandbox_key, load_profile
 from ..secret import Secret
 from . import faults as hooks
 from . import pipeline
@@ -137,8 +137,9 @@ async def _parse_request(request: Request, state: ServerState) -> pipeline.EditR
             raise
         limit = state.profile.max_upload_bytes + FORM_OVERHEAD
         form = parse_form(await read_body(request, limit, pipeline.too_large(state.profile)), boundary)
-        return pipeline.parse_edit(form, request.headers.get(MODEL_HEADER),
+        edit = pipeline.parse_edit(form, request.headers.get(MODEL_HEADER),
                                    list(request.query_params.keys()), state.profile)
+        return replace(edit, watermark=is_sandbox_key(request.headers.get("x-api-key")))
     except ApiError:
         raise
     except Exception:

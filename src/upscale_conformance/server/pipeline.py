@@ -18,6 +18,7 @@ from . import faults as hooks
 from .apierror import ApiError
 from .faults import Faults
 from .form import Form
+from .watermark import watermark
 
 USED_FIELDS = ("imageFile", "upscale.mode", "removeBackground", "export.format", "upscale.downscaleIfNeeded")
 DOWNSCALE_CHOICES = ("never", "always", "skipUpscaleIfNotNeeded")
@@ -33,6 +34,7 @@ class EditRequest:
     export_format: str
     downscale: str
     ignored: tuple[str, ...] = ()
+    watermark: bool = False  # a sandbox key's result carries the vendor's watermark
 
     def ignored_header(self) -> dict[str, str]:
         return unsupported_header(self.ignored)
@@ -149,6 +151,8 @@ def run(edit: EditRequest, profile: Profile, faults: Faults) -> Output:
         raise ApiError(400, str(exc)) from None
     engine = engines.select(edit.mode, hooks.model_version(edit.version, faults), profile.switching_modes)
     out = hooks.apply_output_faults(engine.upscale(im), faults)
+    if edit.watermark:
+        out = watermark(out)
     return Output(imageio.encode(out, edit.export_format), profile.export_formats[edit.export_format], out.size)
 
 
