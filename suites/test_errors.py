@@ -23,15 +23,26 @@ def test_a_missing_or_invalid_key_is_refused(upscale, verdict, upscale_profile, 
 
 
 @pytest.mark.clause("MODE-UNKNOWN", "ERR-NO-5XX", "ERR-BODY")
-@pytest.mark.parametrize("mode", ["ai.medium", "ai.turbo", ""])
+@pytest.mark.parametrize("mode", ["ai.medium", "ai.turbo"])
 def test_an_unknown_mode_is_refused(upscale, verdict, upscale_profile, mode):
     result = upscale(request_for(SMALL, mode))
     verdict.check(check_rejected(result, upscale_profile.status("unknown_mode"), "MODE-UNKNOWN", f"mode {mode!r}"))
 
 
+@pytest.mark.clause("MODE-UNKNOWN", "ERR-NO-5XX", "ERR-BODY")
+@pytest.mark.parametrize("how", ["missing", "empty"])
+def test_no_mode_is_recorded(upscale, verdict, how):
+    # /v2/edit is the vendor's general edit endpoint and upscaling is opt-in ("To upscale an image, set
+    # the argument upscale.mode"): without a mode the request may be a plain edit, so a 200 is no failure.
+    request = (UpscaleRequest(image=SMALL.encode(), omit=("upscale.mode",)) if how == "missing"
+               else request_for(SMALL, ""))
+    result = upscale(request)
+    verdict.observe("MODE-UNKNOWN", f"{how} upscale.mode: {result.status}", request=result.request)
+    verdict.check(check_rejected(result, (200, *ANY_4XX), "MODE-UNKNOWN", f"{how} upscale.mode"))
+
+
 BAD_REQUESTS = {
     "missing imageFile": UpscaleRequest(image=None, omit=("imageFile",)),
-    "missing upscale.mode": UpscaleRequest(image=SMALL.encode(), omit=("upscale.mode",)),
     "bytes that are no image": UpscaleRequest(image=b"this is not an image" * 50),
     "truncated PNG": UpscaleRequest(image=SMALL.encode()[:200]),
     "empty imageFile": UpscaleRequest(image=b""),

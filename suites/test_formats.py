@@ -10,6 +10,7 @@ from upscale_conformance.checks import (
     check_decodes,
     check_fidelity,
     check_format,
+    check_no_server_error,
     check_size,
 )
 from upscale_conformance.contract import MODES
@@ -20,7 +21,8 @@ ALPHA_FORMATS = ("png", "webp", "avif")
 
 def _upscaled(upscale, verdict, case: ImageCase, clause: str, mode: str = "ai.fast", **kwargs):
     result = upscale(request_for(case, mode, **kwargs))
-    verdict.check(check_accepted(result, clause, case.describe()))
+    # Valid input or a client's mistake, a 5xx is wrong either way (even where `clause` is only a should).
+    verdict.check(check_no_server_error(result, case.describe()), check_accepted(result, clause, case.describe()))
     verdict.check(check_decodes(result), check_size(result, (case.width, case.height)))
     return result
 
@@ -59,7 +61,7 @@ def test_transparency_survives(upscale, verdict, upscale_profile, mode, alpha_fo
     verdict.check(check_alpha(case.picture(), result))
 
 
-@pytest.mark.clause("INPUT-FORMATS", "DIM-4X", "FIDELITY-GEOMETRY")
+@pytest.mark.clause("INPUT-FORMATS", "DIM-4X", "FIDELITY-GEOMETRY", "ERR-NO-5XX")
 @pytest.mark.parametrize("fmt", INPUT_FORMATS)
 def test_each_input_format_is_accepted(upscale, verdict, fmt):
     case = ImageCase(44, 30, seed=4, fmt=fmt)
@@ -67,7 +69,7 @@ def test_each_input_format_is_accepted(upscale, verdict, fmt):
     verdict.check(check_fidelity(case.picture(), result))
 
 
-@pytest.mark.clause("INPUT-MODES", "DIM-4X", "FIDELITY-GEOMETRY", "FIDELITY-COLOUR")
+@pytest.mark.clause("INPUT-MODES", "DIM-4X", "FIDELITY-GEOMETRY", "FIDELITY-COLOUR", "ERR-NO-5XX")
 @pytest.mark.parametrize(("colour_mode", "fmt"),
                          [(m, f) for f in INPUT_FORMATS for m in modes_for(f)] + [("I;16", "PNG")])
 def test_each_colour_mode_is_upscaled_faithfully(upscale, verdict, colour_mode, fmt):

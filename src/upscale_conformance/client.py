@@ -26,7 +26,7 @@ import httpx
 from PIL import Image
 
 from .contract import MODEL_HEADER
-from .errors import BudgetExhausted, RateLimited, TargetUnreachable
+from .errors import BudgetExhausted, CreditsExhausted, RateLimited, TargetUnreachable
 from .secret import Secret
 
 RETRY_STATUSES = (429, 503)
@@ -319,6 +319,8 @@ class UpscaleClient:
                 self.budget.record_billable()
             if result.status in RETRY_STATUSES:
                 raise RateLimited(f"{self.base_url} answered {result.status} after {attempt + 1} attempt(s)")
+            if result.status == 402 and request.api_key is None:  # the run's own key is out of credits
+                raise CreditsExhausted(f"{self.base_url} answered 402: the key has no credits left")
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 

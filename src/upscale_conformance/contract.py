@@ -30,6 +30,23 @@ SCALE = 4  # the documented enlargement, in width and height
 MODEL_HEADER = "pr-ai-upscale-model-version"
 NEW_FAST_MODEL = "ai-upscale-2025-07-29"
 UNSUPPORTED_HEADER = "pr-unsupported-attributes"
+# "The minimum accepted size is unknown" (CONTRACT-NOTES), and the notes' own examples stop at 4:1
+# (2000x500). A size is promised to be accepted only if no server could call its shape degenerate;
+# thinner or longer ones are recorded (LIMIT-MIN-SIZE), not failed.
+ORDINARY_MIN_SIDE = 16
+ORDINARY_MAX_ASPECT = 4
+
+
+def is_ordinary(width: int, height: int) -> bool:
+    """Whether a limit's acceptance of this shape is a promise (see ORDINARY_MIN_SIDE).
+
+    >>> is_ordinary(2000, 500), is_ordinary(1, 1000), is_ordinary(4096, 64)
+    (True, False, False)
+    """
+    short, long = sorted((width, height))
+    return short >= ORDINARY_MIN_SIDE and long <= ORDINARY_MAX_ASPECT * short
+
+
 SANDBOX_KEY_PREFIX = "sandbox_"  # a free sandbox key: results carry a watermark (CONTRACT-NOTES, Request)
 
 

@@ -35,6 +35,13 @@ class TargetUnreachable(ConformanceError):
     code = "UC201"
 
 
+class CreditsExhausted(ConformanceError):
+    """The target answered 402: the account has no credits left (CONTRACT-NOTES, Response). Nothing
+    can be judged past this point, so the run is inconclusive, not failed."""
+
+    code = "UC203"
+
+
 class RateLimited(ConformanceError):
     """The target kept answering 429/503 after every retry."""
 

@@ -22,7 +22,7 @@ from . import goldens as gs
 from .cli import GOLDEN_TARGET_HELP, PROFILE, cli, golden_target_option, parse_target
 from .client import Budget, UpscaleClient
 from .contract import Profile, load_profile
-from .errors import BudgetExhausted, ContractError, RateLimited, TargetUnreachable
+from .errors import BudgetExhausted, ContractError, CreditsExhausted, RateLimited, TargetUnreachable
 from .plugin import is_local
 from .secret import Secret
 
@@ -167,7 +167,7 @@ def record_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, a
         with setup.client() as client, _progress(len(setup.pairs), "recording") as step:
             report = gs.record(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
                                update=update, source=setup.source(), progress=step)
-    except (BudgetExhausted, TargetUnreachable, RateLimited) as exc:
+    except (BudgetExhausted, TargetUnreachable, RateLimited, CreditsExhausted) as exc:
         _inconclusive(exc, setup)
     for outcome in report.outcomes:
         if outcome.action != "unchanged":
@@ -206,7 +206,7 @@ def check_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, ap
         with setup.client() as client, _progress(len(setup.pairs), "checking") as step:
             report = gs.check(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
                               thresholds=thresholds, export_format=export_format, progress=step)
-    except (BudgetExhausted, TargetUnreachable, RateLimited) as exc:
+    except (BudgetExhausted, TargetUnreachable, RateLimited, CreditsExhausted) as exc:
         _inconclusive(exc, setup)
     console.print(_check_table(report, diff_dir))
     console.print(f"{report.count('pass')} pass, {report.count('warn')} warn, {report.count('fail')} fail "

@@ -15,7 +15,7 @@ import pytest
 from _pytest.subtests import SubtestReport
 
 from .contract import load_clauses, load_profile
-from .errors import BudgetExhausted, ConformanceError, RateLimited, TargetUnreachable
+from .errors import BudgetExhausted, ConformanceError, CreditsExhausted, RateLimited, TargetUnreachable
 from .secret import Secret
 from .verdicts import INCONCLUSIVE_PREFIX, Outcome, Recorder, Tally
 
@@ -162,6 +162,9 @@ def upscale_guarded(upscale_target_state):
             return fn(*args, **kwargs)
         except TargetUnreachable as exc:
             upscale_target_state["dead"] = str(exc)  # later tests skip at once instead of retrying
+            pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
+        except CreditsExhausted as exc:
+            upscale_target_state["dead"] = str(exc)  # every later call would get the same 402
             pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
         except (BudgetExhausted, RateLimited) as exc:
             pytest.skip(INCONCLUSIVE_PREFIX + str(exc))

@@ -47,7 +47,7 @@ from schemathesis.generation.meta import CoveragePhaseData
 from schemathesis.specs.openapi import checks as oas_checks
 
 from .checks import SCALE, Violation
-from .contract import MODEL_HEADER, MODES, Limit, Profile, load_openapi
+from .contract import MODEL_HEADER, MODES, ORDINARY_MAX_ASPECT, Limit, Profile, load_openapi
 from .strategies import SWAPS_AXES, ImageCase, modes_for
 
 PROBES_ENV = "UPSCALE_SCHEMA_PROBES"
@@ -58,7 +58,7 @@ MIN_SIDE = 8
 MAX_SIDE = 512
 MAX_PIXELS = 256 * 256
 TYPICAL = (120, 90)  # where shrinking ends: an ordinary landscape picture
-MAX_ASPECT = 4  # wider than 4:1 is an "extreme aspect ratio", which the contract leaves unknown
+MAX_ASPECT = ORDINARY_MAX_ASPECT  # wider than 4:1 is an "extreme aspect ratio", which the contract leaves unknown
 # Examples per run, at most (the Hypothesis profile chosen by the plugin may ask for fewer).
 MAX_POSITIVE_EXAMPLES = 10
 MAX_NEGATIVE_EXAMPLES = 6
@@ -198,6 +198,8 @@ def probe_document(profile: Profile, document: dict[str, Any] | None = None) -> 
     form = _form_schema(doc)
     for name in ("removeBackground", "referenceBox"):
         form["properties"].pop(name, None)
+    # Without upscale.mode the vendor's /v2/edit is a plain edit (upscaling is opt-in): no probe.
+    form["required"] = [n for n in form.get("required", []) if n != "upscale.mode"]
     # Only the declared fields, so that each probe is wrong in the probed field and nowhere else
     # (with allow-extra-parameters off, Schemathesis does not probe with undeclared fields either:
     # the vendor ignores those and lists them in pr-unsupported-attributes).

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from .client import UpscaleRequest
-from .contract import Limit
+from .contract import ORDINARY_MAX_ASPECT, ORDINARY_MIN_SIDE, Limit
 
 COLOUR_MODES = ("L", "LA", "P", "RGB", "RGBA", "CMYK")
 INPUT_FORMATS = ("PNG", "JPEG", "WEBP")
@@ -247,13 +247,15 @@ def sizes_around(draw, limit: Limit) -> SizeCase:
     """Any width with its largest accepted and first rejected height (pixel budget), or any point
     on the per-axis edge, drawn by Hypothesis."""
     accept = draw(st.booleans())
+    # Accepted sizes stay ordinary (at most 4:1): acceptance of thinner shapes is no promise, since
+    # the minimum size is unknown (contract.is_ordinary); any shape past the limit must be refused.
     if limit.kind == "pixels":
         side = math.isqrt(limit.max_pixels)
-        w = draw(st.integers(max(1, side // 20), side * 20))
+        w = draw(st.integers(-(-side // 2), side * 2) if accept else st.integers(max(1, side // 20), side * 20))
         h = limit.largest_height(w) + (0 if accept else 1)
         return SizeCase(w, h, accept, _shape(w, h))
     if accept:
-        w = draw(st.integers(1, limit.max_width))
+        w = draw(st.integers(max(ORDINARY_MIN_SIDE, -(-limit.max_height // ORDINARY_MAX_ASPECT)), limit.max_width))
         return SizeCase(w, limit.max_height, True, _shape(w, limit.max_height))
     over_w = draw(st.booleans())
     w = limit.max_width + 1 if over_w else draw(st.integers(1, limit.max_width + 1))

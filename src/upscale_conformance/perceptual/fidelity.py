@@ -23,6 +23,7 @@ class FidelityLimits:
     # below this share of the input's luminance spread the output has lost the picture (blank, flat)
     min_content_ratio: float = 0.25
     min_input_spread: float = 2.0  # levels: an input flatter than this has no content to lose
+    max_shift_error_ratio: float = 0.8  # a shift counts only if undoing it cuts the error to this share
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ def fidelity_verdict(rt: RoundTrip, limits: FidelityLimits) -> FidelityVerdict:
             return fail(kind, f"the output looks {name}: correlation {best:.3f} with the input {name}, "
                               f"{identity:.3f} as sent")
     dx, dy = rt.shift
-    if math.hypot(dx, dy) > limits.max_shift:
-        return fail("shifted", f"content moved by dx={dx:+.2f}, dy={dy:+.2f} input pixels")
+    if math.hypot(dx, dy) > limits.max_shift and rt.shift_error_ratio < limits.max_shift_error_ratio:
+        return fail("shifted", f"content moved by dx={dx:+.2f}, dy={dy:+.2f} input pixels (undoing it cuts the "
+                               f"error to {rt.shift_error_ratio:.0%})")
     if rt.channel_order != "RGB" and rt.channel_gain < limits.channel_gain:
         return fail("channel-swap", f"output channels R,G,B match the input's {','.join(rt.channel_order)} "
                                     f"(error x{rt.channel_gain:.2f} of the straight order)")

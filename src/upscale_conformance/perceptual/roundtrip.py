@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 from skimage.registration import phase_cross_correlation
 
 from .images import _array, _fit, alpha_array, has_alpha, luminance, to_rgb
@@ -32,6 +33,7 @@ class RoundTrip:
     contrast_ratio: float  # luminance standard deviation, output / input
     alpha_mae: float  # 0 when neither image has alpha
     size_ratio: tuple[float, float]  # output size / input size per axis
+    shift_error_ratio: float = 1.0  # error with the input moved by `shift`, over the error as sent
     input_spread: float = 0.0  # luminance standard deviation of the input, levels
     output_mean: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of the output scaled back down
 
@@ -64,6 +66,26 @@ def _estimate_shift(reference: np.ndarray, moved: np.ndarray) -> tuple[float, fl
     mov = (moved - moved.mean()) * window
     (dy, dx), _, _ = phase_cross_correlation(ref, mov, upsample_factor=8, normalization=None)
     return -float(dx), -float(dy)  # skimage returns the correction; we report the displacement
+
+
+def _shift_error_ratio(reference: np.ndarray, moved: np.ndarray, shift: tuple[float, float]) -> float:
+    """How much better ``reference`` moved by ``shift`` explains ``moved`` than as it is (1: no better).
+
+    Phase correlation finds the strongest periodic agreement, which a tiled overlay (a sandbox
+    watermark) can supply on its own; a real displacement also makes the pixels agree once undone.
+    """
+    dx, dy = shift
+    if dx == 0 and dy == 0:
+        return 1.0
+    margin = int(math.ceil(max(abs(dx), abs(dy)))) + 1
+    if min(reference.shape) <= 2 * margin + 4:
+        return 1.0
+    inner = (slice(margin, -margin), slice(margin, -margin))
+    undone = ndimage.shift(reference, (dy, dx), order=1, mode="nearest")
+    as_sent = float(np.mean((moved[inner] - reference[inner]) ** 2))
+    if as_sent == 0:
+        return 1.0
+    return float(np.mean((moved[inner] - undone[inner]) ** 2)) / as_sent
 
 
 def _orientations(gray: np.ndarray, transposed: bool) -> dict[str, np.ndarray]:
@@ -104,6 +126,7 @@ def roundtrip_distance(input_im: Image.Image, output_im: Image.Image) -> RoundTr
         y_down = luminance(down)
 
     diff = down - inp
+    shift = _estimate_shift(y_in, y_down) if not transposed else (0.0, 0.0)
     # Colour shifts are judged where the input is visible: over transparency only background shows.
     weight = _alpha_weight(input_im, size)
     mean_shift = (diff * weight[..., None]).reshape(-1, 3).sum(axis=0) / max(float(weight.sum()), 1e-6)
@@ -124,7 +147,8 @@ def roundtrip_distance(input_im: Image.Image, output_im: Image.Image) -> RoundTr
         mean_shift=tuple(float(v) for v in mean_shift),
         correlation=_corr(y_in, y_down),
         geometry=geometry,
-        shift=_estimate_shift(y_in, y_down) if not transposed else (0.0, 0.0),
+        shift=shift,
+        shift_error_ratio=_shift_error_ratio(y_in, y_down, shift),
         channel_order="".join("RGB"[i] for i in best),
         channel_gain=errors[best] / errors[(0, 1, 2)] if errors[(0, 1, 2)] > 0 else 1.0,
         chroma_ratio=_chroma(down) / in_chroma if in_chroma >= 4.0 else float("nan"),
