@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from PIL import Image, ImageFilter, ImageOps
 
-from upscale_conformance.checks import check_alpha, check_fidelity, check_format, check_rejected, check_size
+from upscale_conformance.checks import (
+    check_alpha,
+    check_fidelity,
+    check_format,
+    check_rejected,
+    check_size,
+    systematic_difference,
+)
 from upscale_conformance.client import UpscaleResult
 from upscale_conformance.contract import Limit, load_profile
 from upscale_conformance.strategies import ImageCase, boundary_cases, image_cases, limit_cases, sizes_around
@@ -120,7 +127,8 @@ def test_rejection_check_flags_silent_200_5xx_and_bad_bodies():
     bare = UpscaleResult(400, {}, b"too large", 0)
     assert [v.clause for v in check_rejected(bare, (400,), "LIMIT-FAST-EDGE")] == ["ERR-BODY"]
     crash = UpscaleResult(502, {}, b"<html>bad gateway</html>", 0)
-    assert {v.clause for v in check_rejected(crash, (400,), "X")} == {"ERR-NO-5XX", "X", "ERR-BODY"}
+    assert {v.clause for v in check_rejected(crash, (400,), "X")} == {"ERR-NO-5XX", "X"}  # a 502 body: not documented
+    assert check_rejected(UpscaleResult(401, {}, b"Unauthorized", 0), (401,), "AUTH-REQUIRED") == []  # body unknown
     assert check_rejected(UpscaleResult(402, {}, b'{"error": {"detail": "no credits"}}', 0), (402,), "X") == []
 
 
@@ -160,3 +168,60 @@ def test_generated_images_have_content_and_decode(case):
     im.load()
     pixels = np.asarray(case.picture().convert("RGB"), dtype=np.float32)
     assert pixels.std() > 5  # not a blank picture: a flip or a swap must be visible
+
+
+# --- the model switch: what differs systematically, beyond a target's run-to-run variation ---------
+
+FLOOR, Z = 0.1, 4.0  # as suites/test_model_switching.py judges MODEL-SWITCH
+SHAPE = (96, 96, 3)  # the smallest output the suite's generated inputs give (24 px, 4x)
+
+
+def models(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Two "models" of one input that differ by about 2 levels RMS, only near edges: like the
+    reference server's two ai.fast engines, whose smallest measured difference is 2.08 RMS."""
+    rng = np.random.default_rng(seed)
+    base = np.kron(rng.uniform(30, 220, (12, 12, 3)), np.ones((8, 8, 1)))
+    edges = np.abs(np.diff(base, axis=1, prepend=base[:, :1])) > 0
+    return base, base + np.where(edges, rng.choice([-6.0, 6.0], SHAPE), 0.0)
+
+
+def sampled(model: np.ndarray, rng: np.random.Generator, levels: int) -> np.ndarray:
+    return model + rng.integers(-levels, levels + 1, model.shape)
+
+
+@pytest.mark.parametrize("levels", [2, 8])
+def test_identical_models_with_sampling_noise_are_no_switch(levels):
+    model, _ = models()
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        found = systematic_difference(sampled(model, rng, levels), sampled(model, rng, levels),
+                                      sampled(model, rng, levels))
+        assert not found.beats(FLOOR, Z), (seed, found)
+        assert found.rerun > 0 and abs(found.excess) < Z * found.se
+
+
+@pytest.mark.parametrize("levels", [2, 8])
+def test_different_models_with_sampling_noise_are_a_switch(levels):
+    classic, new = models()
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        found = systematic_difference(sampled(classic, rng, levels), sampled(classic, rng, levels),
+                                      sampled(new, rng, levels))
+        assert found.beats(FLOOR, Z), (seed, found)
+        assert 1.5 < found.rms < 3.0  # the systematic part, not the noise on top of it
+
+
+def test_deterministic_models_switch_on_any_difference_past_the_floor():
+    classic, new = models()
+    found = systematic_difference(classic, classic, new)
+    assert found.rerun == 0 and found.se == 0 and found.beats(FLOOR, Z)
+    assert not systematic_difference(classic, classic, classic).beats(FLOOR, Z)
+    assert not systematic_difference(classic, classic, classic + 0.05).beats(FLOOR, Z)  # below the floor
+
+
+def test_systematic_difference_composites_alpha_and_needs_comparable_answers():
+    rgba = Image.new("RGBA", (32, 32), (255, 0, 0, 0))
+    hidden = Image.new("RGBA", (32, 32), (0, 0, 255, 0))  # another colour under full transparency
+    assert systematic_difference(answer(rgba), answer(rgba), answer(hidden)).excess == 0
+    assert systematic_difference(rgba, rgba, rgba.resize((16, 16))) is None
+    assert systematic_difference(answer(rgba), answer(rgba), UpscaleResult(500, {}, b"{}", 0.01)) is None

@@ -41,7 +41,7 @@ def test_named_goldens_survive_a_restart_on_another_port_and_catch_a_degraded_se
     with serve_in_subprocess(PROFILE, KEY) as first:
         code, out = goldens(workdir, "record", first, "--golden-target", "my-upscaler")
     assert code == 0, out
-    assert "2 calls, 2 billable" in out, out  # one call per input; every 200 would be billed by the vendor
+    assert "3 calls, 3 billable" in out, out  # one per input and one determinism probe; every 200 is billed
     assert (workdir / "goldens" / "my-upscaler" / PROFILE / "ai.fast" / "chelsea_cat.json").is_file()
     with serve_in_subprocess(PROFILE, KEY) as second:
         assert second.split(":")[-1] != first.split(":")[-1]

@@ -217,7 +217,7 @@ def test_thresholds_are_read_from_the_contract_file(tmp_path):
 def test_target_slugs():
     assert gs.target_slug("local") == "local"
     assert gs.target_slug("https://image-api.photoroom.com") == "image-api-photoroom-com"
-    assert gs.target_slug("http://127.0.0.1:8000/") == "127-0-0-1-8000"
+    assert gs.target_slug("http://127.0.0.1:8000/") == gs.target_slug("http://127.0.0.1:9000") == "127-0-0-1"
 
 
 # --- the command line ---------------------------------------------------------------------------------

@@ -149,14 +149,95 @@ def image_distance(a: UpscaleResult, b: UpscaleResult) -> float | None:
     return float(np.abs(seen_a - seen_b).mean())
 
 
+# Standard errors are taken over blocks of this many output pixels a side, not single pixels: a
+# sampling model's variation is spatially correlated, which per-pixel averaging would hide.
+SYSTEMATIC_BLOCK = 8
+
+
+@dataclass(frozen=True)
+class SystematicDifference:
+    """How far ``b`` sits from ``a1`` beyond the rerun noise between ``a1`` and ``a2``.
+
+    ``excess``: mse(a1, b) - mse(a1, a2) in levels squared, the systematic part of the difference
+    (independent sampling noise cancels in expectation); ``se``: the standard error ``excess``
+    would have if ``b`` were just another sample of the same request; ``rerun``: RMS of a1 - a2.
+    """
+
+    excess: float
+    se: float
+    rerun: float
+
+    @property
+    def rms(self) -> float:
+        """The systematic difference in levels RMS (0 when the excess is not positive)."""
+        return max(self.excess, 0.0) ** 0.5
+
+    def beats(self, floor: float, z: float) -> bool:
+        """The difference is systematic: above ``floor`` levels RMS and ``z`` standard errors."""
+        return self.excess > max(floor**2, z * self.se)
+
+
+def _seen(image: UpscaleResult | Image.Image | np.ndarray) -> np.ndarray | None:
+    if isinstance(image, np.ndarray):
+        return image.astype(np.float64)
+    if isinstance(image, UpscaleResult):
+        image = image.image
+    return None if image is None else np.asarray(pc.to_rgb(image), dtype=np.float64)
+
+
+def _block_means(values: np.ndarray, size: int) -> np.ndarray:
+    """Means over size x size blocks (all channels); the whole picture is one block if smaller."""
+    h, w = (values.shape[0] // size) * size, (values.shape[1] // size) * size
+    if h == 0 or w == 0:
+        return np.array([values.mean()])
+    cropped = values[:h, :w].reshape(h // size, size, w // size, size, -1)
+    return cropped.mean(axis=(1, 3, 4)).ravel()
+
+
+def systematic_difference(a1, a2, b) -> SystematicDifference | None:
+    """Does ``b`` differ from ``a1`` by more than two answers to one request do (``a1``, ``a2``)?
+
+    Each argument is an :class:`UpscaleResult`, a PIL image or an array of levels; None if any is
+    missing or the sizes differ. Alpha is composited over the perceptual module's background, as
+    :func:`image_distance` does. The standard error is that of the excess with no systematic
+    difference (``b`` one more sample): ``2 * var / n`` of the rerun's squared differences,
+    over blocks of :data:`SYSTEMATIC_BLOCK` px, an upper bound since ``a1`` is shared. A
+    deterministic target has a rerun of 0, so any difference beyond the floor counts.
+
+    >>> rng = np.random.default_rng(1)
+    >>> model = rng.uniform(0, 255, (96, 96, 3))
+    >>> def sample(m): return m + rng.integers(-2, 3, m.shape)
+    >>> a1, a2 = sample(model), sample(model)
+    >>> systematic_difference(a1, a2, sample(model)).beats(floor=0.1, z=4)
+    False
+    >>> other = systematic_difference(a1, a2, sample(model + 1.0))
+    >>> other.beats(floor=0.1, z=4), round(other.rms, 1), round(other.rerun, 1)
+    (True, 1.0, 2.0)
+    """
+    seen = [_seen(x) for x in (a1, a2, b)]
+    if any(x is None for x in seen) or len({x.shape for x in seen}) != 1:
+        return None
+    first, rerun, changed = seen
+    noise = (first - rerun) ** 2
+    excess = float(((first - changed) ** 2).mean() - noise.mean())
+    blocks = _block_means(noise, SYSTEMATIC_BLOCK)
+    se = float(np.sqrt(2.0 * blocks.var() / blocks.size))
+    return SystematicDifference(excess, se, float(np.sqrt(noise.mean())))
+
+
 # --- rejected answers ----------------------------------------------------------------------------
 
 
+# The error bodies CONTRACT-NOTES documents (Response): 400 and 500 carry a message, 402 a detail.
+# The body of any other status (401/403 for a key, 413, 429, ...) is unknown: not judged.
+DOCUMENTED_ERROR_BODIES = {400: "message", 402: "detail", 500: "message"}
+
+
 def check_error_body(result: UpscaleResult) -> list[Violation]:
-    """4xx and 5xx answers carry {"error": {"message": ...}} (402: {"error": {"detail": ...}})."""
-    if result.status < 400:
+    """A 400 or 500 carries {"error": {"message": ...}}, a 402 {"error": {"detail": ...}}."""
+    key = DOCUMENTED_ERROR_BODIES.get(result.status)
+    if key is None:
         return []
-    key = "detail" if result.status == 402 else "message"
     body = result.error_body
     ok = isinstance(body, dict) and isinstance(body.get("error"), dict) and isinstance(body["error"].get(key), str)
     if ok:

@@ -21,7 +21,7 @@ from . import __version__
 from . import goldens as gs
 from .cli import GOLDEN_TARGET_HELP, PROFILE, cli, golden_target_option, parse_target
 from .client import Budget, UpscaleClient
-from .contract import Profile, load_profile
+from .contract import Profile, is_sandbox_key, load_profile
 from .errors import BudgetExhausted, ContractError, CreditsExhausted, RateLimited, TargetUnreachable
 from .plugin import is_local
 from .secret import Secret
@@ -73,11 +73,11 @@ class Setup:
     """Everything a record or check run needs, resolved from the options (usage errors exit 2)."""
 
     def __init__(self, target: str, profile: Profile | None, golden_dir: Path | None, golden_target: str | None,
-                 inputs_dir: Path | None, combos: list[gs.Combo] | None, api_key: str | None, budget: int | None):
+                 inputs_dir: Path | None, combos: list[gs.Combo] | None, api_key: str | None, budget: int | None,
+                 recording: bool = False):
         self.target = target
         self.profile = profile or load_profile(None)
         self.golden_dir = Path(golden_dir or gs.default_golden_dir())
-        self.slug = golden_target or gs.target_slug(target)
         try:
             self.inputs = gs.list_inputs(inputs_dir)
         except ContractError as exc:
@@ -91,14 +91,24 @@ class Setup:
             self.key = self.key or Secret(LOCAL_KEY)
         elif not self.key:
             raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+        sandbox = is_sandbox_key(self.key.reveal())
+        self.slug = gs.golden_target_for(target, golden_target, sandbox=sandbox)
+        if sandbox:
+            console.print(f"sandbox key: answers carry the vendor's watermark; goldens are kept apart under "
+                          f"{self.slug!r}", highlight=False)
+        # Recording sends one more answer per mode and model to learn whether the target samples;
+        # if it does, every input is sampled twice so the golden knows the target's own spread.
+        fewest, most = gs.record_calls(self.pairs) if recording else (len(self.pairs), len(self.pairs))
+        planned = f"{fewest} planned calls" if fewest == most else (
+            f"{fewest} planned calls ({most} if the target's answers vary from run to run)")
         if is_local(target):  # loopback: calls cost nothing, so nothing is capped unless asked
             self.budget = budget
         else:
-            self.budget = len(self.pairs) if budget is None else budget
-            console.print(f"{target}: {len(self.pairs)} planned calls, at most {self.budget} requests "
+            self.budget = most if budget is None else budget
+            console.print(f"{target}: {planned}, at most {self.budget} requests "
                           "(each successful call is billable)", highlight=False)
-            if self.budget < len(self.pairs):
-                console.print(f"[yellow]the budget is below the {len(self.pairs)} planned calls: "
+            if self.budget < fewest:
+                console.print(f"[yellow]the budget is below the {fewest} planned calls: "
                               "the run will stop when it is spent[/]")
         self.calls = Budget(self.budget)
 
@@ -162,7 +172,7 @@ def _print_unused(unused: list[Path], deleted: list[Path], root: Path) -> None:
 @click.option("--update", is_flag=True, help="Rewrite goldens whose answer changed; delete unused ones.")
 def record_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, update) -> None:
     """Record goldens from TARGET (only what is missing, or with --update what changed)."""
-    setup = Setup(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget)
+    setup = Setup(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, recording=True)
     try:
         with setup.client() as client, _progress(len(setup.pairs), "recording") as step:
             report = gs.record(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
@@ -179,6 +189,11 @@ def record_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, a
                        if report.count(a))
     console.print(f"goldens in {setup.golden_dir / setup.slug / setup.profile.id}: {counts}; {setup.bill()}",
                   highlight=False)
+    varying = sorted(slug for slug, n in report.samples.items() if n > 1)
+    why = (f"one answer per input plus {report.probes} determinism probe(s)" if not varying else
+           f"answers vary run to run for {', '.join(varying)}: {report.extra_samples} extra sample(s) measured "
+           "the spread that checks will allow")
+    console.print(f"cost: {why}", highlight=False)
     _print_unused(report.unused, report.deleted, setup.golden_dir)
     if report.count("differs"):
         console.print("[yellow]some answers differ from their goldens; pass --update to rewrite them[/]")

@@ -8,9 +8,11 @@ Small pieces with one job each, in the spirit of syrupy:
 * **serialize** (:mod:`.document`) — :class:`Golden`: the JSON document, to and from text;
 * **store** (:mod:`.store`) — :class:`GoldenStore`: read, write only what changed, list, delete;
 * **compare** (:mod:`.compare`, :mod:`.thresholds`) — :func:`regression_verdict` (two thresholds,
-  warn and fail, as reg-suit does) and :func:`portable_check` (golden-free invariants), with
-  thresholds read from ``contracts/perceptual.yaml``;
-* **run** (:mod:`.run`, :mod:`.recording`, :mod:`.checking`) — :func:`record`, :func:`check_one`,
+  warn and fail, as reg-suit does, widened by the golden's run-to-run spread if the target samples)
+  and :func:`portable_check` (golden-free invariants), with thresholds read from
+  ``contracts/perceptual.yaml``;
+* **run** (:mod:`.run`, :mod:`.recording`, :mod:`.checking`) — :func:`record` (which probes each
+  combo for determinism and samples the ones that vary), :func:`check_one`,
   :func:`check` and :func:`unused_goldens`, which call the target through an
   :class:`~upscale_conformance.client.UpscaleClient`, so its budget applies.
 
@@ -29,6 +31,7 @@ from .compare import (
     judge,
     portable_check,
     regression_verdict,
+    spread_between,
 )
 from .document import SCHEMA, Golden, golden_from
 from .document import _sha256 as _sha256  # calibrate hashes answers the way goldens record them
@@ -40,19 +43,22 @@ from .keys import (
     default_golden_dir,
     default_inputs_dir,
     golden_stem,
+    golden_target_for,
     golden_target_name,
     project_dir,
     target_slug,
 )
-from .recording import RecordOutcome, RecordReport, record, record_one
+from .recording import SAMPLES, RecordOutcome, RecordReport, record, record_calls, record_one
 from .run import INPUT_SUFFIXES, Progress, applicable, list_inputs, plan, unused_goldens, upscale
 from .store import GoldenStore, StoredGolden
-from .thresholds import Limit, Thresholds, load_thresholds, thresholds_path
+from .thresholds import SPREAD_FACTOR, Limit, Thresholds, load_thresholds, thresholds_path
 
 __all__ = [
     "IMAGE_SUFFIXES",
     "INPUT_SUFFIXES",
+    "SAMPLES",
     "SCHEMA",
+    "SPREAD_FACTOR",
     "STATUS_ORDER",
     "CheckReport",
     "Combo",
@@ -77,6 +83,7 @@ __all__ = [
     "default_inputs_dir",
     "golden_from",
     "golden_stem",
+    "golden_target_for",
     "golden_target_name",
     "judge",
     "list_inputs",
@@ -85,8 +92,10 @@ __all__ = [
     "portable_check",
     "project_dir",
     "record",
+    "record_calls",
     "record_one",
     "regression_verdict",
+    "spread_between",
     "target_slug",
     "thresholds_path",
     "unused_goldens",

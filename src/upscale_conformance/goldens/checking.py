@@ -70,8 +70,9 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
                                                "(re-record with --update)", golden_path=str(stored.path))
     else:
         candidate = pc.signature(input_image, output)
+        # A golden of a target that samples carries its run-to-run spread: drift is judged against it.
         regression = regression_verdict(stored.signature, candidate, thresholds,
-                                        stored.golden.output["sha256"], _sha256(result.content))
+                                        stored.golden.output["sha256"], _sha256(result.content), stored.golden.spread)
         regression.golden_path = str(stored.path)
     diff = None
     if regression.status in ("warn", "fail") or not portable.ok:

@@ -42,31 +42,61 @@ class RegressionVerdict:
         return max(judged, key=lambda m: STATUS_ORDER.index(m.status), default=None)
 
 
-def judge(distances: dict[str, float], thresholds: Thresholds) -> tuple[str, list[MetricVerdict]]:
-    """Each metric against its warn/fail thresholds (unlisted metrics: info); the worst one decides."""
+def judge(distances: dict[str, float], thresholds: Thresholds,
+          spread: dict[str, float] | None = None) -> tuple[str, list[MetricVerdict]]:
+    """Each metric against its warn/fail thresholds (unlisted metrics: info); the worst one decides.
+
+    ``spread``: the golden's run-to-run spread per metric (see :func:`spread_between`); each
+    threshold moves by ``thresholds.spread_factor`` times it towards "worse". None or 0: unmoved.
+    """
+    spread = spread or {}
     metrics = []
     for name, value in distances.items():
         limit = thresholds.regression.get(name)
         if limit is None:
             metrics.append(MetricVerdict(name, value, "info"))
         else:
+            limit = limit.widened(thresholds.spread_factor * spread.get(name, 0.0))
             metrics.append(MetricVerdict(name, value, limit.status(value), limit.warn, limit.fail))
     status = max((m.status for m in metrics if m.status in STATUS_ORDER), key=STATUS_ORDER.index, default="pass")
     return status, metrics
 
 
+def spread_between(samples: list[pc.Signature], thresholds: Thresholds) -> dict[str, float]:
+    """The largest distance per metric between any two samples of one request (empty: fewer than two).
+
+    Every value is a distance, 0 for identical samples: similarities (``better: higher``, SSIM)
+    count as 1 - value, so the spread of every metric is in its own units, in the direction
+    :meth:`Limit.widened` expects. The first sample of a pair plays the golden, as in a check.
+    """
+    spread: dict[str, float] = {}
+    for i, golden in enumerate(samples):
+        for candidate in samples[i + 1:]:
+            for name, value in pc.signature_distances(golden, candidate).items():
+                limit = thresholds.regression.get(name)
+                distance = 1.0 - value if limit is not None and limit.higher_is_better else value
+                spread[name] = max(spread.get(name, 0.0), float(distance))
+    return spread
+
+
 def regression_verdict(golden: pc.Signature, candidate: pc.Signature, thresholds: Thresholds,
-                       golden_sha256: str = "", candidate_sha256: str = "") -> RegressionVerdict:
-    """Judge a candidate's signature against the golden's: the worst metric decides."""
+                       golden_sha256: str = "", candidate_sha256: str = "",
+                       spread: dict[str, float] | None = None) -> RegressionVerdict:
+    """Judge a candidate's signature against the golden's: the worst metric decides.
+
+    ``spread``: the golden's recorded run-to-run spread, which widens the thresholds (:func:`judge`).
+    """
     if golden_sha256 and golden_sha256 == candidate_sha256:
         return RegressionVerdict("pass", "byte-identical to the golden", identical=True)
     if (golden.width, golden.height) != (candidate.width, candidate.height):
         return RegressionVerdict("fail", f"output is {candidate.width}x{candidate.height}, "
                                          f"the golden {golden.width}x{golden.height}")
-    status, metrics = judge(pc.signature_distances(golden, candidate), thresholds)
+    status, metrics = judge(pc.signature_distances(golden, candidate), thresholds, spread)
     bad = [m.describe() for m in metrics if m.status in ("warn", "fail")]
     message = "; ".join(bad) if bad else "within thresholds: " + ", ".join(
         m.describe().split(" (")[0] for m in metrics if m.status == "pass")
+    if any(v > 0 for v in (spread or {}).values()):
+        message += f" (thresholds widened by {thresholds.spread_factor:g} x the recorded run-to-run spread)"
     return RegressionVerdict(status, message, metrics)
 
 

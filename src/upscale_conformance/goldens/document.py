@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .. import perceptual as pc
@@ -34,9 +34,20 @@ class Golden:
     recorded_at: str
     recorded_from: dict[str, str]
     schema: int = SCHEMA
+    # A target whose answers vary run to run: how many answers were taken per input, and per
+    # metric the largest distance between two of them (see compare.spread_between). Optional, so
+    # schema 1 still reads: a deterministic target's golden has neither.
+    spread: dict[str, float] = field(default_factory=dict)
+    samples: int = 1
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+        data = asdict(self)
+        # Defaults are left out, so a deterministic target's golden is written as it always was.
+        if not data["spread"]:
+            data.pop("spread")
+        if data["samples"] == 1:
+            data.pop("samples")
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str, where: str = "golden") -> Golden:
@@ -61,7 +72,9 @@ def _sha256(data: bytes) -> str:
 
 
 def golden_from(key: GoldenKey, input_bytes: bytes, result: UpscaleResult, sig: pc.Signature,
-                source: dict[str, str]) -> Golden:
+                source: dict[str, str], spread: dict[str, float] | None = None, samples: int = 1) -> Golden:
+    """The golden of one answer (``result``, signature ``sig``); ``spread`` and ``samples`` describe
+    the further answers to the same request, if the target varies."""
     return Golden(
         input=key.input_name,
         input_sha256=_sha256(input_bytes),
@@ -78,4 +91,6 @@ def golden_from(key: GoldenKey, input_bytes: bytes, result: UpscaleResult, sig: 
         bands={k: float(f"{v:.6g}") for k, v in sig.bands.items()},
         recorded_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         recorded_from=source,
+        spread={k: float(f"{v:.6g}") for k, v in (spread or {}).items()},
+        samples=samples,
     )

@@ -70,6 +70,21 @@ def target_slug(target: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", (parts.hostname or "unknown").lower()).strip("-")
 
 
+SANDBOX_SUFFIX = "-sandbox"
+
+
+def golden_target_for(target: str, chosen: str | None = None, sandbox: bool = False) -> str:
+    """The golden target a run records or checks: the chosen name, else the default of ``target``;
+    with a sandbox key, ``-sandbox`` is appended, so watermarked answers never meet the goldens of
+    a production key (nor the other way round).
+
+    >>> golden_target_for("http://127.0.0.1:8080", sandbox=True), golden_target_for("local", "mine")
+    ('127-0-0-1-sandbox', 'mine')
+    """
+    name = chosen or target_slug(target)
+    return name + SANDBOX_SUFFIX if sandbox and not name.endswith(SANDBOX_SUFFIX) else name
+
+
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,10 @@ import yaml
 from .. import perceptual as pc
 from ..contract import contracts_dir
 from ..errors import ContractError
+
+# How many times a golden's recorded run-to-run spread moves each threshold, when
+# contracts/perceptual.yaml does not say (see docs/perceptual.md, "Targets that sample").
+SPREAD_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,13 @@ class Limit:
 
         return "fail" if past(self.fail) else "warn" if past(self.warn) else "pass"
 
+    def widened(self, by: float) -> Limit:
+        """Both thresholds moved ``by`` towards "worse" (a distance in the metric's own units)."""
+        if by <= 0:
+            return self
+        by = -by if self.higher_is_better else by
+        return replace(self, warn=self.warn + by, fail=self.fail + by)
+
     def severity(self, value: float) -> float:
         """How far towards failing: 1.0 is the fail threshold (similarities count as 1 - value)."""
         if self.higher_is_better:
@@ -44,6 +55,7 @@ class Thresholds:
     min_sharpness: float
     regression: dict[str, Limit]
     path: str = ""
+    spread_factor: float = SPREAD_FACTOR  # thresholds move by this many times a golden's spread
 
 
 def thresholds_path() -> Path:
@@ -81,7 +93,10 @@ def _load_thresholds(path: Path, mtime: float) -> Thresholds:
         if (better == "higher" and warn < fail) or (better == "lower" and warn > fail):
             raise ContractError(str(path), f"regression.{name}", "warn must be stricter than fail")
         regression[name] = Limit(name, better == "higher", warn, fail)
-    return Thresholds(fidelity, sharp, regression, str(path))
+    factor = data.get("spread_factor", SPREAD_FACTOR)
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or factor < 0:
+        raise ContractError(str(path), "spread_factor", "must be a number, 0 or more")
+    return Thresholds(fidelity, sharp, regression, str(path), float(factor))
 
 
 def load_thresholds(path: Path | None = None) -> Thresholds:

@@ -45,6 +45,10 @@ class Faults:
     jpeg_quality_collapse: bool = False
     die_after: int | None = None
     drop_alpha: bool = False
+    # Not a contract fault: outputs vary run to run by up to this many levels per pixel and
+    # channel, as a sampling (generative) model's do. Random per request, unlike ``noise``, so
+    # the goldens and the model-switch check can be shown to tolerate a target's own spread.
+    sampling: float = 0.0
 
     def __post_init__(self) -> None:
         # JSON gives lists; a frozen dataclass must stay hashable (fixtures cache servers by it).
@@ -53,6 +57,8 @@ class Faults:
             raise ValueError("Faults.colour_cast must have three values (R, G, B)")
         if self.scale < 1:
             raise ValueError("Faults.scale must be 1 or more")
+        if self.sampling < 0:
+            raise ValueError("Faults.sampling must be 0 or more")
         if self.die_after is not None and self.die_after < 0:
             raise ValueError("Faults.die_after must be 0 or more")
 
@@ -126,6 +132,8 @@ def apply_output_faults(image: Image.Image, faults: Faults) -> Image.Image:
     if faults.mirror:
         image = ImageOps.mirror(image)
     colour, alpha = _split_alpha(image)
+    if faults.sampling > 0:  # the engine's own variation, before any fault damages the colour
+        colour = _sample(colour, faults.sampling)
     if faults.channel_swap and colour.mode == "RGB":
         r, g, b = colour.split()
         colour = Image.merge("RGB", (b, g, r))
@@ -160,4 +168,13 @@ def _add(colour: Image.Image, faults: Faults) -> Image.Image:
     pixels = pixels + (cast if pixels.ndim == 3 else cast.mean())
     if faults.noise > 0:
         pixels = pixels + np.random.default_rng(NOISE_SEED).normal(0.0, faults.noise, pixels.shape)
+    return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), colour.mode)
+
+
+def _sample(colour: Image.Image, amount: float) -> Image.Image:
+    """Whole-level variation of up to ``amount`` per pixel and channel, every value equally likely
+    (-2..2 for 2), from an unseeded generator: identical requests get different answers."""
+    pixels = np.asarray(colour, dtype=np.float32)
+    offsets = np.rint(np.random.default_rng().uniform(-amount - 0.5, amount + 0.5, pixels.shape))
+    pixels = pixels + np.clip(offsets, -amount, amount)
     return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), colour.mode)
