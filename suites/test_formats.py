@@ -14,9 +14,16 @@ from upscale_conformance.checks import (
     check_size,
 )
 from upscale_conformance.contract import MODES
-from upscale_conformance.strategies import INPUT_FORMATS, ImageCase, modes_for, request_for
+from upscale_conformance.plugin import economy
+from upscale_conformance.strategies import INPUT_FORMATS, SWAPS_AXES, ImageCase, modes_for, request_for
 
 ALPHA_FORMATS = ("png", "webp", "avif")
+# Economy (calls may cost money): one answer per colour mode, each also in another input format and
+# EXIF orientation, so seven answers judge INPUT-MODES, INPUT-FORMATS and DIM-EXIF together, and
+# one RGBA answer per alpha-carrying export format judges ALPHA-KEPT and FMT-EXPORT together.
+ECONOMY_INPUTS = (("L", "JPEG", 2), ("LA", "PNG", 3), ("P", "WEBP", 4), ("RGB", "WEBP", 5), ("RGBA", "PNG", 6),
+                  ("CMYK", "JPEG", 7), ("I;16", "PNG", 8))
+ECONOMY_ALPHA = (("png", "ai.fast"), ("webp", "ai.slow"), ("avif", "ai.fast"))
 
 
 def _upscaled(upscale, verdict, case: ImageCase, clause: str, mode: str = "ai.fast", **kwargs):
@@ -35,12 +42,23 @@ def test_default_output_is_png(upscale, verdict, upscale_profile, mode):
 
 
 def pytest_generate_tests(metafunc):
+    frugal = economy(metafunc.config)
     if "export_format" in metafunc.fixturenames:
         from upscale_conformance.contract import load_profile
         from upscale_conformance.plugin import option
 
         profile = load_profile(option(metafunc.config, "upscale_profile") or None)
-        metafunc.parametrize("export_format", list(profile.export_formats))
+        # In economy the alpha-carrying formats are judged on the transparency test's answers.
+        metafunc.parametrize("export_format", [f for f in profile.export_formats
+                                               if not (frugal and f in ALPHA_FORMATS)])
+    if "alpha_case" in metafunc.fixturenames:
+        cases = ECONOMY_ALPHA if frugal else [(f, m) for f in ALPHA_FORMATS for m in MODES]
+        metafunc.parametrize("alpha_case", cases, ids=[f"{f}-{m}" for f, m in cases])
+    if "input_case" in metafunc.fixturenames:
+        cases = ECONOMY_INPUTS if frugal else [(m, f, 1) for f in INPUT_FORMATS for m in modes_for(f)] + [
+            ("I;16", "PNG", 1)]
+        metafunc.parametrize("input_case", cases, ids=[f"{m}-{f}" + (f"-exif{o}" if o != 1 else "")
+                                                       for m, f, o in cases])
 
 
 @pytest.mark.clause("FMT-EXPORT", "OUT-DECODES", "DIM-4X", "FIDELITY-COLOUR")
@@ -50,29 +68,35 @@ def test_each_export_format_gives_those_bytes_and_content_type(upscale, verdict,
     verdict.check(check_format(result, export_format, upscale_profile), check_fidelity(case.picture(), result))
 
 
-@pytest.mark.clause("ALPHA-KEPT", "DIM-4X")
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("alpha_format", ALPHA_FORMATS)
-def test_transparency_survives(upscale, verdict, upscale_profile, mode, alpha_format):
+@pytest.mark.clause("ALPHA-KEPT", "FMT-EXPORT", "DIM-4X")
+def test_transparency_survives(upscale, verdict, upscale_profile, alpha_case):
+    alpha_format, mode = alpha_case
     if alpha_format not in upscale_profile.export_formats:
         pytest.skip(f"{alpha_format} is not an export format of profile {upscale_profile.id}")
     case = ImageCase(40, 32, seed=3, mode="RGBA")
     result = _upscaled(upscale, verdict, case, "ALPHA-KEPT", mode, export_format=alpha_format)
-    verdict.check(check_alpha(case.picture(), result))
+    verdict.check(check_alpha(case.picture(), result), check_format(result, alpha_format, upscale_profile))
 
 
 @pytest.mark.clause("INPUT-FORMATS", "DIM-4X", "FIDELITY-GEOMETRY", "ERR-NO-5XX")
 @pytest.mark.parametrize("fmt", INPUT_FORMATS)
-def test_each_input_format_is_accepted(upscale, verdict, fmt):
+def test_each_input_format_is_accepted(upscale, verdict, upscale_economy, fmt):
+    if upscale_economy:
+        pytest.skip("economy: every input format is judged on the colour-mode answers")
     case = ImageCase(44, 30, seed=4, fmt=fmt)
     result = _upscaled(upscale, verdict, case, "INPUT-FORMATS")
     verdict.check(check_fidelity(case.picture(), result))
 
 
-@pytest.mark.clause("INPUT-MODES", "DIM-4X", "FIDELITY-GEOMETRY", "FIDELITY-COLOUR", "ERR-NO-5XX")
-@pytest.mark.parametrize(("colour_mode", "fmt"),
-                         [(m, f) for f in INPUT_FORMATS for m in modes_for(f)] + [("I;16", "PNG")])
-def test_each_colour_mode_is_upscaled_faithfully(upscale, verdict, colour_mode, fmt):
-    case = ImageCase(36, 28, seed=5, mode=colour_mode, fmt=fmt)
-    result = _upscaled(upscale, verdict, case, "INPUT-MODES")
-    verdict.check(check_fidelity(case.picture(), result))
+@pytest.mark.clause("INPUT-MODES", "INPUT-FORMATS", "DIM-EXIF", "DIM-4X", "FIDELITY-GEOMETRY", "FIDELITY-COLOUR",
+                    "ERR-NO-5XX")
+def test_each_colour_mode_is_upscaled_faithfully(upscale, verdict, input_case):
+    colour_mode, fmt, orientation = input_case
+    case = ImageCase(36, 28, seed=5, mode=colour_mode, fmt=fmt, orientation=orientation)
+    result = upscale(request_for(case, "ai.fast"))
+    verdict.check(check_no_server_error(result, case.describe()), check_accepted(result, "INPUT-MODES",
+                                                                                 case.describe()))
+    # A wrong size for an EXIF orientation that swaps the axes is the tag ignored (DIM-EXIF).
+    size = check_size(result, (case.width, case.height), "DIM-EXIF" if orientation in SWAPS_AXES else "DIM-4X")
+    verdict.check(check_decodes(result), size)
+    verdict.check(check_fidelity(case.picture(), result) if not size else [])

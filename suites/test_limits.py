@@ -43,15 +43,19 @@ def test_largest_accepted_and_first_rejected_size_of_each_shape(upscale, verdict
 @pytest.mark.clause("LIMIT-FAST-MAX", "LIMIT-FAST-EDGE", "LIMIT-SLOW-MAX", "LIMIT-SLOW-EDGE", "LIMIT-MIN-SIZE",
                     "DIM-4X", "ERR-NO-5XX", "ERR-BODY")
 @given(data=st.data(), mode=st.sampled_from(MODES))
-def test_any_width_on_either_side_of_the_limit(upscale, verdict, upscale_profile, data, mode):
+def test_any_width_on_either_side_of_the_limit(upscale, verdict, upscale_profile, upscale_economy, data, mode):
+    if upscale_economy:
+        pytest.skip("economy: the fixed limit cases decide these clauses; exploring more widths costs calls")
     case = data.draw(sizes_around(upscale_profile.limit(mode)), label="size")
     _judge(verdict, upscale, upscale_profile, mode, case)
 
 
 @pytest.mark.clause("LIMIT-ORIENTED", "DIM-4X", "ERR-NO-5XX")
 @pytest.mark.parametrize("mode", MODES)
-def test_limit_on_a_rotated_input_is_recorded(upscale, verdict, upscale_profile, mode):
+def test_limit_on_a_rotated_input_is_recorded(upscale, verdict, upscale_profile, upscale_economy, mode):
     """EXIF 6 stores the transpose: the limit may be judged on either size (unknown: observed)."""
+    if upscale_economy and mode != MODES[-1]:
+        pytest.skip(f"economy: one mode ({MODES[-1]}, the smaller limit) records how limits meet EXIF")
     for case in landscape_pair(upscale_profile.limit(mode)):
         result = upscale(UpscaleRequest(image=limit_image(case, orientation=6), mode=mode))
         verdict.observe("LIMIT-ORIENTED", f"oriented {case.width}x{case.height} (EXIF 6): {result.status}",
@@ -63,8 +67,10 @@ def test_limit_on_a_rotated_input_is_recorded(upscale, verdict, upscale_profile,
 
 @pytest.mark.clause("LIMIT-MIN-SIZE", "DIM-4X", "ERR-NO-5XX", "ERR-BODY")
 @pytest.mark.parametrize(("width", "height"), [(1, 1), (1, 2), (2, 1), (3, 3), (1, 200), (200, 1)])
-def test_tiny_and_extreme_inputs_are_recorded(upscale, verdict, width, height):
+def test_tiny_and_extreme_inputs_are_recorded(upscale, verdict, upscale_economy, width, height):
     """The minimum size is unknown: a 200 must still be 4x, a refusal must still be documented."""
+    if upscale_economy and (width, height) not in ((1, 1), (200, 1)):
+        pytest.skip("economy: 1x1 and 200x1 record the smallest and the thinnest input")
     case = ImageCase(width, height, seed=width * 7 + height)
     result = upscale(UpscaleRequest(image=case.encode(), mode="ai.fast"))
     verdict.observe("LIMIT-MIN-SIZE", f"{width}x{height}: {result.status}", request=result.request)
@@ -81,7 +87,9 @@ def _oversized(limit) -> SizeCase:
 
 @pytest.mark.clause("DOWNSCALE-NEVER", "ERR-BODY", "ERR-NO-5XX")
 @pytest.mark.parametrize("mode", MODES)
-def test_downscale_never_refuses_an_oversized_input(upscale, verdict, upscale_profile, mode):
+def test_downscale_never_refuses_an_oversized_input(upscale, verdict, upscale_profile, upscale_economy, mode):
+    if upscale_economy and mode != MODES[-1]:
+        pytest.skip(f"economy: one mode ({MODES[-1]}) decides it; the limit cases send the default in both")
     case = _oversized(upscale_profile.limit(mode))
     result = upscale(UpscaleRequest(image=limit_image(case), mode=mode, downscale="never"))
     verdict.check(check_rejected(result, upscale_profile.status("over_limit"), "DOWNSCALE-NEVER"))
@@ -90,7 +98,10 @@ def test_downscale_never_refuses_an_oversized_input(upscale, verdict, upscale_pr
 @pytest.mark.clause("DOWNSCALE-ALWAYS")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("shape", ["wide", "tall"])
-def test_downscale_always_fits_the_limit_and_keeps_the_aspect(upscale, verdict, upscale_profile, mode, shape):
+def test_downscale_always_fits_the_limit_and_keeps_the_aspect(upscale, verdict, upscale_profile, upscale_economy,
+                                                              mode, shape):
+    if upscale_economy and (mode, shape) not in ((MODES[0], "wide"), (MODES[-1], "tall")):
+        pytest.skip("economy: one shape per mode (wide ai.fast, tall ai.slow)")
     limit = upscale_profile.limit(mode)
     case = _oversized(limit)
     if shape == "tall":
@@ -120,7 +131,9 @@ def _downscaled_fit(size, case: SizeCase, limit) -> list[Violation]:
 
 @pytest.mark.clause("DOWNSCALE-SKIP", "ERR-NO-5XX")
 @pytest.mark.parametrize("mode", MODES)
-def test_downscale_skip_is_recorded(upscale, verdict, upscale_profile, mode):
+def test_downscale_skip_is_recorded(upscale, verdict, upscale_profile, upscale_economy, mode):
+    if upscale_economy and mode != MODES[-1]:
+        pytest.skip(f"economy: one mode ({MODES[-1]}) records skipUpscaleIfNotNeeded")
     case = _oversized(upscale_profile.limit(mode))
     result = upscale(UpscaleRequest(image=limit_image(case), mode=mode, downscale="skipUpscaleIfNotNeeded"))
     verdict.observe("DOWNSCALE-SKIP", f"{mode} oversized {case.width}x{case.height}: {result.status}"

@@ -1,65 +1,102 @@
-"""PERCEPTUAL-*: outputs of the curated inputs stay honest upscales and close to the recorded goldens."""
+"""PERCEPTUAL-*: outputs of the curated inputs stay honest upscales and close to the recorded goldens.
+
+Which inputs are sent is decided at collection, from the golden store: an input and mode with a
+golden is judged on both clauses; without one, only the portable verdict can be reached, so only
+what it needs is sent (one input per mode and model in economy or quick runs) and the regression
+clause says how to record goldens instead of spending calls on it.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from upscale_conformance import goldens
 from upscale_conformance.checks import Violation
-from upscale_conformance.plugin import option
+from upscale_conformance.plugin import economy, golden_target, option
+
+
+def _golden_dir(config) -> Path:
+    return Path(option(config, "upscale_golden_dir") or goldens.default_golden_dir())
+
+
+def _one_per_combo(cases, combos):
+    return [c for c in (next((c for c in cases if c[1] == combo), None) for combo in combos) if c]
 
 
 def pytest_generate_tests(metafunc):
-    if "golden_case" not in metafunc.fixturenames:
+    if not {"golden_case", "portable_case"} & set(metafunc.fixturenames):
         return
     from upscale_conformance.contract import load_profile
 
     config = metafunc.config
     profile = load_profile(option(config, "upscale_profile") or None)
     combos = goldens.combos_for(profile)
+    target, root = golden_target(config), _golden_dir(config)
     cases = goldens.plan(goldens.list_inputs(), profile, combos)
-    if option(config, "upscale_quick"):  # one input per mode and model still judges both clauses
-        cases = [next(c for c in cases if c[1] == combo) for combo in combos]
-    metafunc.parametrize("golden_case", cases, ids=[f"{combo.slug}-{path.stem}" for path, combo in cases])
+    frugal = bool(option(config, "upscale_quick")) or economy(config)
+
+    def has_golden(case) -> bool:
+        path, combo = case
+        return goldens.GoldenKey(target, profile.id, combo, path.name).json_path(root).is_file()
+
+    with_golden = [c for c in cases if has_golden(c)]
+    without = [c for c in cases if not has_golden(c)]
+    if frugal:  # one input per mode and model still judges both clauses
+        with_golden = _one_per_combo(with_golden, combos)
+        without = [] if with_golden else _one_per_combo(without, combos)
+    if "golden_case" in metafunc.fixturenames:
+        params = [pytest.param(c, id=f"{c[1].slug}-{c[0].stem}") for c in with_golden] or [
+            pytest.param(None, id="no-goldens")]
+        metafunc.parametrize("golden_case", params)
+    else:
+        metafunc.parametrize("portable_case", [pytest.param(c, id=f"{c[1].slug}-{c[0].stem}") for c in without])
 
 
-@pytest.fixture(scope="session")
-def golden_target(pytestconfig):
-    chosen = option(pytestconfig, "upscale_golden_target")
-    if chosen:
-        try:
-            goldens.golden_target_name(chosen)
-        except ValueError as exc:
-            raise pytest.UsageError(f"--upscale-golden-target: {exc}") from None
-    target = option(pytestconfig, "upscale_target") or "local"
-    return chosen or ("local" if target == "local" else goldens.target_slug(target))
-
-
-@pytest.mark.clause("PERCEPTUAL-PORTABLE", "PERCEPTUAL-REGRESSION")
-def test_output_is_an_honest_upscale_close_to_its_golden(upscale_client, upscale_profile, upscale_guarded,
-                                                         upscale_evidence_dir, pytestconfig, verdict, golden_target,
-                                                         upscale, golden_case):
-    # `upscale` is requested for the per-test call accounting; the golden check sends through the same client.
-    path, combo = golden_case
-    golden_dir = option(pytestconfig, "upscale_golden_dir") or goldens.default_golden_dir()
-    found = upscale_guarded(goldens.check_one, upscale_client, path, golden_dir, golden_target, upscale_profile,
-                            combo.mode, combo.model_version)
+def _judge(case, upscale_client, upscale_profile, upscale_guarded, upscale_evidence_dir, pytestconfig, verdict):
+    path, combo = case
+    target = golden_target(pytestconfig)
+    found = upscale_guarded(goldens.check_one, upscale_client, path, _golden_dir(pytestconfig), target,
+                            upscale_profile, combo.mode, combo.model_version)
     verdict.sent(found.elapsed)
     evidence = {"input": path.name, "combo": combo.slug, "golden": found.regression.golden_path}
     if found.diff_png:
-        diff = upscale_evidence_dir / f"{golden_target}-{upscale_profile.id}-{combo.slug}-{path.stem}.png"
+        diff = upscale_evidence_dir / f"{target}-{upscale_profile.id}-{combo.slug}-{path.stem}.png"
         diff.write_bytes(found.diff_png)
         evidence["diff_image"] = str(diff)
     problems = []
     if found.portable is not None and not found.portable.ok:
         problems.append(Violation(f"portable_{found.portable.defect}", "PERCEPTUAL-PORTABLE",
                                   f"{combo.slug} {path.name}: {found.portable.message}", evidence))
+    return found, evidence, problems
+
+
+@pytest.mark.clause("PERCEPTUAL-PORTABLE", "PERCEPTUAL-REGRESSION")
+def test_output_is_an_honest_upscale_close_to_its_golden(upscale_client, upscale_profile, upscale_guarded,
+                                                         upscale_evidence_dir, pytestconfig, verdict, upscale,
+                                                         golden_case):
+    # `upscale` is requested for the per-test call accounting; the golden check sends through the same client.
+    if golden_case is None:
+        target = golden_target(pytestconfig)
+        pytest.skip(f"no goldens for target {target!r}, profile {upscale_profile.id!r}: record them from a trusted "
+                    f"run with `upscale-conformance goldens record --target URL --golden-target {target}`")
+    found, evidence, problems = _judge(golden_case, upscale_client, upscale_profile, upscale_guarded,
+                                       upscale_evidence_dir, pytestconfig, verdict)
+    combo_path = f"{golden_case[1].slug} {golden_case[0].name}"
     status = found.regression.status
     if status == "warn":
         verdict.observe("PERCEPTUAL-REGRESSION", f"warn: {found.regression.message}", **evidence)
-    elif status in ("fail", "error"):
+    elif status in ("fail", "error", "missing"):
         problems.append(Violation(f"regression_{status}", "PERCEPTUAL-REGRESSION",
-                                  f"{combo.slug} {path.name}: {found.regression.message}", evidence))
+                                  f"{combo_path}: {found.regression.message}", evidence))
     verdict.check(problems)
-    if status == "missing":
-        pytest.skip(f"no golden for target {golden_target!r}: record one with `upscale-conformance goldens record`")
+
+
+@pytest.mark.clause("PERCEPTUAL-PORTABLE")
+def test_output_is_an_honest_upscale(upscale_client, upscale_profile, upscale_guarded, upscale_evidence_dir,
+                                     pytestconfig, verdict, upscale, portable_case):
+    """Inputs with no golden for this target: the golden-free verdict only."""
+    _found, _evidence, problems = _judge(portable_case, upscale_client, upscale_profile, upscale_guarded,
+                                         upscale_evidence_dir, pytestconfig, verdict)
+    verdict.check(problems)

@@ -173,14 +173,25 @@ def test_hygiene_failures_are_split_from_must_failures():
     assert sc.split_failures([error], "POST") == ([error], [])  # a 5xx for a declared request still fails
 
 
-def test_probes_stay_off_a_non_local_target_and_the_budget_caps_every_request(tmp_path):
+def test_the_budget_caps_every_request_to_a_non_local_target(tmp_path):
     # 127.0.0.2 is this machine, but not a name `is_local` knows: the suite treats it as a vendor's.
     counter: list[str] = []
     with faulty_server(host="127.0.0.2", counter=counter) as url:
         code, summary, out = run_suite(url, tmp_path, "--upscale-budget", "1")
-    assert f"set {sc.PROBES_ENV}=1" in out, out[-3000:]  # the probe run was skipped, and says how to opt in
     assert counter == ["POST"]  # one generated request, then the budget was spent
     assert summary["exit_code"] == 3 and verdict(summary, "SCHEMA-CONFORMS") == "INCONCLUSIVE"
+
+
+def test_probes_on_a_paid_target_are_few_and_still_reach_both_clauses(tmp_path):
+    # Refused requests cost nothing on the vendor, so probes run there too, capped per kind.
+    counter: list[str] = []
+    with faulty_server(host="127.0.0.2", counter=counter) as url:
+        code, summary, out = run_suite(url, tmp_path)
+    assert code == 0, out[-3000:]
+    methods = [m for m in counter if m != "POST"]
+    assert 0 < len(methods) <= sc.ECONOMY_PROBES["method"], counter
+    assert verdict(summary, "SCHEMA-CONFORMS") == "PASS" and verdict(summary, "HTTP-HYGIENE") == "OBSERVED"
+    assert len(counter) <= sc.MAX_POSITIVE_EXAMPLES + sum(sc.ECONOMY_PROBES.values())
 
 
 # --- the pieces ------------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ OPTIONS = (
     ("--upscale-profile", "upscale_profile", "Contract profile name or path (default: the default profile).", ""),
     ("--upscale-budget", "upscale_budget", "At most this many requests in the whole run, split across workers.", ""),
     ("--upscale-quick", "upscale_quick", "Fewer examples, every clause at least once (the CI smoke setting).", ""),
+    ("--upscale-economy", "upscale_economy",
+     "Spend as on a paid target: each answer judged on every clause it can show, no redundant calls "
+     "(default: on for any host but loopback; set 1 to force it on a loopback target, 0 to turn it off).", ""),
     ("--upscale-summary", "upscale_summary", "Write the per-clause summary JSON to this path.", ""),
     ("--upscale-cache", "upscale_cache", "Folder of the on-disk response cache (off unless set).", ""),
     ("--upscale-golden-dir", "upscale_golden_dir", "Golden fixtures folder (default: fixtures/goldens).", ""),
@@ -56,11 +59,47 @@ def is_local(target: str) -> bool:
     return target == "local" or urlparse(target).hostname in ("127.0.0.1", "localhost", "::1")
 
 
+def economy(config) -> bool:
+    """Whether calls may cost money: then every call must serve a verdict (see docs/paid-targets.md)."""
+    value = option(config, "upscale_economy").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return False
+    return value in ("1", "true", "yes", "on") or not is_local(option(config, "upscale_target") or "local")
+
+
+def api_key(config) -> Secret:
+    """The run's key: the reference server's own for ``local``, else the option or the environment."""
+    if option(config, "upscale_target") in ("", "local"):
+        return LOCAL_KEY
+    return Secret.from_sources(option(config, "upscale_api_key") or None)
+
+
+def golden_target(config) -> str:
+    """Whose goldens this run compares with (a bad ``--upscale-golden-target`` is a usage error)."""
+    from .contract import is_sandbox_key
+    from .goldens.keys import golden_target_for, golden_target_name
+
+    chosen = option(config, "upscale_golden_target") or None
+    if chosen:
+        try:
+            golden_target_name(chosen)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--upscale-golden-target: {exc}") from None
+    return golden_target_for(option(config, "upscale_target") or "local", chosen,
+                             sandbox=is_sandbox_key(api_key(config).reveal()))
+
+
+@pytest.fixture(scope="session")
+def upscale_economy(pytestconfig) -> bool:
+    """True when the run spends as on a paid target (tests then skip what another test's answer shows)."""
+    return economy(pytestconfig)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "clause(*ids): contract clause IDs (contracts/clauses.yaml) this test checks")
     from .hypothesis_profiles import choose
 
-    choose(config, is_local(option(config, "upscale_target")), bool(option(config, "upscale_quick")))
+    choose(config, not economy(config), bool(option(config, "upscale_quick")))
     global _tally
     # Only the process that writes the summary keeps a tally; xdist workers ship their reports to it.
     _tally = None if hasattr(config, "workerinput") else Tally()
@@ -113,9 +152,7 @@ def upscale_client(pytestconfig, upscale_target):
     worker = getattr(pytestconfig, "workerinput", None)
     if worker:  # each xdist worker gets its share, so the run as a whole stays within the budget
         budget = budget.split(int(worker["workercount"]), int(worker["workerid"].removeprefix("gw")))
-    key = Secret.from_sources(option(pytestconfig, "upscale_api_key") or None)
-    if option(pytestconfig, "upscale_target") in ("", "local"):
-        key = LOCAL_KEY
+    key = api_key(pytestconfig)
     _secrets.append(key)
     cache_dir = option(pytestconfig, "upscale_cache")
     client = UpscaleClient(upscale_target, key, budget, cache=ResponseCache(cache_dir) if cache_dir else None)
@@ -220,10 +257,14 @@ def _scrub_report(report) -> None:
     the terminal, JUnit XML or Allure. The traceback is replaced by its scrubbed text."""
     if report.longrepr is None or not _secrets:
         return
-    text = str(report.longrepr)
-    clean = _scrub(text)
-    if clean != text:
-        report.longrepr = clean
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason), and pytest needs the tuple
+        path, line, reason = report.longrepr
+        report.longrepr = (_scrub(str(path)), line, _scrub(str(reason)))
+    else:
+        text = str(report.longrepr)
+        clean = _scrub(text)
+        if clean != text:
+            report.longrepr = clean
     report.sections = [(title, _scrub(content)) for title, content in report.sections]
 
 

@@ -63,6 +63,8 @@ MAX_ASPECT = ORDINARY_MAX_ASPECT  # wider than 4:1 is an "extreme aspect ratio",
 MAX_POSITIVE_EXAMPLES = 10
 MAX_NEGATIVE_EXAMPLES = 6
 REQUEST_TIMEOUT = 120.0
+# Probes sent in economy (suites/test_schema.py): enough to reach SCHEMA-CONFORMS and HTTP-HYGIENE.
+ECONOMY_PROBES = {"method": 2, "body": 2}
 # Part content type -> Pillow format, as declared by the document's `encoding.imageFile.contentType`.
 PART_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
 EXIF_ORIENTATION = 0x0112
@@ -477,6 +479,7 @@ class BudgetedSession(requests.Session):
     def __init__(self, budget) -> None:
         super().__init__()
         self.budget = budget
+        self.probes = {"method": 0, "body": 0}  # probes sent so far, by kind (capped in economy)
 
     def send(self, request, **kwargs):
         self.budget.spend()

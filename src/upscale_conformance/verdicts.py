@@ -106,7 +106,11 @@ class Tally:
     def verdicts(self, levels: dict[str, str]) -> dict[str, ClauseVerdict]:
         """One verdict per clause: FAIL beats INCONCLUSIVE beats OBSERVED beats PASS."""
         out = {cid: ClauseVerdict(cid, level) for cid, level in levels.items()}
+        why_not_run: dict[str, str] = {}
         for o in self.outcomes:
+            if o.skipped:
+                for cid in o.clauses:
+                    why_not_run.setdefault(cid, o.skipped)
             # A test fails the clauses its violations name; an unexpected error fails all its clauses.
             broken = {v["clause"] for v in o.violations}
             for cid in o.clauses:
@@ -132,6 +136,9 @@ class Tally:
                 if v["clause"] not in o.clauses and v["clause"] in out:
                     out[v["clause"]].verdict = FAIL
                     out[v["clause"]].evidence.append(v)
+        for cid, cv in out.items():  # a clause no test reached says why, if a skipped test told
+            if cv.verdict == NOT_RUN and not cv.evidence and cid in why_not_run:
+                cv.evidence.append({"code": "not_run", "message": why_not_run[cid].removeprefix("Skipped: ")})
         return out
 
 
