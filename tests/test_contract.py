@@ -154,6 +154,7 @@ def test_validate_catches_a_clause_no_suite_checks(contract_copy):
 """)
     problems = validate_contract()
     assert any("NEW-PROMISE: no test in test_limits.py" in p for p in problems)
+    assert any("NEW-PROMISE: a must clause needs a source" in p for p in problems)  # "test" names no sentence
     assert any("ORPHAN: group 'nowhere' has no suite module" in p for p in problems)
 
 

@@ -363,7 +363,20 @@ def validate_contract() -> list[str]:
     if enums.get("upscale.mode") and set(enums["upscale.mode"]) != set(MODES):
         problems.append(f"{openapi_path()}: upscale.mode enum differs from {MODES}")
     problems.extend(_unchecked_clauses(clauses))
+    problems.extend(_unsourced_musts(clauses))
     return problems
+
+
+# Where a must clause's sentence may come from (docs/must-audit.md): the vendor's page, the notes,
+# the OpenAPI document written from them, or the product's own promise about a user's goldens.
+MUST_SOURCES = ("seed:", "CONTRACT-NOTES:", "contracts/", "product brief:")
+
+
+def _unsourced_musts(clauses: dict[str, Clause]) -> list[str]:
+    """A must clause fails runs, so it must name where its sentence is; anything else is should/observe."""
+    return [f"clauses.yaml: {c.id}: a must clause needs a source starting with one of {', '.join(MUST_SOURCES)} "
+            f"(got {c.source!r}); without a sentence to name, make it should or observe"
+            for c in clauses.values() if c.level == "must" and not c.source.startswith(MUST_SOURCES)]
 
 
 def suites_dir() -> Path:
