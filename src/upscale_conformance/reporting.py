@@ -45,7 +45,8 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
         "target_seconds": round(sum(o.target_seconds for o in tally.outcomes), 2),
         "tests_detail": [{"nodeid": o.nodeid, "outcome": "failed" if o.failed else "inconclusive" if o.inconclusive
                           else "skipped" if o.skipped else "passed", "seconds": round(o.seconds, 3),
-                          "target_seconds": round(o.target_seconds, 3), "calls": o.calls, "billable": o.billable}
+                          "target_seconds": round(o.target_seconds, 3), "calls": o.calls, "billable": o.billable,
+                          "clauses": list(o.clauses)}
                          for o in tally.outcomes if not o.subtest],
         "clauses": {cid: {**asdict(v), "promise": clauses[cid].promise if cid in clauses else ""}
                     for cid, v in verdicts.items()},

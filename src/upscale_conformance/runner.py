@@ -10,6 +10,7 @@ import os
 import secrets
 import sys
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +19,9 @@ import pytest
 from rich.console import Console
 
 from .cli import GOLDEN_TARGET_HELP, PROFILE, cli, golden_target_option, parse_target
-from .contract import Profile, load_profile, suites_dir
+from .contract import Profile, is_sandbox_key, load_profile, suites_dir
+from .goldens.keys import golden_target_for
+from .planning import Plan, dry_run, print_plan
 from .plugin import is_local
 from .reporting import print_table
 
@@ -56,52 +59,84 @@ def _api_key_env(key: str | None):
             os.environ["PHOTOROOM_API_KEY"] = old
 
 
-def pytest_args(target: str, profile: Profile, report: Path, budget: int | None, quick: bool,
-                extra: tuple[str, ...] = (), golden_target: str | None = None, cache: Path | None = None) -> list[str]:
-    args = [str(suites_dir()), "-q", "--upscale-target", target, "--upscale-profile", profile.path,
+@dataclass
+class RunSettings:
+    """One run, as the command line asked for it (the key stays out of every printed form)."""
+
+    target: str
+    profile: Profile
+    budget: int | None
+    quick: bool
+    economy: bool
+    golden_target: str
+    api_key: str | None = field(default=None, repr=False)
+    cache: Path | None = None
+    extra: tuple[str, ...] = ()
+
+    @property
+    def sandbox(self) -> bool:
+        return is_sandbox_key(self.api_key)
+
+    def suite_options(self) -> list[str]:
+        """The options a planning run and the real run share: what is sent depends on these only."""
+        args = ["--upscale-economy", "1" if self.economy else "0", "--upscale-golden-target", self.golden_target]
+        if self.quick:
+            args += ["--upscale-quick", "1"]
+        return args + list(self.extra)
+
+
+def pytest_args(url: str, settings: RunSettings, report: Path) -> list[str]:
+    args = [str(suites_dir()), "-q", "--upscale-target", url, "--upscale-profile", settings.profile.path,
             "--upscale-summary", str(report / "summary.json"), "--junitxml", str(report / "junit.xml"),
             "--alluredir", str(report / "allure-results"), "-o", "junit_family=xunit2",
             "-p", "no:cacheprovider", "--tb=line", "--assert=plain", "-W", "ignore::DeprecationWarning",
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    if budget is not None:
-        args += ["--upscale-budget", str(budget)]
-    if cache is not None:
-        args += ["--upscale-cache", str(cache)]
-    if golden_target:
-        args += ["--upscale-golden-target", golden_target]
-    if quick:
-        args += ["--upscale-quick", "1"]
-    return args + list(extra)
+    if settings.budget is not None:
+        args += ["--upscale-budget", str(settings.budget)]
+    if settings.cache is not None:
+        args += ["--upscale-cache", str(settings.cache)]
+    return args + settings.suite_options()
 
 
-def run_suites(target: str, profile: Profile, report_root: Path, budget: int | None, quick: bool,
-               api_key: str | None, extra: tuple[str, ...] = (), cache: Path | None = None,
-               golden_target: str | None = None) -> int:
+def make_plan(settings: RunSettings) -> Plan:
+    with console.status("planning: the suites against the reference server, nothing sent to the target"):
+        return dry_run(settings.suite_options(), settings.profile, settings.sandbox)
+
+
+def run_suites(settings: RunSettings, report_root: Path, plan: Plan | None = None) -> int:
     """Run the suites once and return the exit code; the local server lives exactly as long as the run."""
     report = new_report_dir(report_root)
+    api_key = settings.api_key
     with ExitStack() as stack:
-        if target == "local":
+        if settings.target == "local":
             from .server import serve_in_subprocess
 
             api_key = "local-" + secrets.token_hex(8)
-            url = stack.enter_context(serve_in_subprocess(profile=profile.path, api_key=api_key))
-            console.print(f"reference server ({profile.id}) on {url}")
+            url = stack.enter_context(serve_in_subprocess(profile=settings.profile.path, api_key=api_key))
+            console.print(f"reference server ({settings.profile.id}) on {url}")
         else:
-            url = target
-            cap = "no cap (loopback: calls cost nothing)" if budget is None else f"at most [bold]{budget}[/] calls"
+            url = settings.target
+            cap = ("no cap (loopback: calls cost nothing)" if settings.budget is None
+                   else f"at most [bold]{settings.budget}[/] calls")
             console.print(f"target {url}: {cap}; only successful calls are billable on the vendor")
-        # The local server runs on a random port, but its goldens are the reference server's.
-        golden_target = golden_target or ("local" if target == "local" else None)
+        if settings.sandbox:
+            console.print("sandbox key: the vendor watermarks its answers; pixel checks allow for it, and goldens "
+                          f"are kept apart under {settings.golden_target!r}", highlight=False)
         stack.enter_context(_api_key_env(api_key))
-        pytest_exit = pytest.main(pytest_args(url, profile, report, budget, quick, extra, golden_target=golden_target,
-                                              cache=cache))
+        pytest_exit = pytest.main(pytest_args(url, settings, report))
     summary_path = report / "summary.json"
     if not summary_path.is_file():
         console.print(f"[red]no summary was written (pytest exit {pytest_exit})[/]")
         return 2 if pytest_exit in (pytest.ExitCode.USAGE_ERROR, 4) else 3
     summary = json.loads(summary_path.read_text())
-    summary["target"] = "local" if target == "local" else target
+    summary["target"] = "local" if settings.target == "local" else settings.target
+    if plan is not None:
+        summary["planned"] = {"calls": plan.calls, "billable": plan.billable}
+        summary_path.write_text(json.dumps(summary, indent=2, default=str))
     print_table(summary, console)
+    if plan is not None:
+        console.print(f"planned {plan.calls} calls ({plan.billable} billable), spent {summary['calls_spent']} "
+                      f"({summary.get('calls_billable', 0)} billable)", highlight=False)
     console.print(f"report: {summary_path}  (latest: {report.parent / 'latest'})")
     return int(summary["exit_code"])
 
@@ -112,16 +147,22 @@ def run_suites(target: str, profile: Profile, report_root: Path, budget: int | N
 @click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
 @click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path.")
 @click.option("--budget", type=click.IntRange(min=0), default=None,
-              help=f"Most requests the run may send (default: unlimited for `local` and loopback addresses, "
-                   f"{DEFAULT_VENDOR_BUDGET} otherwise).")
+              help=f"Most requests the run may send (default: unlimited for `local` and loopback addresses; "
+                   f"otherwise {DEFAULT_VENDOR_BUDGET}, or the plan if it is larger).")
 @click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP)
 @click.option("--quick", is_flag=True, help="Fewer examples; every clause at least once (CI smoke).")
+@click.option("--economy/--no-economy", default=None,
+              help="Spend as on a paid target: every call serves a verdict, none is repeated (default: on for "
+                   "any host but `local` and loopback addresses).")
+@click.option("--plan", "plan_only", is_flag=True,
+              help="Send nothing: print the calls each clause needs (free and billable) and what --budget reaches.")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where reports/<timestamp>/ is written.")
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Replay answers to unchanged requests from this folder (a re-run costs nothing for them).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(target, api_key, profile, budget, quick, report_dir, cache, golden_target, pytest_args) -> None:
+def run(target, api_key, profile, budget, quick, economy, plan_only, report_dir, cache, golden_target,
+        pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -131,9 +172,17 @@ def run(target, api_key, profile, budget, quick, report_dir, cache, golden_targe
 
     profile = profile or load_profile(None)
     key = Secret.from_sources(api_key)
-    if target != "local" and not key:
+    if target != "local" and not key and not plan_only:
         raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
-    if budget is None and not is_local(target):  # calls to any other host may cost money
-        budget = DEFAULT_VENDOR_BUDGET
-    sys.exit(run_suites(target, profile, report_dir, budget, quick, key.reveal() or None, tuple(pytest_args),
-                        cache=cache, golden_target=golden_target))
+    paid = not is_local(target)  # calls to any other host may cost money
+    settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
+                           golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
+                           key.reveal() or None, cache, tuple(pytest_args))
+    plan = make_plan(settings) if (plan_only or settings.economy) else None
+    if plan is not None:
+        print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)
+    if plan_only:
+        sys.exit(0)
+    if budget is None and paid:  # a default run never stops for a budget of our own choosing
+        settings.budget = max(DEFAULT_VENDOR_BUDGET, plan.calls if plan else 0)
+    sys.exit(run_suites(settings, report_dir, plan))

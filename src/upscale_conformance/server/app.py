@@ -73,6 +73,8 @@ class ServerState:
     concurrency: int
     gate: Gate
     requests: int = 0  # POST /v2/edit requests received; the event loop is the only writer
+    billable: int = 0  # of which answered 200: what the vendor would charge for
+    received: int = 0  # every request but /health, whatever its method or path (the request log's count)
     die: Callable[[], None] = exit_process
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
 
@@ -81,6 +83,19 @@ class ServerState:
         if self._limiter is None:  # created inside the running loop, whichever thread that is
             self._limiter = anyio.CapacityLimiter(self.concurrency)
         return self._limiter
+
+
+class RequestLog:
+    """Counts every request but /health, whatever its method or path: the server's own request log,
+    against which a run's call accounting is checked (plain ASGI: the body streams through untouched)."""
+
+    def __init__(self, app, state: ServerState):
+        self.app, self.state = app, state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] != "/health":
+            self.state.received += 1
+        await self.app(scope, receive, send)
 
 
 def create_app(profile: str | Profile | None = "pixel-budget-2026", api_key: str | Secret | None = None,
@@ -98,7 +113,10 @@ def create_app(profile: str | Profile | None = "pixel-budget-2026", api_key: str
 
     @app.get("/health")
     async def health() -> dict:
-        return {"status": "ok", "profile": state.profile.id, "requests": state.requests}
+        return {"status": "ok", "profile": state.profile.id, "requests": state.requests, "billable": state.billable,
+                "received": state.received}
+
+    app.add_middleware(RequestLog, state=state)
 
     @app.post("/v2/edit")
     async def edit(request: Request) -> Response:
@@ -118,6 +136,7 @@ def create_app(profile: str | Profile | None = "pixel-budget-2026", api_key: str
             raise exc.with_headers(headers) from None
         finally:
             state.gate.leave()
+        state.billable += 1
         return Response(out.data, media_type=out.content_type, headers=headers)
 
     return app

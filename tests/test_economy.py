@@ -1,0 +1,94 @@
+"""Paid targets: a full verdict within a sandbox key's daily quota, planned before it is spent.
+
+Economy is what any host but loopback gets; ``--economy`` forces it on a loopback server, so these
+tests measure it against the reference server's own request log (``/health``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from upscale_conformance.contract import load_clauses
+from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server.faults import Faults
+
+PROD, SANDBOX = "sk_live_economy_0123", "sandbox_economy_0123"
+MAX_BILLABLE, MAX_CALLS = 40, 60
+
+
+def run(tmp_path: Path, url: str, key: str, *args: str) -> tuple[int, dict, str]:
+    env = dict(os.environ, COLUMNS="200", CI="1", PHOTOROOM_API_KEY=key)
+    out = subprocess.run([sys.executable, "-m", "upscale_conformance", "run", "--target", url, "--report-dir",
+                          str(tmp_path), *args], capture_output=True, text=True, env=env, timeout=600)
+    summary_file = tmp_path / "latest" / "summary.json"
+    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    return out.returncode, summary, out.stdout + out.stderr
+
+
+def log(url: str) -> dict:
+    return httpx.get(f"{url}/health").json()
+
+
+@pytest.mark.parametrize("key", [PROD, SANDBOX], ids=["production-key", "sandbox-key"])
+def test_a_full_verdict_within_the_quota_as_planned(tmp_path, key):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=key) as url:
+        code, _, plan_out = run(tmp_path / "plan", url, key, "--economy", "--plan")
+        assert code == 0 and log(url)["received"] == 0, plan_out  # the plan sends nothing
+        code, summary, output = run(tmp_path / "run", url, key, "--economy")
+        seen = log(url)
+    assert code == 0, output[-4000:]
+    assert seen["received"] <= MAX_CALLS and seen["billable"] <= MAX_BILLABLE, seen
+    levels = {cid: c.level for cid, c in load_clauses().items()}
+    unreached = {cid for cid, c in summary["clauses"].items()
+                 if levels[cid] in ("must", "observe") and c["verdict"] in ("NOT RUN", "INCONCLUSIVE")}
+    assert unreached == {"PERCEPTUAL-REGRESSION"}, unreached  # no goldens for this target: nothing spent on it
+    assert "goldens record" in summary["clauses"]["PERCEPTUAL-REGRESSION"]["evidence"][0]["message"]
+    assert summary["clauses"]["PERCEPTUAL-PORTABLE"]["verdict"] == "PASS"  # the golden-free verdict still came
+    planned = summary["planned"]["billable"]
+    assert abs(planned - seen["billable"]) <= 0.1 * seen["billable"], (planned, seen)
+    assert f"planned: {summary['planned']['calls']} calls, {planned} billable" in plan_out
+    if key == SANDBOX:
+        assert "sandbox key" in output
+
+
+def test_the_plan_names_what_a_small_budget_leaves_unreached(tmp_path):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=PROD) as url:
+        code, _, output = run(tmp_path, url, PROD, "--economy", "--plan", "--budget", "10")
+        assert log(url)["received"] == 0
+    assert code == 0, output
+    assert "a budget of 10 leaves" in output and "reaches them all" in output and "MODEL-SWITCH" in output
+
+
+# The planted faults of tests/test_run.py, in economy and with a sandbox key (watermarked answers).
+FAULTS = [
+    (Faults(scale=3), "dimensions", {"DIM-4X"}),
+    (Faults(limit_offset=1), "largest_accepted", {"LIMIT-FAST-EDGE", "LIMIT-SLOW-EDGE"}),
+    (Faults(over_limit_status=500), "largest_accepted", {"LIMIT-FAST-EDGE", "ERR-NO-5XX"}),
+    (Faults(mirror=True), "faithful", {"FIDELITY-GEOMETRY"}),
+    (Faults(channel_swap=True), "faithful", {"FIDELITY-COLOUR"}),
+    (Faults(ignore_model_header=True), "switches", {"MODEL-SWITCH"}),
+]
+
+
+@pytest.mark.parametrize(("faults", "selection", "clauses"), FAULTS,
+                         ids=lambda f: repr(f) if isinstance(f, Faults) else None)
+def test_planted_faults_are_caught_in_economy_under_a_sandbox_key(tmp_path, faults, selection, clauses):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=SANDBOX, faults=faults) as url:
+        code, summary, output = run(tmp_path, url, SANDBOX, "--economy", "--", "-k", selection)
+    assert code == 1, output[-3000:]
+    failed = {cid for cid, c in summary["clauses"].items() if c["verdict"] == "FAIL"}
+    assert clauses <= failed, (failed, output[-3000:])
+
+
+def test_a_default_run_on_loopback_with_a_sandbox_key_is_conformant(tmp_path):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=SANDBOX) as url:
+        code, summary, output = run(tmp_path, url, SANDBOX)
+    assert code == 0, output[-4000:]
+    assert "planned" not in summary  # loopback: the deeper exploration, uncapped and unplanned
