@@ -60,7 +60,7 @@ def is_local(target: str) -> bool:
 
 
 def economy(config) -> bool:
-    """Whether calls may cost money: then every call must serve a verdict (see docs/paid-targets.md)."""
+    """Whether calls may cost money: then every call must serve a verdict (README, "Paid targets")."""
     value = option(config, "upscale_economy").strip().lower()
     if value in ("0", "false", "no", "off"):
         return False
