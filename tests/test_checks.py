@@ -225,3 +225,33 @@ def test_systematic_difference_composites_alpha_and_needs_comparable_answers():
     assert systematic_difference(answer(rgba), answer(rgba), answer(hidden)).excess == 0
     assert systematic_difference(rgba, rgba, rgba.resize((16, 16))) is None
     assert systematic_difference(answer(rgba), answer(rgba), UpscaleResult(500, {}, b"{}", 0.01)) is None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_sandbox_watermark_is_tolerated_without_losing_power(seed):
+    from upscale_conformance.server.watermark import watermark
+
+    rng = np.random.default_rng(seed)
+    case = ImageCase(int(rng.integers(12, 90)), int(rng.integers(12, 90)), seed=seed)
+    picture = case.picture()
+    honest = watermark(picture.resize((picture.width * 4, picture.height * 4), R.BICUBIC))
+    assert check_fidelity(picture, answer(honest)) == [], case.describe()
+    mirrored = watermark(ImageOps.mirror(picture.resize((picture.width * 4, picture.height * 4), R.BICUBIC)))
+    swapped = watermark(Image.merge("RGB", picture.resize((picture.width * 4, picture.height * 4),
+                                                          R.BICUBIC).split()[::-1]))
+    if not np.array_equal(np.asarray(picture), np.asarray(ImageOps.mirror(picture))):
+        assert {v.clause for v in check_fidelity(picture, answer(mirrored))} == {"FIDELITY-GEOMETRY"}
+    assert {v.clause for v in check_fidelity(picture, answer(swapped))} <= {"FIDELITY-COLOUR", "FIDELITY-GEOMETRY"}
+    assert check_fidelity(picture, answer(swapped)), case.describe()
+
+
+def test_a_dense_strong_watermark_is_not_taken_for_a_shift(monkeypatch):
+    # Found by search: phase correlation on this picture under a dense, half-opaque tiled mark peaks
+    # at dx=-4.75, dy=-2.00, a "shift" that undoing makes worse; it must not fail FIDELITY-GEOMETRY.
+    from upscale_conformance.server import watermark as mark
+
+    monkeypatch.setattr(mark, "OPACITY", 0.5)
+    monkeypatch.setattr(mark, "TEXT_SHARE", 8)
+    picture = ImageCase(102, 66, seed=34).picture()
+    out = mark.watermark(picture.resize((408, 264), R.BICUBIC))
+    assert check_fidelity(picture, answer(out)) == []

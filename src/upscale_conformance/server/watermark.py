@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 TEXT = "PHOTOROOM SANDBOX"
 OPACITY = 0.35  # of white over the picture, where the text is
 ANGLE = 30  # degrees; a slanted mark cannot be mistaken for a shift along one axis
+TEXT_SHARE = 16  # the text is this many times smaller than the image's short side
 
 
 @lru_cache(maxsize=32)
@@ -33,7 +34,7 @@ def _tile(font_px: int) -> Image.Image:
 def mask_for(size: tuple[int, int]) -> Image.Image:
     """The mark's mask over an image of ``size``: tiles sized to the image, at least 10 px text."""
     width, height = size
-    tile = _tile(max(10, min(width, height) // 16))
+    tile = _tile(max(10, min(width, height) // TEXT_SHARE))
     mask = Image.new("L", size, 0)
     for y in range(0, height, tile.height):
         for x in range(0, width, tile.width):
