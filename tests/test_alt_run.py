@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from alt_impl import serve_alt
 
+from alt_impl import serve_alt
 from upscale_conformance.goldens import default_inputs_dir
 
 KEY = "sk_alt_run_0123456789"

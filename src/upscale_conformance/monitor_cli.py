@@ -1,0 +1,174 @@
+"""``upscale-conformance monitor`` and ``upscale-conformance contract diff``: vendor-change monitoring.
+
+monitor exits 0 (no breaking drift), 1 (breaking drift from --baseline), 2 (usage error, one
+line), 3 (inconclusive: unreachable, rate limited, budget spent, key refused). contract diff
+exits 1 when a change at or above --fail-on was found, 2 on a file it cannot read, else 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from . import __version__
+from .cli import cli, contract
+from .client import Budget, UpscaleClient
+from .contract import load_profile
+from .errors import ConformanceError
+from .monitor import compare, digest, docdiff, record, run
+from .monitor.discover import CAP
+from .monitor.probes import PROBE_CALLS
+from .plugin import is_local
+from .secret import Secret
+
+console = Console(soft_wrap=True, highlight=False)
+DEFAULT_BUDGET = 2 * CAP + PROBE_CALLS  # the whole plan: both searches at their cap, and every probe
+STYLE = {"breaking": "red", "notable": "yellow"}
+
+
+class Usage(click.ClickException):
+    """A usage error shown as one line (``Error: ...``) with exit status 2, never a traceback."""
+
+    exit_code = 2
+
+
+def _target(value: str) -> str:
+    if value == "local":
+        return value
+    parsed = urlparse(value)
+    try:
+        parsed.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise Usage(f"--target: bad port in {value!r}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise Usage(f"--target: expected `local` or an http(s) base URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _budget(target: str, budget: int | None) -> int | None:
+    if is_local(target):
+        note = "no cap (loopback: calls cost nothing)" if budget is None else f"at most {budget} calls"
+        console.print(f"target {target}: {note}")
+        return budget
+    chosen = DEFAULT_BUDGET if budget is None else budget
+    console.print(f"target {target}: at most {chosen} calls (the plan: limit search <= {CAP} per mode for 2 "
+                  f"modes, {PROBE_CALLS} other probes; default {DEFAULT_BUDGET}). Only answers 200 are billable: "
+                  "error answers cost nothing, and the limit search prefers probes the target refuses.")
+    if chosen < DEFAULT_BUDGET:
+        console.print(f"[yellow]the budget is below the {DEFAULT_BUDGET} calls the plan may need: the run may "
+                      "end partial (some probes left out) or inconclusive (a limit not found)[/]")
+    return chosen
+
+
+@cli.command("monitor")
+@click.option("--target", required=True, help="Base URL of the implementation, or `local` for the reference server.")
+@click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed or recorded.")
+@click.option("--budget", type=click.IntRange(min=0), default=None,
+              help=f"Most requests to send (default: none on loopback, {DEFAULT_BUDGET} otherwise).")
+@click.option("--baseline", default=None, help="A previous record.json: classify every difference from it.")
+@click.option("--out", "out_dir", default=None, help="Folder for record.json and digest.md "
+              "(default: reports/monitor/<timestamp>).")
+@click.option("--profile", "profile_name", default=None,
+              help="Profile whose limits start the search when there is no baseline (and served by `local`).")
+def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name) -> None:
+    """Probe TARGET's AI Upscale behaviour (limits by search, 4x, errors, model header, formats,
+    perceptual signatures, latency), write record.json and digest.md, and with --baseline report
+    drift as breaking or notable. Exit: 0 no breaking drift, 1 breaking, 2 usage, 3 inconclusive."""
+    target = _target(target)
+    try:
+        profile = load_profile(profile_name)
+        base = record.load_record(Path(baseline)) if baseline else None
+    except ConformanceError as exc:
+        raise Usage(str(exc)) from None
+    key = Secret.from_sources(api_key)
+    if target != "local" and not key:
+        raise Usage("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+    calls = Budget(_budget(target, budget))
+    shown = f"local (reference server, profile {profile.id})" if target == "local" else target
+    rec = record.new_record(shown, f"upscale-conformance {__version__}", run.now(), run.hints_for(profile, base),
+                            calls.limit)
+    with contextlib.ExitStack() as stack:
+        url = target
+        if target == "local":
+            from .server import serve_in_thread
+
+            key = Secret("local-" + secrets.token_hex(8))
+            try:
+                url = stack.enter_context(serve_in_thread(profile, key.reveal()))
+            except (RuntimeError, OSError) as exc:
+                console.print(f"[yellow]inconclusive[/] the reference server did not start: {escape(str(exc))}")
+                sys.exit(3)
+        client = stack.enter_context(UpscaleClient(url, key, calls))
+        status = stack.enter_context(console.status("monitor: starting"))
+        run.monitor(client, rec, progress=lambda text: status.update(f"monitor: {escape(text)}"),
+                    say=lambda text: console.print(escape(text)))
+    sys.exit(_finish(rec, base, out_dir))
+
+
+def _finish(rec: dict, base: dict | None, out_dir: str | None) -> int:
+    """Judge drift, write the record and the digest, print the verdict; returns the exit code."""
+    drift = None
+    if base is not None and not rec["inconclusive"]:
+        try:
+            drift = compare.compare(base, rec)
+        except ConformanceError as exc:
+            raise Usage(str(exc)) from None
+        rec["drift"] = {"baseline_started_at": base.get("started_at"), "baseline_target": base.get("target"),
+                        "items": [d.to_dict() for d in drift]}
+    folder = Path(out_dir) if out_dir else _new_folder()
+    path = record.write_record(rec, folder)
+    (folder / "digest.md").write_text(digest.digest(rec, drift, base), encoding="utf-8")
+    for d in drift or []:
+        console.print(f"[{STYLE[d.severity]}]{escape(d.line())}[/]")
+    if drift is not None:
+        counts = {s: sum(1 for d in drift if d.severity == s) for s in ("breaking", "notable")}
+        console.print(f"drift from the baseline: {counts['breaking']} breaking, {counts['notable']} notable "
+                      "(the target's URL is not compared)")
+    console.print(f"record: {path}  digest: {folder / 'digest.md'}")
+    if rec["inconclusive"]:
+        console.print(f"[yellow]inconclusive[/] {escape(rec['inconclusive'])}")
+    elif rec.get("partial"):
+        console.print(f"[yellow]partial[/] {escape(rec['partial'])}: the probes not run are not compared")
+    console.print(f"{rec['cost']['spent']} calls, {rec['cost']['billable']} billable")
+    if rec["inconclusive"]:
+        return 3
+    return 1 if any(d.severity == "breaking" for d in drift or []) else 0
+
+
+def _new_folder() -> Path:
+    from .runner import new_report_dir
+
+    return new_report_dir(Path("reports") / "monitor")
+
+
+@contract.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--fail-on", type=click.Choice(["breaking", "notable", "none"]), default="breaking",
+              show_default=True, help="Exit 1 when a change at or above this level is found.")
+def contract_diff(old, new, fail_on) -> None:
+    """Compare two versions of the vendor's OpenAPI document (JSON or YAML) on what AI Upscale
+    depends on: modes, downscaleIfNeeded, export formats, the model header, error schemas and the
+    limits stated in prose. Prints a changelog and, when limits changed, the matching profile."""
+    try:
+        before, after = docdiff.read_facts(Path(old)), docdiff.read_facts(Path(new))
+    except ConformanceError as exc:
+        raise Usage(str(exc)) from None
+    changes = docdiff.diff(before, after)
+    console.print(f"contract diff {escape(old)} ({before.version}) -> {escape(new)} ({after.version}): "
+                  f"{len(changes)} change(s) for AI Upscale (breaking, or notable: non-breaking)")
+    for c in changes:
+        console.print(f"[{STYLE[c.severity]}]{escape(c.line())}[/]")
+    suggestion = docdiff.suggest_profile(before, after, changes)
+    if suggestion:
+        console.print(escape(suggestion))
+    levels = {"breaking": ("breaking",), "notable": ("breaking", "notable"), "none": ()}[fail_on]
+    sys.exit(1 if any(c.severity in levels for c in changes) else 0)
+
