@@ -77,7 +77,8 @@ def test_a_sampling_model_passes_its_own_goldens_and_the_model_switch(tmp_path):
 @pytest.mark.parametrize("trouble", ["429", "503", "slow"])
 def test_transport_trouble_ends_conformant_or_inconclusive_never_failed(tmp_path, trouble):
     with serve_alt(KEY, transport=trouble) as url:
-        code, summary, output = run(tmp_path, url, "--quick", "--", "-k", "default_output or export_format or malformed")
+        code, summary, output = run(tmp_path, url, "--quick", "--", "-k",
+                                    "default_output or export_format or malformed")
     assert code in (0, 3), output[-3000:]
     assert not failed(summary), output[-3000:]
 

@@ -12,9 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from upscale_conformance import goldens as gs
-from upscale_conformance.cli import cli
+from upscale_conformance.cli.app import cli
 from upscale_conformance.client import Budget, UpscaleClient
-from upscale_conformance.commands import goldens_group  # noqa: F401 - registers `goldens` on the CLI
 from upscale_conformance.contract import NEW_FAST_MODEL, load_profile
 from upscale_conformance.errors import ContractError
 from upscale_conformance.secret import Secret

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from upscale_conformance.cli import _register_optional_commands, cli
+from upscale_conformance.cli.app import cli
 from upscale_conformance.contract import Limit, load_profile
 from upscale_conformance.monitor import docdiff
 from upscale_conformance.monitor.prose import parse_limits
@@ -21,7 +21,6 @@ SEED, APR22, APR27, APR29 = (DOCS / n for n in ("vendor-2025-seed.yaml", "vendor
 
 
 def contract_diff(*args: str) -> tuple[int, str]:
-    _register_optional_commands()
     result = CliRunner().invoke(cli, ["contract", "diff", *map(str, args)], env={"COLUMNS": "200"})
     return result.exit_code, result.output
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from upscale_conformance.cli import _register_optional_commands, cli
+from upscale_conformance.cli.app import cli
 from upscale_conformance.client import RetryPolicy
 from upscale_conformance.monitor.discover import CAP
 from upscale_conformance.server import Faults, serve_in_thread
@@ -39,7 +39,6 @@ def monitor(out: Path, *args: str, child: bool = False) -> tuple[int, dict, str]
 
 
 def invoke(*argv: str, env: dict | None = None) -> tuple[int, str]:
-    _register_optional_commands()
     result = CliRunner().invoke(cli, list(argv), env={"COLUMNS": "200", **(env or {})})
     return result.exit_code, result.output
 

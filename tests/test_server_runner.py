@@ -13,7 +13,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from upscale_conformance.cli import cli
+from upscale_conformance.cli.app import cli
 from upscale_conformance.server import Faults, serve_in_subprocess, serve_in_thread
 from upscale_conformance.server.runner import ANNOUNCE
 
@@ -72,8 +72,6 @@ def test_die_after_ends_the_child_process(edit, make_picture, encode_image):
 
 
 def test_the_serve_command_is_registered():
-    from upscale_conformance import commands  # noqa: F401 - registers the optional commands
-
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
     for option in ("--host", "--port", "--profile", "--api-key", "--workers"):
@@ -81,16 +79,12 @@ def test_the_serve_command_is_registered():
 
 
 def test_serve_refuses_an_unknown_profile():
-    from upscale_conformance import commands  # noqa: F401
-
     result = CliRunner().invoke(cli, ["serve", "--profile", "no-such-profile"])
     assert result.exit_code == 2
     assert "profile not found" in result.output
 
 
 def test_serve_refuses_bad_faults_in_the_environment():
-    from upscale_conformance import commands  # noqa: F401
-
     result = CliRunner().invoke(cli, ["serve", "--port", "0"], env={"UPSCALE_SERVER_FAULTS": '{"nope": 1}'})
     assert result.exit_code == 2
     assert "unknown fault" in result.output

@@ -8,21 +8,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import click
 import pytest
 from rich.console import Console
 
-from .cli import GOLDEN_TARGET_HELP, PROFILE, cli, golden_target_option, parse_target
-from .contract import Profile, is_sandbox_key, load_profile, suites_dir
-from .goldens.keys import golden_target_for
-from .planning import Plan, dry_run, print_plan
-from .plugin import is_local
+from .contract import Profile, is_sandbox_key, suites_dir
+from .planning import Plan, dry_run
 from .reporting import print_table
 
 DEFAULT_VENDOR_BUDGET = 200
@@ -139,50 +134,3 @@ def run_suites(settings: RunSettings, report_root: Path, plan: Plan | None = Non
                       f"({summary.get('calls_billable', 0)} billable)", highlight=False)
     console.print(f"report: {summary_path}  (latest: {report.parent / 'latest'})")
     return int(summary["exit_code"])
-
-
-@cli.command("run")
-@click.option("--target", default="local", show_default=True, callback=parse_target,
-              help="`local` starts the reference server; otherwise the base URL of the implementation.")
-@click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
-@click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path.")
-@click.option("--budget", type=click.IntRange(min=0), default=None,
-              help=f"Most requests the run may send (default: unlimited for `local` and loopback addresses; "
-                   f"otherwise {DEFAULT_VENDOR_BUDGET}, or the plan if it is larger).")
-@click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP)
-@click.option("--quick", is_flag=True, help="Fewer examples; every clause at least once (CI smoke).")
-@click.option("--economy/--no-economy", default=None,
-              help="Spend as on a paid target: every call serves a verdict, none is repeated (default: on for "
-                   "any host but `local` and loopback addresses).")
-@click.option("--plan", "plan_only", is_flag=True,
-              help="Send nothing: print the calls each clause needs (free and billable) and what --budget reaches.")
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
-              show_default=True, help="Where reports/<timestamp>/ is written.")
-@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Replay answers to unchanged requests from this folder (a re-run costs nothing for them).")
-@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(target, api_key, profile, budget, quick, economy, plan_only, report_dir, cache, golden_target,
-        pytest_args) -> None:
-    """Run the conformance suites against TARGET and print a verdict per clause.
-
-    Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
-    Exit: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
-    """
-    from .secret import Secret
-
-    profile = profile or load_profile(None)
-    key = Secret.from_sources(api_key)
-    if target != "local" and not key and not plan_only:
-        raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
-    paid = not is_local(target)  # calls to any other host may cost money
-    settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
-                           golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
-                           key.reveal() or None, cache, tuple(pytest_args))
-    plan = make_plan(settings) if (plan_only or settings.economy) else None
-    if plan is not None:
-        print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)
-    if plan_only:
-        sys.exit(0)
-    if budget is None and paid:  # a default run never stops for a budget of our own choosing
-        settings.budget = max(DEFAULT_VENDOR_BUDGET, plan.calls if plan else 0)
-    sys.exit(run_suites(settings, report_dir, plan))

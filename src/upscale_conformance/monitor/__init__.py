@@ -11,5 +11,5 @@ One module per job:
 * :mod:`.limits`, :mod:`.compare` — drift between two records, breaking or notable;
 * :mod:`.openapi`, :mod:`.prose`, :mod:`.docdiff` — ``contract diff`` of two vendor documents.
 
-The commands are in :mod:`upscale_conformance.monitor_cli`; ``docs/monitoring.md`` explains them.
+The commands are in :mod:`upscale_conformance.cli.monitor`; ``docs/monitoring.md`` explains them.
 """

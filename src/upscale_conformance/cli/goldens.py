@@ -17,14 +17,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__
-from . import goldens as gs
-from .cli import GOLDEN_TARGET_HELP, PROFILE, cli, golden_target_option, parse_target
-from .client import Budget, UpscaleClient
-from .contract import Profile, is_sandbox_key, load_profile
-from .errors import BudgetExhausted, ContractError, CreditsExhausted, RateLimited, TargetUnreachable
-from .plugin import is_local
-from .secret import Secret
+from .. import __version__
+from .. import goldens as gs
+from ..client import Budget, UpscaleClient
+from ..contract import Profile, is_sandbox_key, load_profile
+from ..errors import BudgetExhausted, ContractError, CreditsExhausted, RateLimited, TargetUnreachable
+from ..plugin import is_local
+from ..secret import Secret
+from .options import GOLDEN_TARGET_HELP, PROFILE, golden_target_option, parse_target
 
 console = Console()
 LOCAL_KEY = "local-goldens"  # the in-process server accepts any non-empty key
@@ -32,7 +32,7 @@ STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "missing": "re
                 "created": "green", "updated": "yellow", "unchanged": "dim", "differs": "yellow"}
 
 
-@cli.group("goldens")
+@click.group("goldens")
 def goldens_group() -> None:
     """Record perceptual goldens from a trusted target, then check targets against them.
 
@@ -118,7 +118,7 @@ class Setup:
         with contextlib.ExitStack() as stack:
             url = self.target
             if self.target == "local":
-                from .server import serve_in_thread
+                from ..server import serve_in_thread
 
                 try:
                     url = stack.enter_context(serve_in_thread(self.profile))

@@ -17,16 +17,15 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
-from .cli import cli, contract
-from .client import Budget, UpscaleClient
-from .contract import load_profile
-from .errors import ConformanceError
-from .monitor import compare, digest, docdiff, record, run
-from .monitor.discover import CAP
-from .monitor.probes import PROBE_CALLS
-from .plugin import is_local
-from .secret import Secret
+from .. import __version__
+from ..client import Budget, UpscaleClient
+from ..contract import load_profile
+from ..errors import ConformanceError
+from ..monitor import compare, digest, docdiff, record, run
+from ..monitor.discover import CAP
+from ..monitor.probes import PROBE_CALLS
+from ..plugin import is_local
+from ..secret import Secret
 
 console = Console(soft_wrap=True, highlight=False)
 DEFAULT_BUDGET = 2 * CAP + PROBE_CALLS  # the whole plan: both searches at their cap, and every probe
@@ -67,7 +66,7 @@ def _budget(target: str, budget: int | None) -> int | None:
     return chosen
 
 
-@cli.command("monitor")
+@click.command("monitor")
 @click.option("--target", required=True, help="Base URL of the implementation, or `local` for the reference server.")
 @click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed or recorded.")
 @click.option("--budget", type=click.IntRange(min=0), default=None,
@@ -97,7 +96,7 @@ def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name) -> Non
     with contextlib.ExitStack() as stack:
         url = target
         if target == "local":
-            from .server import serve_in_thread
+            from ..server import serve_in_thread
 
             key = Secret("local-" + secrets.token_hex(8))
             try:
@@ -143,12 +142,12 @@ def _finish(rec: dict, base: dict | None, out_dir: str | None) -> int:
 
 
 def _new_folder() -> Path:
-    from .runner import new_report_dir
+    from ..runner import new_report_dir
 
     return new_report_dir(Path("reports") / "monitor")
 
 
-@contract.command("diff")
+@click.command("diff")
 @click.argument("old")
 @click.argument("new")
 @click.option("--fail-on", type=click.Choice(["breaking", "notable", "none"]), default="breaking",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ..cli import PROFILE, cli
 from ..contract import load_profile
-from .app import ENV_API_KEY
-from .faults import ENV_VAR as ENV_FAULTS
-from .faults import Faults
-from .runner import run_server
+from ..server.app import ENV_API_KEY
+from ..server.faults import ENV_VAR as ENV_FAULTS
+from ..server.faults import Faults
+from ..server.runner import run_server
+from .options import PROFILE
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on; 0 picks a free one (the URL is printed).")

@@ -1,0 +1,51 @@
+"""Option types and callbacks the commands share: a bad value is a usage error (exit 2), never a traceback."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import click
+
+from ..contract import load_profile
+from ..errors import ConformanceError
+from ..goldens.keys import golden_target_name
+
+
+class ProfileType(click.ParamType):
+    """A profile name or path; a bad profile is a usage error (exit 2) with a one-line message."""
+
+    name = "profile"
+
+    def convert(self, value, param, ctx):
+        try:
+            return load_profile(value)
+        except ConformanceError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+PROFILE = ProfileType()
+
+
+def parse_target(ctx, param, value: str) -> str:
+    """Click callback for --target: `local` or an http(s) base URL (a bad one is a usage error)."""
+    if value == "local":
+        return value
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise click.BadParameter(f"expected `local` or an http(s) base URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def golden_target_option(ctx, param, value: str | None) -> str | None:
+    """Click callback for --golden-target: a folder name under the golden store (bad: usage error)."""
+    if value is None:
+        return None
+    try:
+        return golden_target_name(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+GOLDEN_TARGET_HELP = ("Whose goldens: a name of your choice, so that goldens recorded from one target can be checked "
+                      "against another (default: `local` for the reference server, else the target's host; the "
+                      "port is never part of it).")
