@@ -13,7 +13,7 @@ import statistics
 from typing import Any
 
 from .. import perceptual as pc
-from ..checks import image_distance
+from ..checks import MODEL_SWITCH_FLOOR, systematic_difference
 from ..client import UpscaleResult
 from ..contract import NEW_FAST_MODEL, SCALE
 from .calls import Prober, body_shape
@@ -25,10 +25,6 @@ EXPORT_FORMATS = ("jpeg", "jpg", "webp", "avif")  # png is the default: every ot
 FORMAT_TYPES = {"png": ("image/png", "PNG"), "jpeg": ("image/jpeg", "JPEG"), "jpg": ("image/jpeg", "JPEG"),
                 "webp": ("image/webp", "WEBP"), "avif": ("image/avif", "AVIF")}
 UNKNOWN_VERSION = "ai-upscale-1999-01-01"
-# As in the MODEL-SWITCH suite: the two ai.fast models differ by 0.42 or more (mean absolute
-# difference, 0-255) on the reference server; a switch must beat 4x the target's own rerun noise.
-MODEL_SWITCH_FLOOR = 0.1
-RERUN_NOISE_MARGIN = 4.0
 PROBE_CALLS = len(FIXED_INPUTS) * len(COMBOS) + 1 + 1 + len(EXPORT_FORMATS)
 
 
@@ -56,25 +52,22 @@ def fixed_output(prober: Prober, item: FixedInput, mode: str, model: str | None)
 
 
 def model_header(prober: Prober, outputs: dict[tuple[str, str], UpscaleResult]) -> dict[str, Any]:
-    """Does the header change the ai.fast output by more than a rerun of the same request does?"""
+    """Does the header change the ai.fast output systematically, beyond what a rerun of the same
+    request varies? Judged as the MODEL-SWITCH suite judges it (checks.systematic_difference)."""
     first = FIXED_INPUTS[0]
     rerun = prober.send("rerun noise", first.data, (first.width, first.height), "ai.fast")
-    noise = image_distance(outputs[(first.name, "ai.fast")], rerun)
-    distances = [image_distance(outputs[(item.name, "ai.fast")], outputs[(item.name, combo_key("ai.fast",
-                                                                                               NEW_FAST_MODEL))])
-                 for item in FIXED_INPUTS]
-    measured = [d for d in distances if d is not None]
-    needed = max(MODEL_SWITCH_FLOOR, RERUN_NOISE_MARGIN * (noise or 0.0))
-    distance = statistics.median(measured) if measured else None
+    classic, new = outputs[(first.name, "ai.fast")], outputs[(first.name, combo_key("ai.fast", NEW_FAST_MODEL))]
+    found = systematic_difference(classic, rerun, new)
+    distance, noise = (None, None) if found is None else (found.rms, found.rerun)
+    needed = found.needed() if found is not None else MODEL_SWITCH_FLOOR
     unknown = prober.send("unknown model version", first.data, (first.width, first.height), "ai.fast",
                           UNKNOWN_VERSION)
     return {
         "version": NEW_FAST_MODEL,
         "distance": None if distance is None else round(distance, 4),
-        "distances": [None if d is None else round(d, 4) for d in distances],
         "rerun_noise": None if noise is None else round(noise, 4),
         "needed": round(needed, 4),
-        "switches": None if distance is None else distance > needed,
+        "switches": None if found is None else found.beats(),
         "unknown_version": {"value": UNKNOWN_VERSION, "status": unknown.status,
                             "body_shape": None if unknown.status == 200 else body_shape(unknown)},
     }
