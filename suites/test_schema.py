@@ -4,10 +4,10 @@ Two runs (configured in :mod:`upscale_conformance.schema_checks`):
 
 - ``test_generated_requests_get_conforming_answers``: positive data, real images for ``imageFile``
   within the profile's limits, Schemathesis's response checks plus the exact 4x check. Always on.
-- ``test_probes_are_refused_as_documented``: negative data and undeclared HTTP methods. On against
-  a local target; against any other target only with ``UPSCALE_SCHEMA_PROBES=1`` in the
-  environment, because every probe is a (possibly billable) call. ``UPSCALE_SCHEMA_PROBES=0``
-  turns them off everywhere.
+- ``test_probes_are_refused_as_documented``: negative data and undeclared HTTP methods. Probes
+  are refused requests, which cost nothing on the vendor, so they run everywhere; in economy (a
+  paid target) only a few of each kind are sent (``schema_checks.ECONOMY_PROBES``), enough to
+  reach SCHEMA-CONFORMS and HTTP-HYGIENE. ``UPSCALE_SCHEMA_PROBES=0`` turns them off.
 
 Every request goes through the run's budget; a spent budget, a dead target or a rate limit make
 the test inconclusive rather than failed.

@@ -8,10 +8,11 @@ The suite runs Schemathesis over ``contracts/upscale.openapi.yaml`` in two runs:
     colour modes, formats and EXIF orientations. Checks: :data:`POSITIVE_CHECKS` (Schemathesis's
     response checks, ``positive_data_acceptance`` tightened to "200 only") and :func:`exactly_4x`.
 
-``probes`` (on against a local target; elsewhere only with ``UPSCALE_SCHEMA_PROBES=1``)
+``probes`` (on everywhere, a few of each kind in economy; ``UPSCALE_SCHEMA_PROBES=0`` turns them off)
     Coverage phase restricted to negative scenarios (missing or mistyped fields, unsupported
     content types, undeclared HTTP methods) plus negative fuzzing. Checks: :data:`PROBE_CHECKS`.
-    Every probe is a call, and on the vendor a call costs money, hence the opt-in.
+    A probe is refused if the target keeps the contract, and refused calls cost nothing on the
+    vendor; a target that accepts one is billed for it, hence the cap in economy.
 
 What is left out, and why (all measured with Schemathesis 4.32.5 against a correct server):
 
@@ -73,12 +74,13 @@ EXIF_ORIENTATION = 0x0112
 # --- which runs, which checks ---------------------------------------------------------------------
 
 
-def probes_enabled(local: bool, environ: dict[str, str] | None = None) -> bool:
-    """Negative and method probes: on for a local target, opt-in (``UPSCALE_SCHEMA_PROBES=1``) elsewhere."""
+def probes_enabled(wanted: bool, environ: dict[str, str] | None = None) -> bool:
+    """Negative and method probes: on where ``wanted`` (a local target, or economy, which caps them), else
+    opt-in with ``UPSCALE_SCHEMA_PROBES=1``; ``UPSCALE_SCHEMA_PROBES=0`` turns them off everywhere."""
     value = (environ if environ is not None else os.environ).get(PROBES_ENV, "").strip().lower()
     if value in ("0", "false", "no", "off"):
         return False
-    return local or value in ("1", "true", "yes", "on")
+    return wanted or value in ("1", "true", "yes", "on")
 
 
 def _builtin(name: str) -> Callable:
