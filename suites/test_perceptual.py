@@ -69,6 +69,8 @@ def _judge(case, upscale_client, upscale_profile, upscale_guarded, upscale_evide
     if found.portable is not None and not found.portable.ok:
         problems.append(Violation(f"portable_{found.portable.defect}", "PERCEPTUAL-PORTABLE",
                                   f"{combo.slug} {path.name}: {found.portable.message}", evidence))
+    elif found.portable is not None:
+        verdict.kept("PERCEPTUAL-PORTABLE")  # judged even if the regression verdict then fails the test
     return found, evidence, problems
 
 

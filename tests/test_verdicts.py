@@ -80,3 +80,17 @@ def test_a_key_quoted_in_a_failure_is_scrubbed_from_output_and_junit(tmp_path):
     assert out.returncode == 1  # the test did fail: the scrub hides the key, not the failure
     assert "x-api-key: ***" in out.stdout
     assert key not in out.stdout + out.stderr and key not in junit.read_text()
+
+
+def test_a_clause_judged_and_kept_before_the_test_failed_on_another_still_passes():
+    tally = Tally()
+    broken = [{"code": "regression_fail", "clause": "PERCEPTUAL-REGRESSION", "message": "x", "evidence": {}}]
+    tally.add(Outcome(clauses=("PERCEPTUAL-PORTABLE", "PERCEPTUAL-REGRESSION"), failed=True, violations=broken,
+                      judged=("PERCEPTUAL-PORTABLE",)))
+    tally.add(Outcome(clauses=("DIM-4X", "FIDELITY-GEOMETRY"), failed=True,
+                      violations=[{"code": "size_not_4x", "clause": "DIM-4X", "message": "x", "evidence": {}}]))
+    verdicts = tally.verdicts({"PERCEPTUAL-PORTABLE": "should", "PERCEPTUAL-REGRESSION": "must", "DIM-4X": "must",
+                               "FIDELITY-GEOMETRY": "must"})
+    assert verdicts["PERCEPTUAL-PORTABLE"].verdict == "PASS"
+    assert verdicts["PERCEPTUAL-REGRESSION"].verdict == "FAIL"
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == "NOT RUN"  # not judged: the test stopped at DIM-4X

@@ -289,6 +289,7 @@ def pytest_runtest_logreport(report):
         calls=payload["calls"], billable=payload.get("billable", 0), nodeid=report.nodeid,
         seconds=payload.get("seconds", 0.0),
         target_seconds=payload.get("target_seconds", 0.0), subtest=isinstance(report, SubtestReport),
+        judged=tuple(payload.get("judged", ())),
         error=str(report.longreprtext)[-800:] if report.failed else "",
     ))
 

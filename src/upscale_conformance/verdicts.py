@@ -31,6 +31,7 @@ class Recorder:
         self.observations: list[dict[str, Any]] = []
         self.cases = 0
         self.target_seconds = 0.0
+        self.judged: set[str] = set()  # clauses this test judged and found kept, even if another one broke
         self._seen: dict[tuple[str, str], int] = defaultdict(int)
 
     def check(self, *groups: list[Violation]) -> None:
@@ -49,6 +50,10 @@ class Recorder:
         self.cases += 1
         self.target_seconds += elapsed
 
+    def kept(self, clause: str) -> None:
+        """``clause`` was judged and kept: its PASS stands even if the test then fails on another clause."""
+        self.judged.add(clause)
+
     def observe(self, clause: str, summary: str, **evidence: Any) -> None:
         """Record what the target did where the contract is silent."""
         if len(self.observations) < 20:
@@ -60,6 +65,7 @@ class Recorder:
             "observations": self.observations,
             "cases": self.cases,
             "target_seconds": self.target_seconds,
+            "judged": sorted(self.judged),
         }
 
 
@@ -82,6 +88,7 @@ class Outcome:
     seconds: float = 0.0
     target_seconds: float = 0.0
     subtest: bool = False  # a subtest's outcome counts; its test is counted once, by its parent
+    judged: tuple[str, ...] = ()  # clauses the test found kept before it failed on another
 
 
 @dataclass
@@ -127,7 +134,7 @@ class Tally:
                     cv.verdict = INCONCLUSIVE
                     if not cv.evidence:
                         cv.evidence.append({"code": "inconclusive", "message": o.inconclusive})
-                elif o.passed and cv.verdict in (NOT_RUN, PASS, OBSERVED):
+                elif (o.passed or (o.failed and cid in o.judged)) and cv.verdict in (NOT_RUN, PASS, OBSERVED):
                     mine = [ob for ob in o.observations if ob["clause"] == cid]
                     cv.observations.extend(mine[: 10 - len(cv.observations)])
                     observed = cv.level == "observe" and (mine or cv.verdict == OBSERVED)
