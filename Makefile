@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 0
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean selfcheck
 
 # The stamp depends on pyproject.toml, so a second call does not reinstall unless the pins changed.
 $(STAMP): pyproject.toml
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/upscale-conformance run --target local
+
+# The whole fault catalog against the suite (minutes); `make test` runs its --quick subset.
+selfcheck: $(STAMP)
+	$(BIN)/upscale-conformance selfcheck
 
 bench: $(STAMP)
 	$(BIN)/python -m upscale_conformance.bench

@@ -10,6 +10,7 @@ from upscale_conformance.checks import (
     check_decodes,
     check_fidelity,
     check_format,
+    check_jpeg_quality,
     check_no_server_error,
     check_size,
 )
@@ -65,7 +66,8 @@ def pytest_generate_tests(metafunc):
 def test_each_export_format_gives_those_bytes_and_content_type(upscale, verdict, upscale_profile, export_format):
     case = ImageCase(40, 28, seed=2)
     result = _upscaled(upscale, verdict, case, "FMT-EXPORT", export_format=export_format)
-    verdict.check(check_format(result, export_format, upscale_profile), check_fidelity(case.picture(), result))
+    verdict.check(check_format(result, export_format, upscale_profile), check_jpeg_quality(result, export_format),
+                  check_fidelity(case.picture(), result))
 
 
 @pytest.mark.clause("ALPHA-KEPT", "FMT-EXPORT", "DIM-4X")

@@ -13,6 +13,7 @@ from upscale_conformance.checks import (
     check_alpha,
     check_fidelity,
     check_format,
+    check_jpeg_quality,
     check_rejected,
     check_size,
     systematic_difference,
@@ -255,3 +256,16 @@ def test_a_dense_strong_watermark_is_not_taken_for_a_shift(monkeypatch):
     picture = ImageCase(102, 66, seed=34).picture()
     out = mark.watermark(picture.resize((408, 264), R.BICUBIC))
     assert check_fidelity(picture, answer(out)) == []
+
+
+@pytest.mark.parametrize(("quality", "fails"), [(95, False), (80, False), (60, False), (30, True), (5, True)])
+def test_a_jpeg_answer_far_below_the_documented_quality_fails_fmt_export(quality, fails):
+    out = PICTURE.resize(BIG, R.BICUBIC)
+    buf = io.BytesIO()
+    out.save(buf, "JPEG", quality=quality)
+    result = UpscaleResult(200, {"content-type": "image/jpeg"}, buf.getvalue(), 0.01)
+    found = check_jpeg_quality(result, "jpeg")
+    assert bool(found) is fails, found
+    if fails:
+        assert found[0].clause == "FMT-EXPORT" and "far below the documented 80" in found[0].message
+    assert check_jpeg_quality(result, None) == []  # only asked-for JPEG is judged

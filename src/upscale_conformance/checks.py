@@ -93,6 +93,43 @@ def check_format(result: UpscaleResult, export_format: str | None, profile: Prof
     return out
 
 
+# CONTRACT-NOTES (Request): "JPEG is exported at quality 80". Encoders choose their own tables, so
+# the quality is estimated from the luminance quantization table against the IJG base table that
+# the quality scale is defined on, and only an answer far below it is a violation.
+_IJG_LUMA_SUM = sum((16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+                     14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113,
+                     92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99))
+DOCUMENTED_JPEG_QUALITY = 80
+MIN_JPEG_QUALITY = 50
+
+
+def jpeg_quality(image: Image.Image | None) -> float | None:
+    """The IJG quality a JPEG's luminance table corresponds to (None: not a JPEG).
+
+    >>> import io; buf = io.BytesIO(); Image.new("RGB", (16, 16)).save(buf, "JPEG", quality=80)
+    >>> round(jpeg_quality(Image.open(buf)))
+    80
+    """
+    tables = getattr(image, "quantization", None)
+    if not tables or 0 not in tables:
+        return None
+    scale = 100.0 * sum(tables[0]) / _IJG_LUMA_SUM  # percent of the base table, as IJG scales it
+    return 5000.0 / scale if scale > 100 else (200.0 - scale) / 2
+
+
+def check_jpeg_quality(result: UpscaleResult, export_format: str | None) -> list[Violation]:
+    """A JPEG answer is not written far below the documented quality 80."""
+    if export_format not in ("jpeg", "jpg") or result.format != "JPEG":
+        return []
+    quality = jpeg_quality(result.image)
+    if quality is None or quality >= MIN_JPEG_QUALITY:
+        return []
+    return [Violation("jpeg_quality_far_below", "FMT-EXPORT",
+                      f"the JPEG answer is written at about quality {quality:.0f}, far below the documented "
+                      f"{DOCUMENTED_JPEG_QUALITY} (below {MIN_JPEG_QUALITY} fails)",
+                      _evidence(result, estimated_quality=round(quality, 1)))]
+
+
 # --- fidelity: the output scaled back down must be the input ------------------------------------
 
 

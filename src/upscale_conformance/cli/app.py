@@ -14,6 +14,7 @@ from .contract import contract
 from .goldens import goldens_group
 from .monitor import contract_diff, monitor_cmd
 from .run import run
+from .selfcheck import selfcheck
 from .serve import serve
 
 console = Console()
@@ -29,7 +30,7 @@ def cli() -> None:
     """
 
 
-for command in (run, goldens_group, contract, monitor_cmd, serve):
+for command in (run, goldens_group, contract, monitor_cmd, serve, selfcheck):
     cli.add_command(command)
 contract.add_command(contract_diff)
 

@@ -12,6 +12,28 @@ from ..server.runner import run_server
 from .options import PROFILE
 
 
+def _planted(names: str | None, faults: Faults) -> Faults:
+    """``faults`` with the named catalog entries' faults laid over it (later names win on a clash)."""
+    from ..selfcheck.catalog import by_name  # only when asked: the catalog is a testing tool
+
+    wanted = [n.strip() for n in (names or "").split(",") if n.strip()]
+    for entry in by_name(wanted):
+        changed = {f: getattr(entry.faults, f) for f in entry.faults.__dataclass_fields__
+                   if getattr(entry.faults, f) != getattr(Faults(), f)}
+        faults = faults.replace(**changed)
+    return faults
+
+
+def _list_faults(ctx, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from ..selfcheck.catalog import CATALOG
+
+    for entry in CATALOG:
+        click.echo(f"{entry.name:28} {entry.kind:10} {entry.description}")
+    ctx.exit(0)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
@@ -24,7 +46,15 @@ from .options import PROFILE
               help="Worker processes (each counts its own requests in /health).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(host: str, port: int, profile, api_key: str | None, workers: int, log_level: str) -> None:
+# Hidden: a broken server is a testing tool (selfcheck), never something to deploy by accident.
+@click.option("--fault", "fault_names", default=None, hidden=True, metavar="NAME[,NAME]",
+              help="Plant these selfcheck catalog faults (needs --i-know-this-is-broken).")
+@click.option("--i-know-this-is-broken", "broken_ok", is_flag=True, hidden=True,
+              help="Confirm that --fault makes this server break the contract on purpose.")
+@click.option("--list-faults", is_flag=True, expose_value=False, is_eager=True, callback=_list_faults,
+              hidden=True, help="List the selfcheck catalog's faults and exit.")
+def serve(host: str, port: int, profile, api_key: str | None, workers: int, log_level: str,
+          fault_names: str | None, broken_ok: bool) -> None:
     """Serve POST /v2/edit and GET /health: a classical stand-in that keeps the whole contract.
 
     The seed's curl commands work against it with the URL changed to http://HOST:PORT/v2/edit.
@@ -34,6 +64,13 @@ def serve(host: str, port: int, profile, api_key: str | None, workers: int, log_
         faults = Faults.from_env()
     except (TypeError, ValueError) as exc:
         raise click.UsageError(f"${ENV_FAULTS}: {exc}") from None
+    if fault_names and not broken_ok:
+        raise click.UsageError("--fault plants a deliberately broken server; add --i-know-this-is-broken "
+                               "if that is what you want (see --list-faults)")
+    try:
+        faults = _planted(fault_names, faults)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     if faults.active:
         click.echo(f"warning: faults planted for testing, this server breaks the contract: {faults}", err=True)
     try:

@@ -29,6 +29,7 @@ from . import pipeline
 from .apierror import ApiError, error_response
 from .faults import Faults
 from .form import FORM_OVERHEAD, discard_body, multipart_boundary, parse_form, read_body
+from .wire_faults import ResponseFaults
 
 log = logging.getLogger("upscale_conformance.server")
 RETRY_AFTER_SECONDS = 1
@@ -117,6 +118,7 @@ def create_app(profile: str | Profile | None = "pixel-budget-2026", api_key: str
                 "received": state.received}
 
     app.add_middleware(RequestLog, state=state)
+    app.add_middleware(ResponseFaults, faults=state.faults)
 
     @app.post("/v2/edit")
     async def edit(request: Request) -> Response:
@@ -145,7 +147,7 @@ def create_app(profile: str | Profile | None = "pixel-budget-2026", api_key: str
 async def _parse_request(request: Request, state: ServerState) -> pipeline.EditRequest:
     """Key, content type, body, form: anything wrong here is the client's mistake, so a 4xx."""
     try:
-        problem = auth_problem(request.headers.get("x-api-key"), state.api_key)
+        problem = hooks.auth_problem(auth_problem(request.headers.get("x-api-key"), state.api_key), state.faults)
         if problem:
             await discard_body(request)
             raise ApiError(state.profile.status("auth")[0], problem)
@@ -157,7 +159,7 @@ async def _parse_request(request: Request, state: ServerState) -> pipeline.EditR
         limit = state.profile.max_upload_bytes + FORM_OVERHEAD
         form = parse_form(await read_body(request, limit, pipeline.too_large(state.profile)), boundary)
         edit = pipeline.parse_edit(form, request.headers.get(MODEL_HEADER),
-                                   list(request.query_params.keys()), state.profile)
+                                   list(request.query_params.keys()), state.profile, state.faults)
         return replace(edit, watermark=is_sandbox_key(request.headers.get("x-api-key")))
     except ApiError:
         raise

@@ -3,7 +3,10 @@
 The suites must prove that they catch a broken implementation, so the server can be told to
 misbehave in named, small ways. A :class:`Faults` value with its defaults is the correct server;
 the server's code path calls the hooks below unconditionally, and only these hooks look at the
-fields, so a fault can never leak into the normal path by accident.
+fields, so a fault can never leak into the normal path by accident. :class:`.wire_faults.ResponseFaults`
+(plain ASGI around the app) plants what lives on the wire: status bursts, delays, undeclared methods, the
+error body's shape, extra headers. ``upscale-conformance selfcheck`` names realistic combinations of
+these fields in its catalog (``selfcheck/catalog.py``); no check of the suite reads them.
 
 >>> Faults().active
 False
@@ -16,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 import os
 from dataclasses import dataclass, fields
 from typing import Any
@@ -23,7 +27,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from ..contract import SCALE, Limit
+from ..contract import MODEL_HEADER, SCALE, Limit, Profile
+from .apierror import ApiError
 
 ENV_VAR = "UPSCALE_SERVER_FAULTS"
 NOISE_SEED = 20250729  # fixed, so a faulted server is still deterministic
@@ -49,6 +54,46 @@ class Faults:
     # channel, as a sampling (generative) model's do. Random per request, unlike ``noise``, so
     # the goldens and the model-switch check can be shown to tolerate a target's own spread.
     sampling: float = 0.0
+    # --- geometry and pixels (applied to the upscaled image)
+    size_offset: int = 0  # output this many pixels wider than the engine made
+    swap_axes: bool = False
+    shift: int = 0  # content moved right and down by this many output pixels
+    grayscale: bool = False
+    wrong_model: bool = False  # the model header selects the ai.slow engine instead of the one it names
+    # --- limits and downscaling
+    no_limit: bool = False
+    budget_offset: int = 0  # a pixel budget this many pixels larger (-1 refuses the exact budget)
+    per_axis_limit: bool = False  # a pixel budget enforced as a square of its root on each axis
+    slow_limit_factor: float = 1.0
+    slow_uses_fast_limit: bool = False
+    silent_downscale: bool = False  # past the limit: 200 with a smaller image instead of an error
+    ignore_downscale_always: bool = False
+    downscale_distorts: bool = False
+    # --- requests and errors
+    flat_error_body: bool = False  # {"message": ...} instead of {"error": {"message": ...}}
+    accept_unknown_mode: bool = False
+    refuse_model_header: bool = False
+    slow_header_status: int | None = None  # answer this when ai.slow is sent the model header
+    ignore_auth: bool = False
+    crash_on_mode: str | None = None  # an input in this PIL colour mode crashes the server (500)
+    crash_on_format: str | None = None  # an input in this PIL format crashes the server (500)
+    undecodable_status: int | None = None
+    # --- the answer's bytes
+    ignore_exif: bool = False
+    content_type: str | None = None
+    ignore_export_format: bool = False
+    truncate_output: bool = False
+    jpeg_export_quality: int | None = None
+    # --- variations the contract allows (a real vendor may show them)
+    undeclared_method_status: int | None = None  # other methods on /v2/edit answered this, not 405
+    error_extra_fields: bool = False
+    json_charset: bool = False
+    extra_headers: bool = False
+    unknown_version_accepted: bool = False  # an unknown model version falls back to the default model
+    # --- transport trouble
+    throttle_every: int | None = None  # every Nth POST answered 429 with Retry-After
+    unavailable_every: int | None = None  # every Nth POST answered 503
+    slow_seconds: float = 0.0  # every POST delayed this long
 
     def __post_init__(self) -> None:
         # JSON gives lists; a frozen dataclass must stay hashable (fixtures cache servers by it).
@@ -61,6 +106,11 @@ class Faults:
             raise ValueError("Faults.sampling must be 0 or more")
         if self.die_after is not None and self.die_after < 0:
             raise ValueError("Faults.die_after must be 0 or more")
+        for name in ("throttle_every", "unavailable_every"):
+            if getattr(self, name) is not None and getattr(self, name) < 2:
+                raise ValueError(f"Faults.{name} must be 2 or more (1 would refuse every request forever)")
+        if self.slow_seconds < 0 or self.slow_limit_factor <= 0 or self.shift < 0:
+            raise ValueError("Faults.slow_seconds and shift must be 0 or more, slow_limit_factor above 0")
 
     def __repr__(self) -> str:
         changed = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
@@ -117,6 +167,104 @@ def model_version(requested: str | None, faults: Faults) -> str | None:
     return None if faults.ignore_model_header else requested
 
 
+def limit(profile: Profile, mode: str, faults: Faults) -> Limit:
+    """The limit the server enforces for ``mode``: the profile's, unless a limit fault bends it."""
+    lim = profile.limit("ai.fast" if faults.slow_uses_fast_limit and mode == "ai.slow" else mode)
+    if faults.no_limit:
+        return Limit("pixels", max_pixels=10**12)
+    if mode == "ai.slow" and faults.slow_limit_factor != 1.0:
+        lim = Limit(lim.kind, int(lim.max_pixels * faults.slow_limit_factor),
+                    int(lim.max_width * faults.slow_limit_factor), int(lim.max_height * faults.slow_limit_factor))
+    if lim.kind == "pixels" and faults.per_axis_limit:
+        side = math.isqrt(lim.max_pixels)
+        return Limit("per_axis", max_width=side, max_height=side)
+    if lim.kind == "pixels" and faults.budget_offset:
+        return Limit("pixels", max_pixels=lim.max_pixels + faults.budget_offset)
+    return lim
+
+
+def downscale_choice(requested: str, faults: Faults) -> str:
+    if faults.silent_downscale:
+        return "always"
+    return "never" if faults.ignore_downscale_always and requested == "always" else requested
+
+
+def fitted(fit: tuple[int, int], faults: Faults) -> tuple[int, int]:
+    """``downscale_distorts``: squeeze the fitted size into a square (still within the limit)."""
+    return (min(fit),) * 2 if faults.downscale_distorts else fit
+
+
+def form_mode(mode: str, profile: Profile, faults: Faults) -> str:
+    """``accept_unknown_mode``: an unknown mode is served as ai.fast instead of refused."""
+    return "ai.fast" if faults.accept_unknown_mode and mode not in profile.limits else mode
+
+
+def form_version(version: str | None, profile: Profile, faults: Faults) -> str | None:
+    if version is not None and faults.refuse_model_header:
+        raise ApiError(400, f"{MODEL_HEADER} is not supported")
+    if faults.unknown_version_accepted and version not in profile.known_versions:
+        return None  # served by the default model, as a vendor falling back would
+    return version
+
+
+def auth_problem(problem: str | None, faults: Faults) -> str | None:
+    return None if faults.ignore_auth else problem
+
+
+def before_decode(data: bytes, faults: Faults) -> None:
+    """``crash_on_mode`` / ``crash_on_format``: an unexpected exception, as a real bug would raise."""
+    if faults.crash_on_mode is None and faults.crash_on_format is None:
+        return
+    try:
+        im = Image.open(io.BytesIO(data))
+    except Exception:
+        return
+    if im.mode == faults.crash_on_mode or im.format == faults.crash_on_format:
+        raise RuntimeError(f"planted crash on {im.format} {im.mode}")
+
+
+def undecodable_status(faults: Faults) -> int:
+    return faults.undecodable_status or 400
+
+
+def after_decode(im: Image.Image, data: bytes, faults: Faults) -> Image.Image:
+    """``ignore_exif``: undo the orientation the decoder applied, as if the tag were never read."""
+    if not faults.ignore_exif:
+        return im
+    orientation = Image.open(io.BytesIO(data)).getexif().get(0x0112, 1)
+    undo = {2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180],
+            4: [Image.Transpose.FLIP_TOP_BOTTOM], 5: [Image.Transpose.TRANSPOSE],
+            6: [Image.Transpose.ROTATE_90], 7: [Image.Transpose.TRANSVERSE], 8: [Image.Transpose.ROTATE_270]}
+    for step in undo.get(orientation, []):
+        im = im.transpose(step)
+    return im
+
+
+def engine_version(mode: str, version: str | None, faults: Faults) -> tuple[str, str | None]:
+    """The (mode, version) the engine is chosen by; may refuse ai.slow with the header."""
+    if faults.slow_header_status and mode == "ai.slow" and version is not None:
+        raise ApiError(faults.slow_header_status, "internal error")
+    if faults.wrong_model and version is not None:
+        return "ai.slow", None
+    return mode, model_version(version, faults)
+
+
+def export_format(fmt: str, faults: Faults) -> str:
+    return "png" if faults.ignore_export_format else fmt
+
+
+def encode(image: Image.Image, fmt: str, normal: bytes, faults: Faults) -> bytes:
+    if faults.jpeg_export_quality is not None and fmt == "jpeg":
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, "JPEG", quality=faults.jpeg_export_quality)
+        normal = buf.getvalue()
+    return normal[: len(normal) // 2] if faults.truncate_output else normal
+
+
+def content_type(normal: str, faults: Faults) -> str:
+    return faults.content_type or normal
+
+
 def should_die(post_count: int, faults: Faults) -> bool:
     """True once more than ``die_after`` POST requests have arrived."""
     return faults.die_after is not None and post_count > faults.die_after
@@ -129,11 +277,19 @@ def apply_output_faults(image: Image.Image, faults: Faults) -> Image.Image:
     if faults.scale != 4:
         w, h = image.size  # the engine made exactly 4x, so this is exactly faults.scale x the input
         image = image.resize((w * faults.scale // 4, h * faults.scale // 4), Image.Resampling.BICUBIC)
+    if faults.size_offset or faults.swap_axes:
+        w, h = image.size
+        size = (h, w) if faults.swap_axes else (w + faults.size_offset, h)
+        image = image.resize(size, Image.Resampling.BICUBIC)
     if faults.mirror:
         image = ImageOps.mirror(image)
+    if faults.shift:  # same size, content moved: the edge pixels are repeated into the gap
+        image = ImageOps.expand(image, (faults.shift, faults.shift, 0, 0)).crop((0, 0) + image.size)
     colour, alpha = _split_alpha(image)
     if faults.sampling > 0:  # the engine's own variation, before any fault damages the colour
         colour = _sample(colour, faults.sampling)
+    if faults.grayscale and colour.mode == "RGB":
+        colour = colour.convert("L").convert("RGB")
     if faults.channel_swap and colour.mode == "RGB":
         r, g, b = colour.split()
         colour = Image.merge("RGB", (b, g, r))

@@ -67,11 +67,12 @@ def ignored_attributes(form: Form, query_names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def parse_edit(form: Form, version: str | None, query_names: list[str], profile: Profile) -> EditRequest:
+def parse_edit(form: Form, version: str | None, query_names: list[str], profile: Profile,
+               faults: Faults | None = None) -> EditRequest:
     """Validate the form against the profile; the ignored attributes ride along on any error too."""
     ignored = ignored_attributes(form, query_names)
     try:
-        edit = _validate(form, version, profile)
+        edit = _validate(form, version, profile, faults or Faults())
     except ApiError as exc:
         raise exc.with_headers(unsupported_header(ignored)) from None
     if version is not None and edit.mode not in profile.switching_modes:
@@ -79,7 +80,7 @@ def parse_edit(form: Form, version: str | None, query_names: list[str], profile:
     return replace(edit, ignored=tuple(ignored))
 
 
-def _validate(form: Form, version: str | None, profile: Profile) -> EditRequest:
+def _validate(form: Form, version: str | None, profile: Profile, faults: Faults) -> EditRequest:
     repeated = [n for n in form.repeated() if n in USED_FIELDS]
     if repeated:
         raise ApiError(400, f"form field {repeated[0]} is given more than once")
@@ -89,6 +90,8 @@ def _validate(form: Form, version: str | None, profile: Profile) -> EditRequest:
     if len(image.data) > profile.max_upload_bytes:
         raise too_large(profile)
     mode = _text(form, "upscale.mode")
+    if mode is not None:
+        mode = hooks.form_mode(mode, profile, faults)
     if mode is None:
         raise ApiError(400, "upscale.mode is missing; this server only upscales (ai.fast or ai.slow)")
     if mode not in profile.limits:
@@ -108,6 +111,7 @@ def _validate(form: Form, version: str | None, profile: Profile) -> EditRequest:
     if downscale not in DOWNSCALE_CHOICES:
         raise ApiError(400, f"upscale.downscaleIfNeeded must be one of {', '.join(DOWNSCALE_CHOICES)}, "
                             f"got {downscale[:40]!r}")
+    version = hooks.form_version(version, profile, faults)
     if version is not None and version not in profile.known_versions:
         raise ApiError(400, f"unknown {MODEL_HEADER} {version[:60]!r}; known: {', '.join(profile.known_versions)}")
     return EditRequest(image.data, mode, version, fmt, downscale)
@@ -130,17 +134,18 @@ def too_large(profile: Profile) -> ApiError:
 
 def run(edit: EditRequest, profile: Profile, faults: Faults) -> Output:
     """Decode, fit to the limit, upscale 4x, encode. Raises ApiError for a client's mistake."""
+    hooks.before_decode(edit.image, faults)
     try:
         header = imageio.probe(edit.image)
     except imageio.ImageError as exc:
-        raise ApiError(400, str(exc)) from None
-    limit = profile.limit(edit.mode)
+        raise ApiError(hooks.undecodable_status(faults), str(exc)) from None
+    limit = hooks.limit(profile, edit.mode, faults)
     status = hooks.over_limit_status(profile.status("over_limit")[0], faults)
     target = plan_size(header.size, edit.mode, limit, edit.downscale, faults, status)
     try:
-        im = imageio.decode(edit.image)
+        im = hooks.after_decode(imageio.decode(edit.image), edit.image, faults)
     except imageio.ImageError as exc:
-        raise ApiError(400, str(exc)) from None
+        raise ApiError(hooks.undecodable_status(faults), str(exc)) from None
     if im.size != header.size:  # an EXIF block found only while decoding (a PNG eXIf after the pixels)
         target = plan_size(im.size, edit.mode, limit, edit.downscale, faults, status)
     if im.size != target:
@@ -149,11 +154,13 @@ def run(edit: EditRequest, profile: Profile, faults: Faults) -> Output:
         imageio.check_encodable((target[0] * 4, target[1] * 4), edit.export_format)
     except imageio.ImageError as exc:
         raise ApiError(400, str(exc)) from None
-    engine = engines.select(edit.mode, hooks.model_version(edit.version, faults), profile.switching_modes)
+    engine = engines.select(*hooks.engine_version(edit.mode, edit.version, faults), profile.switching_modes)
     out = hooks.apply_output_faults(engine.upscale(im), faults)
     if edit.watermark:
         out = watermark(out)
-    return Output(imageio.encode(out, edit.export_format), profile.export_formats[edit.export_format], out.size)
+    fmt = hooks.export_format(edit.export_format, faults)
+    data = hooks.encode(out, fmt, imageio.encode(out, fmt), faults)
+    return Output(data, hooks.content_type(profile.export_formats[fmt], faults), out.size)
 
 
 def plan_size(size: tuple[int, int], mode: str, limit: Limit, downscale: str, faults: Faults,
@@ -167,7 +174,8 @@ def plan_size(size: tuple[int, int], mode: str, limit: Limit, downscale: str, fa
     w, h = size
     if hooks.accepts(limit, w, h, faults):
         return size
-    fit = limit.fit(w, h)
+    fit = hooks.fitted(limit.fit(w, h), faults)
+    downscale = hooks.downscale_choice(downscale, faults)
     if downscale == "always":
         return fit
     if downscale == "skipUpscaleIfNotNeeded":
