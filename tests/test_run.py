@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from upscale_conformance.report import summary_problems
 from upscale_conformance.server import serve_in_subprocess
 from upscale_conformance.server.faults import Faults
 
@@ -45,7 +46,8 @@ def test_quick_run_against_the_reference_server_is_conformant(tmp_path, profile)
     # Against the paid API the billable count is the bill: shown at the end and kept in the summary.
     assert 0 < summary["calls_billable"] <= summary["calls_spent"]
     assert f"{summary['calls_spent']} calls, {summary['calls_billable']} billable" in output
-    assert (tmp_path / "latest" / "junit.xml").is_file()
+    assert (tmp_path / "latest" / "junit.xml").is_file() and (tmp_path / "latest" / "index.html").is_file()
+    assert summary_problems(summary) == []  # summary.json keeps its documented schema
     assert KEY not in output and KEY not in (tmp_path / "latest" / "summary.json").read_text()
 
 

@@ -39,6 +39,8 @@ class Violation:
 
 def _evidence(result: UpscaleResult, **extra: Any) -> dict[str, Any]:
     ev = {"request": result.request, "status": result.status, "content_type": result.content_type}
+    if result.curl:
+        ev["curl"] = result.curl
     if result.status != 200:
         ev["body"] = result.content[:300].decode("utf-8", "replace")
     ev.update(extra)

@@ -15,6 +15,7 @@ import email.utils
 import hashlib
 import io
 import json
+import shlex
 import threading
 import time
 from dataclasses import dataclass, field
@@ -130,6 +131,18 @@ class UpscaleRequest:
     def headers(self) -> dict[str, str]:
         return {MODEL_HEADER: self.model_version} if self.model_version is not None else {}
 
+    def curl(self, base_url: str) -> str:
+        """The seed's curl command for this request, with the key read from ``$PHOTOROOM_API_KEY``
+        (never written out) and the picture expected in a local file named like the upload."""
+        lines = [f"curl --request POST --url {shlex.quote(base_url.rstrip('/') + '/v2/edit')}"]
+        if self.api_key is None or self.api_key:
+            lines.append("--header \"x-api-key: $PHOTOROOM_API_KEY\"")
+        lines += [f"--header {shlex.quote(f'{k}: {v}')}" for k, v in self.headers().items()]
+        if self.image is not None and "imageFile" not in self.omit:
+            lines.append(f"--form {shlex.quote(f'imageFile=@{self.filename}')}")
+        lines += [f"--form {shlex.quote(f'{k}={v}')}" for k, v in self.form()]
+        return " \\\n  ".join([*lines, "--output result"])
+
     def describe(self) -> str:
         parts = [f"{k}={v}" for k, v in self.form() if k not in ("referenceBox", "removeBackground")]
         if self.model_version is not None:
@@ -149,6 +162,7 @@ class UpscaleResult:
     attempts: int = 1
     from_cache: bool = False
     request: str = ""
+    curl: str = ""  # how to send the same request by hand (the key stays in the environment)
 
     @property
     def billable(self) -> bool:
@@ -311,6 +325,7 @@ class UpscaleClient:
                 elapsed=time.perf_counter() - started,
                 attempts=attempt + 1,
                 request=request.describe(),
+                curl=request.curl(self.base_url),
             )
             if result.status in RETRY_STATUSES and attempt < self.retry.retries:
                 self.sleep(self.retry.delay(attempt, result.headers.get("retry-after")))

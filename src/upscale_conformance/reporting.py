@@ -19,6 +19,7 @@ from .contract import Profile, load_clauses
 from .verdicts import FAIL, INCONCLUSIVE, NOT_RUN, OBSERVED, PASS, Tally, exit_code
 
 _STYLE = {PASS: "green", FAIL: "red", OBSERVED: "cyan", INCONCLUSIVE: "yellow", NOT_RUN: "dim"}
+SUMMARY_SCHEMA_VERSION = 1
 EXIT_MEANING = {0: "conformant", 1: "a must clause failed", 2: "usage error", 3: "inconclusive"}
 
 
@@ -30,6 +31,7 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
     if code == 0 and pytest_exit not in (0, 5) and not any(v.verdict == FAIL for v in verdicts.values()):
         code = 3  # pytest failed outside any clause (collection, internal error): no verdict was reached
     summary = {
+        "schema_version": SUMMARY_SCHEMA_VERSION,  # report/summary.schema.json, docs/report-format.md
         "tool": f"upscale-conformance {__version__}",
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "target": target,

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from .contract import Profile, is_sandbox_key, suites_dir
 from .planning import Plan, dry_run
+from .report import write_html
 from .reporting import print_table
 
 DEFAULT_VENDOR_BUDGET = 200
@@ -132,5 +133,6 @@ def run_suites(settings: RunSettings, report_root: Path, plan: Plan | None = Non
     if plan is not None:
         console.print(f"planned {plan.calls} calls ({plan.billable} billable), spent {summary['calls_spent']} "
                       f"({summary.get('calls_billable', 0)} billable)", highlight=False)
-    console.print(f"report: {summary_path}  (latest: {report.parent / 'latest'})")
+    page = write_html(report)
+    console.print(f"report: {page}  (summary: {summary_path.name}; latest: {report.parent / 'latest'})")
     return int(summary["exit_code"])

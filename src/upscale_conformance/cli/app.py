@@ -13,6 +13,7 @@ from ..errors import ConformanceError
 from .contract import contract
 from .goldens import goldens_group
 from .monitor import contract_diff, monitor_cmd
+from .report import report
 from .run import run
 from .selfcheck import selfcheck
 from .serve import serve
@@ -30,7 +31,7 @@ def cli() -> None:
     """
 
 
-for command in (run, goldens_group, contract, monitor_cmd, serve, selfcheck):
+for command in (run, goldens_group, contract, monitor_cmd, serve, selfcheck, report):
     cli.add_command(command)
 contract.add_command(contract_diff)
 

@@ -1,0 +1,120 @@
+"""``index.html``: one self-contained page a person reads to see *why* a run ended as it did.
+
+Everything is inline (styles, and images as data URIs, shrunk to thumbnails), so the page opens from
+``file://`` with no server, no network and no file beside it. It is rendered from ``summary.json``
+and the evidence files the run wrote, so ``upscale-conformance report`` can render it again later.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ..reporting import EXIT_MEANING
+
+THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
+h1{font-size:1.5em;margin-bottom:.2em}.meta{color:#555}
+.banner{padding:.8em 1em;border-radius:6px;font-size:1.2em;margin:1em 0;color:#fff}
+.b0{background:#2e7d32}.b1{background:#c62828}.b2{background:#6d4c41}.b3{background:#ef6c00}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;
+vertical-align:top}th{background:#f4f4f4}.PASS{color:#2e7d32}.FAIL{color:#c62828;font-weight:bold}
+.OBSERVED{color:#00838f}.INCONCLUSIVE{color:#ef6c00}.NOTRUN{color:#888}
+section{margin:2em 0;padding-top:.5em;border-top:2px solid #eee}pre{background:#f7f7f7;padding:.6em;
+overflow-x:auto;white-space:pre-wrap}figure{display:inline-block;margin:.5em 1em .5em 0}
+figcaption{color:#555;font-size:.9em}img{max-width:360px;border:1px solid #ccc}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def thumbnail_uri(path: str | Path) -> str | None:
+    """A PNG data URI of the image at ``path``, shrunk to a thumbnail (None if it cannot be read)."""
+    try:
+        with Image.open(path) as im:
+            im.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            buf = io.BytesIO()
+            im.convert("RGBA" if "A" in im.getbands() else "RGB").save(buf, "PNG", optimize=True)
+    except (OSError, ValueError):
+        return None
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figures(evidence: dict[str, Any], base: Path) -> str:
+    out = []
+    for key, caption in (("input_image", "input"), ("output_image", "output"), ("golden_image", "golden"),
+                         ("diff_image", "input | output | golden | difference")):
+        path = evidence.get(key)
+        if not path:
+            continue
+        path = Path(path) if Path(path).is_absolute() else base / path
+        uri = thumbnail_uri(path)
+        if uri:
+            out.append(f'<figure><img alt="{_e(caption)}" src="{uri}"><figcaption>{_e(caption)}</figcaption></figure>')
+    return "".join(out)
+
+
+def _evidence_block(item: dict[str, Any], base: Path) -> str:
+    detail = item.get("evidence") or {}
+    shown = {k: v for k, v in detail.items() if k not in ("curl",) and not k.endswith("_image")}
+    parts = [f"<p><b>{_e(item.get('code', ''))}</b>: {_e(item.get('message', ''))}</p>", _figures(detail, base)]
+    if shown:
+        parts.append(f"<pre>{_e(json.dumps(shown, indent=2, default=str)[:3000])}</pre>")
+    if detail.get("curl"):
+        parts.append(f"<p>Reproduce (the key is read from your environment):</p><pre>{_e(detail['curl'])}</pre>")
+    return "".join(parts)
+
+
+def render(summary: dict[str, Any], base: Path) -> str:
+    """The page for ``summary``; ``base`` is the report folder (evidence paths are resolved from it)."""
+    code = int(summary.get("exit_code", 3))
+    planned = summary.get("planned")
+    cost = f"{summary.get('calls_spent', 0)} calls, {summary.get('calls_billable', 0)} billable"
+    if planned:
+        cost += f" (planned {planned['calls']}, {planned['billable']} billable)"
+    rows, sections = [], []
+    for cid, c in summary["clauses"].items():
+        verdict = c["verdict"]
+        first = (c["evidence"] or [{}])[0].get("message", "") or "; ".join(
+            sorted({o["summary"] for o in c.get("observations", [])}))[:200]
+        rows.append(f'<tr><td><a href="#{_e(cid)}">{_e(cid)}</a></td><td>{_e(c["level"])}</td>'
+                    f'<td class="{_e(verdict.replace(" ", ""))}">{_e(verdict)}</td><td>{c["tests"]}</td>'
+                    f'<td>{c["cases"]}</td><td>{c["calls"]}</td><td>{_e(first[:200])}</td></tr>')
+        if verdict == "PASS" and not c.get("observations"):
+            continue
+        body = "".join(_evidence_block(item, base) for item in c["evidence"])
+        observed = "".join(f"<li>{_e(o['summary'])}</li>" for o in c.get("observations", []))
+        sections.append(f'<section id="{_e(cid)}"><h2>{_e(cid)} <span class="{_e(verdict.replace(" ", ""))}">'
+                        f'{_e(verdict)}</span></h2><p>{_e(c.get("promise", ""))}</p>{body}'
+                        + (f"<h3>Observed</h3><ul>{observed}</ul>" if observed else "") + "</section>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>upscale-conformance: {_e(summary.get('target', ''))}</title>
+<style>{STYLE}</style></head><body>
+<h1>AI Upscale conformance: {_e(summary.get('target', ''))}</h1>
+<p class="meta">profile {_e(summary.get('profile', ''))} &middot; finished {_e(summary.get('finished', ''))}
+ &middot; {_e(summary.get('tool', ''))}</p>
+<div class="banner b{code}">{_e(summary.get('verdict', EXIT_MEANING.get(code, '')))} (exit {code}:
+ {_e(EXIT_MEANING.get(code, ''))}) &middot; {_e(cost)}</div>
+<table><tr><th>clause</th><th>level</th><th>verdict</th><th>tests</th><th>cases</th><th>calls</th>
+<th>first evidence</th></tr>{''.join(rows)}</table>
+{''.join(sections)}
+</body></html>
+"""
+
+
+def write_html(report_dir: str | Path) -> Path:
+    """Render ``report_dir/index.html`` from ``report_dir/summary.json``; returns its path."""
+    folder = Path(report_dir)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    path = folder / "index.html"
+    path.write_text(render(summary, folder.resolve()), encoding="utf-8")
+    return path
