@@ -1,6 +1,5 @@
 """What a run leaves for people and CI: a self-contained index.html, and a summary.json that keeps its
-documented schema. (Issue 13 in part: the pictures of input and output, the headless-browser check and
-Allure's labels are still to come.)"""
+documented schema. (Issue 13 in part: the headless-browser check is still to come.)"""
 
 from __future__ import annotations
 
@@ -33,11 +32,17 @@ def test_a_failing_run_leaves_a_self_contained_page_that_shows_why_and_never_the
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "index.html" in output
     assert 'id="FIDELITY-GEOMETRY"' in page and "fidelity_mirrored" in page and "b1" in page
+    assert '<img alt="input" src="data:image/png;base64,' in page and '<img alt="output" src="data:image/png' in page
     assert "$PHOTOROOM_API_KEY" in page and "--form upscale.mode=ai." in page  # a reproduction to copy
     assert "http://" not in page.replace(url, "") and "<link" not in page and "<script" not in page
     assert len(page) < 1_000_000
     summary = json.loads((folder / "summary.json").read_text())
     assert summary_problems(summary) == []
+    results = [json.loads(p.read_text()) for p in (folder / "allure-results").glob("*-result.json")]
+    labelled = [r for r in results if {"name": "clause", "value": "FIDELITY-GEOMETRY"} in r.get("labels", [])]
+    assert labelled, "every suite test is labelled in Allure with its clause IDs"
+    attached = {a["type"] for r in labelled for a in r.get("attachments", [])}
+    assert {"image/png", "text/plain"} <= attached  # the pictures and the curl reproduction
     leaked = [p for p in folder.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
     assert leaked == [] and KEY not in output
 

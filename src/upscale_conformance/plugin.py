@@ -180,11 +180,49 @@ def upscale_evidence_dir(pytestconfig, tmp_path_factory):
 
 
 @pytest.fixture
-def verdict(request):
+def verdict(request, upscale_evidence_dir):
     """The test's recorder: ``verdict.check(violations...)`` and ``verdict.observe(clause, ...)``."""
     recorder = Recorder()
     request.node._upscale_recorder = recorder
+    request.node._upscale_exchange = None
+    recorder.keep_evidence = lambda v: _keep_pictures(v, request.node, upscale_evidence_dir)
     return recorder
+
+
+def _keep_pictures(violation, node, folder) -> None:
+    """Thumbnails of the request and the answer behind a violation, beside the summary, for index.html."""
+    from .report.pictures import save_exchange
+
+    exchange = getattr(node, "_upscale_exchange", None)
+    if exchange is not None and "input_image" not in violation.evidence:
+        violation.evidence.update(save_exchange(*exchange, folder, node.nodeid))
+    _attach_to_allure(violation)
+
+
+def _attach_to_allure(violation) -> None:
+    """The pictures and the curl reproduction, as Allure attachments of the running test."""
+    import allure
+
+    for key in ("input_image", "output_image", "diff_image"):
+        if violation.evidence.get(key):
+            allure.attach.file(violation.evidence[key], name=f"{violation.clause} {key.removesuffix('_image')}",
+                               attachment_type=allure.attachment_type.PNG)
+    if violation.evidence.get("curl"):
+        allure.attach(_scrub(violation.evidence["curl"]), name=f"{violation.clause} curl",
+                      attachment_type=allure.attachment_type.TEXT)
+
+
+@pytest.fixture(autouse=True)
+def _allure_clause_labels(request):
+    """Every suite test carries its clause IDs in Allure (as tags and a `clause` label)."""
+    clauses = [c for m in request.node.iter_markers("clause") for c in m.args]
+    if clauses:
+        import allure
+
+        for cid in clauses:
+            allure.dynamic.tag(cid)
+            allure.dynamic.label("clause", cid)
+    yield
 
 
 @pytest.fixture
@@ -220,6 +258,7 @@ def upscale(upscale_client, upscale_guarded, verdict, request):
     def send(req):
         result = upscale_guarded(upscale_client.send, req)
         verdict.sent(result.elapsed)
+        node._upscale_exchange = (req, result)  # the last exchange: pictured if a check fails on it
         return result
 
     return send

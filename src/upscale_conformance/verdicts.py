@@ -13,6 +13,7 @@ observations to a :class:`Recorder`; the plugin ships the recorder's content wit
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ class Recorder:
         self.cases = 0
         self.target_seconds = 0.0
         self.judged: set[str] = set()  # clauses this test judged and found kept, even if another one broke
+        self.keep_evidence: Callable[[Violation], None] | None = None  # e.g. pictures of the exchange, for reports
         self._seen: dict[tuple[str, str], int] = defaultdict(int)
 
     def check(self, *groups: list[Violation]) -> None:
@@ -40,6 +42,8 @@ class Recorder:
             key = (v.clause, v.code)
             self._seen[key] += 1
             if self._seen[key] <= MAX_EVIDENCE:  # Hypothesis repeats failures while shrinking
+                if self.keep_evidence is not None:
+                    self.keep_evidence(v)
                 self.violations.append(v)
         if found:
             raise AssertionError("\n".join(str(v) for v in found))
