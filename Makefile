@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 0
 
-.PHONY: run test lint bench install clean selfcheck
+.PHONY: run test lint bench install clean selfcheck browser
 
 # The stamp depends on pyproject.toml, so a second call does not reinstall unless the pins changed.
 $(STAMP): pyproject.toml
@@ -16,7 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# The HTML report's browser test needs Debian's chromium: installed here when missing and possible,
+# otherwise that one test is skipped with the reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
+	  echo "chromium could not be installed: the browser test of the HTML report will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 lint: $(STAMP)

@@ -1,13 +1,20 @@
 """What a run leaves for people and CI: a self-contained index.html, and a summary.json that keeps its
-documented schema. (Issue 13 in part: the headless-browser check is still to come.)"""
+documented schema. The page is opened in headless Chromium (Debian's, installed by `make test` when
+missing; skipped with the reason where it cannot be installed)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+import pytest
+from junitparser import JUnitXml, Properties, Property, TestSuite
+from PIL import Image
 
 from upscale_conformance.report import summary_problems
 from upscale_conformance.server import serve_in_subprocess
@@ -43,6 +50,17 @@ def test_a_failing_run_leaves_a_self_contained_page_that_shows_why_and_never_the
     assert labelled, "every suite test is labelled in Allure with its clause IDs"
     attached = {a["type"] for r in labelled for a in r.get("attachments", [])}
     assert {"image/png", "text/plain"} <= attached  # the pictures and the curl reproduction
+    cases = list(JUnitXml.fromfile(str(folder / "junit.xml")).iterchildren(TestSuite))[0]
+    executed = [c for c in cases if not c.is_skipped]
+
+    def clause_ids(case) -> str:
+        return " ".join(p.value for props in case.iterchildren(Properties) for p in props.iterchildren(Property)
+                        if p.name == "clauses")
+
+    assert executed and all(clause_ids(c) for c in executed)
+    clauses = {clause_ids(c) for c in executed}
+    assert any("FIDELITY-GEOMETRY" in v.split() for v in clauses), clauses
+    assert len(list(cases)) == summary["tests"]  # one test case per test the run executed
     leaked = [p for p in folder.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
     assert leaked == [] and KEY not in output
 
@@ -59,3 +77,34 @@ def test_the_report_command_renders_a_folder_again_and_refuses_a_bad_one(tmp_pat
     (folder / "summary.json").write_text('{"schema_version": 1}')
     code, output = cli(tmp_path, "report", str(folder))
     assert code == 2 and "summary schema" in output and "Traceback" not in output
+
+
+def open_in_chromium(page: Path, tmp_path: Path) -> tuple[str, str, Path]:
+    """(the DOM after load, Chromium's log, a screenshot) of ``page`` opened from file://."""
+    browser = shutil.which("chromium")
+    if browser is None:
+        pytest.skip("chromium is not installed (make test installs Debian's where apt-get is available)")
+    # No network of any kind: the page must need none, and this machine refuses Chromium's own calls.
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'chromium-profile'}", "--enable-logging=stderr", "--v=0",
+             "--window-size=1280,1600"]
+    url = page.resolve().as_uri()
+    dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    shot = tmp_path / "page.png"
+    snap = subprocess.run([browser, *flags, f"--screenshot={shot}", url], capture_output=True, text=True,
+                          timeout=120)
+    return dom.stdout, dom.stderr + snap.stderr, shot
+
+
+def test_the_page_of_a_failing_run_renders_in_a_browser(tmp_path):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
+        code, output = cli(tmp_path, "run", "--target", url, "--report-dir", str(tmp_path / "reports"), "--quick",
+                           "--", "-k", "faithful")
+    assert code == 1, output[-3000:]
+    dom, log, shot = open_in_chromium(tmp_path / "reports" / "latest" / "index.html", tmp_path)
+    assert 'id="FIDELITY-GEOMETRY"' in dom and dom.count("<img") >= 2, dom[:2000]
+    console = [line for line in log.splitlines() if "CONSOLE" in line]
+    assert not console, console  # no console errors (nor any console message at all)
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=np.float32)
+    assert pixels.std() > 10, "the screenshot is blank"

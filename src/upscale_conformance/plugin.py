@@ -213,12 +213,14 @@ def _attach_to_allure(violation) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _allure_clause_labels(request):
-    """Every suite test carries its clause IDs in Allure (as tags and a `clause` label)."""
+def _clause_labels(request):
+    """Every suite test carries its clause IDs into the reports: a `clauses` property of its JUnit test
+    case, and tags and a `clause` label in Allure."""
     clauses = [c for m in request.node.iter_markers("clause") for c in m.args]
     if clauses:
         import allure
 
+        request.node.user_properties.append(("clauses", " ".join(clauses)))
         for cid in clauses:
             allure.dynamic.tag(cid)
             allure.dynamic.label("clause", cid)

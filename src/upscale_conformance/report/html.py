@@ -18,6 +18,7 @@ from PIL import Image
 
 from ..reporting import EXIT_MEANING
 
+SECTION_ORDER = {"FAIL": 0, "INCONCLUSIVE": 1, "OBSERVED": 2, "NOT RUN": 3, "PASS": 4}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
@@ -89,13 +90,15 @@ def render(summary: dict[str, Any], base: Path) -> str:
         rows.append(f'<tr><td><a href="#{_e(cid)}">{_e(cid)}</a></td><td>{_e(c["level"])}</td>'
                     f'<td class="{_e(verdict.replace(" ", ""))}">{_e(verdict)}</td><td>{c["tests"]}</td>'
                     f'<td>{c["cases"]}</td><td>{c["calls"]}</td><td>{_e(first[:200])}</td></tr>')
-        if verdict == "PASS" and not c.get("observations"):
+        if (verdict == "PASS" and not c.get("observations")) or (verdict == "NOT RUN" and not c["evidence"]):
             continue
         body = "".join(_evidence_block(item, base) for item in c["evidence"])
         observed = "".join(f"<li>{_e(o['summary'])}</li>" for o in c.get("observations", []))
-        sections.append(f'<section id="{_e(cid)}"><h2>{_e(cid)} <span class="{_e(verdict.replace(" ", ""))}">'
-                        f'{_e(verdict)}</span></h2><p>{_e(c.get("promise", ""))}</p>{body}'
-                        + (f"<h3>Observed</h3><ul>{observed}</ul>" if observed else "") + "</section>")
+        css = _e(verdict.replace(" ", ""))
+        text = (f'<section id="{_e(cid)}"><h2>{_e(cid)} <span class="{css}">{_e(verdict)}</span></h2>'
+                f'<p>{_e(c.get("promise", ""))}</p>{body}'
+                + (f"<h3>Observed</h3><ul>{observed}</ul>" if observed else "") + "</section>")
+        sections.append((SECTION_ORDER.get(verdict, 9), text))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>upscale-conformance: {_e(summary.get('target', ''))}</title>
 <style>{STYLE}</style></head><body>
@@ -106,7 +109,7 @@ def render(summary: dict[str, Any], base: Path) -> str:
  {_e(EXIT_MEANING.get(code, ''))}) &middot; {_e(cost)}</div>
 <table><tr><th>clause</th><th>level</th><th>verdict</th><th>tests</th><th>cases</th><th>calls</th>
 <th>first evidence</th></tr>{''.join(rows)}</table>
-{''.join(sections)}
+{''.join(text for _, text in sorted(sections, key=lambda s: s[0]))}
 </body></html>
 """
 
