@@ -19,6 +19,7 @@ import pytest
 
 from alt_impl import serve_alt
 from upscale_conformance.goldens import default_inputs_dir
+from upscale_conformance.report import summary_problems
 
 KEY = "sk_alt_run_0123456789"
 
@@ -33,7 +34,9 @@ def cli(tmp_path: Path, *args: str, timeout: int = 400) -> tuple[int, str]:
 def run(tmp_path: Path, url: str, *args: str) -> tuple[int, dict, str]:
     code, output = cli(tmp_path, "run", "--target", url, "--report-dir", str(tmp_path / "reports"), *args)
     summary_file = tmp_path / "reports" / "latest" / "summary.json"
-    return code, json.loads(summary_file.read_text()) if summary_file.exists() else {}, output
+    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    assert not summary or summary_problems(summary) == []  # every summary keeps its documented schema
+    return code, summary, output
 
 
 def verdicts(summary: dict) -> dict[str, str]:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from upscale_conformance.contract import load_clauses
+from upscale_conformance.report import summary_problems
 from upscale_conformance.server import serve_in_subprocess
 from upscale_conformance.server.faults import Faults
 
@@ -29,6 +30,7 @@ def run(tmp_path: Path, url: str, key: str, *args: str) -> tuple[int, dict, str]
                           str(tmp_path), *args], capture_output=True, text=True, env=env, timeout=600)
     summary_file = tmp_path / "latest" / "summary.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    assert not summary or summary_problems(summary) == []  # every summary keeps its documented schema
     return out.returncode, summary, out.stdout + out.stderr
 
 

@@ -108,3 +108,10 @@ def test_the_page_of_a_failing_run_renders_in_a_browser(tmp_path):
     assert not console, console  # no console errors (nor any console message at all)
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=np.float32)
     assert pixels.std() > 10, "the screenshot is blank"
+
+
+def test_monitor_and_selfcheck_folders_get_a_page_too(tmp_path):
+    code, output = cli(tmp_path, "monitor", "--target", "local", "--out", str(tmp_path / "monitor"))
+    assert code == 0, output
+    page = (tmp_path / "monitor" / "index.html").read_text(encoding="utf-8")
+    assert "exit 0: no breaking drift" in page and "<script" not in page and "discovery" in page

@@ -102,4 +102,5 @@ def test_selfcheck_quick_passes_and_writes_its_matrix(tmp_path):
     data = json.loads((tmp_path / "latest" / "selfcheck.json").read_text())
     assert {r["kind"] for r in data["entries"]} == {"clean", *catalog.KINDS}
     assert all(r["ok"] for r in data["entries"]) and (tmp_path / "latest" / "selfcheck.md").is_file()
+    assert "exit 0: the suite caught every fault" in (tmp_path / "latest" / "index.html").read_text()
     assert "kill matrix" in out.stdout and "contract faults killed" in out.stdout

@@ -25,6 +25,7 @@ from ..monitor import compare, digest, docdiff, record, run
 from ..monitor.discover import CAP
 from ..monitor.probes import PROBE_CALLS
 from ..plugin import is_local
+from ..report.pages import write_page
 from ..secret import Secret
 
 console = Console(soft_wrap=True, highlight=False)
@@ -123,7 +124,13 @@ def _finish(rec: dict, base: dict | None, out_dir: str | None) -> int:
                         "items": [d.to_dict() for d in drift]}
     folder = Path(out_dir) if out_dir else _new_folder()
     path = record.write_record(rec, folder)
-    (folder / "digest.md").write_text(digest.digest(rec, drift, base), encoding="utf-8")
+    text = digest.digest(rec, drift, base)
+    (folder / "digest.md").write_text(text, encoding="utf-8")
+    code = 3 if rec["inconclusive"] else (1 if any(d.severity == "breaking" for d in drift or []) else 0)
+    write_page(folder, f"monitor: {rec.get('target', '')}", code,
+               {0: "no breaking drift", 1: "breaking drift from the baseline", 3: "inconclusive"}[code],
+               ["severity", "what", "change"],
+               [[d.severity, f"{d.area} {d.subject}", d.message] for d in drift or []], text)
     for d in drift or []:
         console.print(f"[{STYLE[d.severity]}]{escape(d.line())}[/]")
     if drift is not None:

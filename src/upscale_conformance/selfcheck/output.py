@@ -52,7 +52,15 @@ def write(folder: Path, judged: list[Judged], scores: list[Score], seconds: floa
     data = {"quick": quick, "exit": code, "seconds": round(seconds, 1),
             "scores": [asdict(s) for s in scores], "entries": rows(judged)}
     (folder / "selfcheck.json").write_text(json.dumps(data, indent=2) + "\n")
-    (folder / "selfcheck.md").write_text(markdown(judged, scores, seconds, quick))
+    text = markdown(judged, scores, seconds, quick)
+    (folder / "selfcheck.md").write_text(text)
+    from ..report.pages import write_page
+
+    meaning = "the suite caught every fault and passed every tolerated variation" if code == 0 else (
+        "a fault survived, or the clean server or a tolerated variation failed")
+    write_page(folder, f"selfcheck{' --quick' if quick else ''}", code, meaning,
+               ["entry", "kind", "breaks (for a user)", "exit", "caught by / outcome"],
+               [[r["entry"], r["kind"], r["breaks"], r["exit"], r["caught_by"]] for r in rows(judged)], text)
 
 
 def markdown(judged: list[Judged], scores: list[Score], seconds: float, quick: bool) -> str:
