@@ -212,6 +212,16 @@ def _attach_to_allure(violation) -> None:
                       attachment_type=allure.attachment_type.TEXT)
 
 
+def _allure_parameters(req) -> None:
+    """What the test's (last) request asked for, as Allure parameters."""
+    import allure
+
+    size = f"{len(req.image):,} B" if req.image is not None else "none"
+    for name, value in (("mode", req.mode), ("model header", req.model_version or "none"),
+                        ("export format", req.export_format or "png (default)"), ("imageFile", size)):
+        allure.dynamic.parameter(name, value)
+
+
 @pytest.fixture(autouse=True)
 def _clause_labels(request):
     """Every suite test carries its clause IDs into the reports: a `clauses` property of its JUnit test
@@ -221,6 +231,7 @@ def _clause_labels(request):
         import allure
 
         request.node.user_properties.append(("clauses", " ".join(clauses)))
+        allure.dynamic.parameter("profile", option(request.config, "upscale_profile") or "default")
         for cid in clauses:
             allure.dynamic.tag(cid)
             allure.dynamic.label("clause", cid)
@@ -261,6 +272,7 @@ def upscale(upscale_client, upscale_guarded, verdict, request):
         result = upscale_guarded(upscale_client.send, req)
         verdict.sent(result.elapsed)
         node._upscale_exchange = (req, result)  # the last exchange: pictured if a check fails on it
+        _allure_parameters(req)
         return result
 
     return send
