@@ -30,12 +30,19 @@ def cli(tmp_path: Path, *args: str) -> tuple[int, str]:
     return out.returncode, out.stdout + out.stderr
 
 
-def test_a_failing_run_leaves_a_self_contained_page_that_shows_why_and_never_the_key(tmp_path):
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory) -> tuple[Path, str, str]:
+    """(report folder, output, target URL) of one quick run against a mirrored server, shared by the tests."""
+    tmp_path = tmp_path_factory.mktemp("failing-run")
     with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
         code, output = cli(tmp_path, "run", "--target", url, "--report-dir", str(tmp_path / "reports"), "--quick",
                            "--", "-k", "faithful")
     assert code == 1, output[-3000:]
-    folder = (tmp_path / "reports" / "latest").resolve()
+    return (tmp_path / "reports" / "latest").resolve(), output, url
+
+
+def test_a_failing_run_leaves_a_self_contained_page_that_shows_why_and_never_the_key(failing_run):
+    folder, output, url = failing_run
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "index.html" in output
     assert 'id="FIDELITY-GEOMETRY"' in page and "fidelity_mirrored" in page and "b1" in page
@@ -97,12 +104,8 @@ def open_in_chromium(page: Path, tmp_path: Path) -> tuple[str, str, Path]:
     return dom.stdout, dom.stderr + snap.stderr, shot
 
 
-def test_the_page_of_a_failing_run_renders_in_a_browser(tmp_path):
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
-        code, output = cli(tmp_path, "run", "--target", url, "--report-dir", str(tmp_path / "reports"), "--quick",
-                           "--", "-k", "faithful")
-    assert code == 1, output[-3000:]
-    dom, log, shot = open_in_chromium(tmp_path / "reports" / "latest" / "index.html", tmp_path)
+def test_the_page_of_a_failing_run_renders_in_a_browser(failing_run, tmp_path):
+    dom, log, shot = open_in_chromium(failing_run[0] / "index.html", tmp_path)
     assert 'id="FIDELITY-GEOMETRY"' in dom and dom.count("<img") >= 2, dom[:2000]
     console = [line for line in log.splitlines() if "CONSOLE" in line]
     assert not console, console  # no console errors (nor any console message at all)
