@@ -96,6 +96,11 @@ def send_and_check(request, upscale, upscale_client, schema_session, verdict, up
             except BudgetExhausted as exc:
                 inconclusive(str(exc))
             except requests.RequestException as exc:
+                if isinstance(exc, requests.ConnectionError) and attempt < RETRIES:
+                    # A keep-alive connection the server closed as it was reused: transient, try again
+                    # (the retry is spent from the budget like any attempt), as the httpx client does.
+                    time.sleep(RetryPolicy().delay(attempt, None))
+                    continue
                 _target_state["dead"] = f"{upscale_client.base_url} did not answer: {type(exc).__name__}"
                 inconclusive(_target_state["dead"])
             verdict.sent(response.elapsed)
