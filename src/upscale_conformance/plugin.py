@@ -59,12 +59,26 @@ def is_local(target: str) -> bool:
     return target == "local" or urlparse(target).hostname in ("127.0.0.1", "localhost", "::1")
 
 
-def economy(config) -> bool:
-    """Whether calls may cost money: then every call must serve a verdict (README, "Paid targets")."""
-    value = option(config, "upscale_economy").strip().lower()
+def switch(value: str | None, default: bool) -> bool:
+    """An on/off setting: 1/true/yes/on or 0/false/no/off; anything else (unset) is ``default``.
+
+    >>> switch("off", True), switch("YES", False), switch("", True)
+    (False, True, True)
+    """
+    value = (value or "").strip().lower()
     if value in ("0", "false", "no", "off"):
         return False
-    return value in ("1", "true", "yes", "on") or not is_local(option(config, "upscale_target") or "local")
+    return value in ("1", "true", "yes", "on") or default
+
+
+def clause_ids(node) -> list[str]:
+    """The clause IDs a test is marked with (``@pytest.mark.clause``)."""
+    return [c for m in node.iter_markers("clause") for c in m.args]
+
+
+def economy(config) -> bool:
+    """Whether calls may cost money: then every call must serve a verdict (README, "Paid targets")."""
+    return switch(option(config, "upscale_economy"), not is_local(option(config, "upscale_target") or "local"))
 
 
 def api_key(config) -> Secret:
@@ -226,7 +240,7 @@ def _allure_parameters(req) -> None:
 def _clause_labels(request):
     """Every suite test carries its clause IDs into the reports: a `clauses` property of its JUnit test
     case, and tags and a `clause` label in Allure."""
-    clauses = [c for m in request.node.iter_markers("clause") for c in m.args]
+    clauses = clause_ids(request.node)
     if clauses:
         import allure
 
@@ -292,7 +306,7 @@ def pytest_runtest_makereport(item, call):
     budget = getattr(item, "_upscale_budget", None)
     payload = recorder.payload() if recorder else {"violations": [], "observations": [], "cases": 0,
                                                    "target_seconds": 0.0}
-    payload["clauses"] = [c for m in item.iter_markers("clause") for c in m.args]
+    payload["clauses"] = clause_ids(item)
     payload["calls"] = budget.spent - item._upscale_calls_before if budget else 0
     payload["billable"] = budget.billable - item._upscale_billable_before if budget else 0
     payload["seconds"] = report.duration

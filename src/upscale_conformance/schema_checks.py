@@ -77,10 +77,9 @@ EXIF_ORIENTATION = 0x0112
 def probes_enabled(wanted: bool, environ: dict[str, str] | None = None) -> bool:
     """Negative and method probes: on where ``wanted`` (a local target, or economy, which caps them), else
     opt-in with ``UPSCALE_SCHEMA_PROBES=1``; ``UPSCALE_SCHEMA_PROBES=0`` turns them off everywhere."""
-    value = (environ if environ is not None else os.environ).get(PROBES_ENV, "").strip().lower()
-    if value in ("0", "false", "no", "off"):
-        return False
-    return wanted or value in ("1", "true", "yes", "on")
+    from .plugin import switch
+
+    return switch((environ if environ is not None else os.environ).get(PROBES_ENV), wanted)
 
 
 def _builtin(name: str) -> Callable:
