@@ -2,7 +2,8 @@
 
 `tests/` holds the project's tests of itself (`make test`); `suites/` holds the conformance
 suites that run against a target (`upscale-conformance run`, which passes the target options).
-Run outputs and fixture data are never collected.
+Run outputs and fixture data are never collected. The load engine's locustfile is never imported
+here: Locust patches the standard library with gevent on import, which must not happen in pytest.
 """
 
-collect_ignore_glob = ["reports/*", "fixtures/*", ".venv/*"]
+collect_ignore_glob = ["reports/*", "fixtures/*", ".venv/*", "src/upscale_conformance/load/locustfile.py"]

@@ -12,6 +12,7 @@ from .. import __version__
 from ..errors import ConformanceError
 from .contract import contract
 from .goldens import goldens_group
+from .load import load
 from .monitor import contract_diff, monitor_cmd
 from .report import report
 from .run import run
@@ -31,7 +32,7 @@ def cli() -> None:
     """
 
 
-for command in (run, goldens_group, contract, monitor_cmd, serve, selfcheck, report):
+for command in (run, goldens_group, contract, monitor_cmd, serve, selfcheck, report, load):
     cli.add_command(command)
 contract.add_command(contract_diff)
 

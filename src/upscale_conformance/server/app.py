@@ -3,8 +3,10 @@
 Request handling is ordered so that a client's mistake costs as little as possible: the key is
 checked before the body is read, the body is capped while it streams in, the form is validated
 before any image work, and the image size is judged from its header before decoding. The CPU work
-runs in a thread, at most ``concurrency`` at a time; beyond ``concurrency + queue`` requests the
-answer is 429 with Retry-After rather than an ever-growing backlog.
+runs in a thread, at most ``concurrency`` at a time; up to ``queue`` more wait for a thread with
+their upload read but not decoded (so a waiting request holds its compressed bytes only), and the
+uploads held by waiting and running requests together stay under :data:`QUEUE_BYTES`. Past either
+bound the answer is 429 with Retry-After rather than an ever-growing backlog.
 """
 
 from __future__ import annotations
@@ -37,26 +39,36 @@ DIE_EXIT_CODE = 70
 ENV_PROFILE = "UPSCALE_SERVER_PROFILE"
 ENV_API_KEY = "UPSCALE_SERVER_API_KEY"
 ENV_CONCURRENCY = "UPSCALE_SERVER_CONCURRENCY"
+ENV_QUEUE = "UPSCALE_SERVER_QUEUE"
+# Requests waiting for an image thread. A waiting request holds its upload (at most 30 MB, 1-2 MB for a
+# 1 MP PNG) and no pixels: 64 of them is far past what a client of the vendor's 500 images/min needs
+# in flight, and the byte bound below keeps even 64 maximal uploads from holding 2 GB.
+QUEUE_DEPTH = 64
+QUEUE_BYTES = 512 * 2**20  # uploads held by waiting and running requests together
 
 
 class Gate:
-    """A non-blocking, thread-safe counter of requests doing image work (running or queued)."""
+    """A non-blocking, thread-safe count of requests doing image work (running or queued) and of the
+    upload bytes they hold. A request alone is always let in, whatever its size (the body cap bounds it)."""
 
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self.busy = 0
+    def __init__(self, capacity: int, max_bytes: int = QUEUE_BYTES):
+        self.capacity, self.max_bytes = capacity, max_bytes
+        self.busy = self.held = self.peak = 0
         self._lock = threading.Lock()
 
-    def try_enter(self) -> bool:
+    def try_enter(self, size: int = 0) -> bool:
         with self._lock:
-            if self.busy >= self.capacity:
+            if self.busy >= self.capacity or (self.busy and self.held + size > self.max_bytes):
                 return False
             self.busy += 1
+            self.held += size
+            self.peak = max(self.peak, self.busy)
             return True
 
-    def leave(self) -> None:
+    def leave(self, size: int = 0) -> None:
         with self._lock:
             self.busy -= 1
+            self.held -= size
 
 
 def exit_process() -> None:
@@ -73,6 +85,7 @@ class ServerState:
     faults: Faults
     concurrency: int
     gate: Gate
+    answers: hooks.AnswerBox = field(default_factory=hooks.AnswerBox)  # read by the swap_in_flight fault only
     requests: int = 0  # POST /v2/edit requests received; the event loop is the only writer
     billable: int = 0  # of which answered 200: what the vendor would charge for
     received: int = 0  # every request but /health, whatever its method or path (the request log's count)
@@ -105,7 +118,7 @@ def create_app(profile: str | Profile | None = "pixel-budget-2026", api_key: str
     non-empty key); ``faults`` plants test-only misbehaviours (see :mod:`.faults`)."""
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     concurrency = max(1, concurrency or os.cpu_count() or 1)
-    queue = concurrency if queue is None else max(0, queue)
+    queue = max(0, queue if queue is not None else int(os.environ.get(ENV_QUEUE) or QUEUE_DEPTH))
     state = ServerState(profile, api_key if isinstance(api_key, Secret) else Secret(api_key),
                         faults or Faults(), concurrency, Gate(concurrency + queue))
     app = FastAPI(title="upscale-conformance reference server", docs_url=None, redoc_url=None, openapi_url=None)
@@ -115,7 +128,7 @@ def create_app(profile: str | Profile | None = "pixel-budget-2026", api_key: str
     @app.get("/health")
     async def health() -> dict:
         return {"status": "ok", "profile": state.profile.id, "requests": state.requests, "billable": state.billable,
-                "received": state.received}
+                "received": state.received, "in_flight": state.gate.busy, "peak_in_flight": state.gate.peak}
 
     app.add_middleware(RequestLog, state=state)
     app.add_middleware(ResponseFaults, faults=state.faults)
@@ -128,16 +141,20 @@ def create_app(profile: str | Profile | None = "pixel-budget-2026", api_key: str
             return Response(status_code=503)  # never delivered: the connection is gone
         edit = await _parse_request(request, state)
         headers = edit.ignored_header()
-        if not state.gate.try_enter():
+        held = len(edit.image)
+        if not state.gate.try_enter(held):
             raise ApiError(429, f"the server is busy; retry in {RETRY_AFTER_SECONDS} s",
                            {"Retry-After": str(RETRY_AFTER_SECONDS), **headers})
         try:
+            hooks.in_flight_failure(state.gate.busy, state.faults)
+            # Waiting for a thread happens here, before anything is decoded.
             out = await anyio.to_thread.run_sync(pipeline.run, edit, state.profile, state.faults,
                                                  limiter=state.limiter)
+            out = hooks.answer_in_flight(out, state.gate.busy, state.answers, state.faults)
         except ApiError as exc:
             raise exc.with_headers(headers) from None
         finally:
-            state.gate.leave()
+            state.gate.leave(held)
         state.billable += 1
         return Response(out.data, media_type=out.content_type, headers=headers)
 

@@ -21,6 +21,7 @@ import io
 import json
 import math
 import os
+import threading
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -94,6 +95,9 @@ class Faults:
     throttle_every: int | None = None  # every Nth POST answered 429 with Retry-After
     unavailable_every: int | None = None  # every Nth POST answered 503
     slow_seconds: float = 0.0  # every POST delayed this long
+    # --- concurrency: invisible to requests sent one at a time (``upscale-conformance load`` shows them)
+    swap_in_flight: bool = False  # with another request in the image stage, answer with the previous one's picture
+    error_past_in_flight: int | None = None  # a 500 once more than this many requests are in the image stage
 
     def __post_init__(self) -> None:
         # JSON gives lists; a frozen dataclass must stay hashable (fixtures cache servers by it).
@@ -109,6 +113,8 @@ class Faults:
         for name in ("throttle_every", "unavailable_every"):
             if getattr(self, name) is not None and getattr(self, name) < 2:
                 raise ValueError(f"Faults.{name} must be 2 or more (1 would refuse every request forever)")
+        if self.error_past_in_flight is not None and self.error_past_in_flight < 1:
+            raise ValueError("Faults.error_past_in_flight must be 1 or more (0 would refuse every request)")
         if self.slow_seconds < 0 or self.slow_limit_factor <= 0 or self.shift < 0:
             raise ValueError("Faults.slow_seconds and shift must be 0 or more, slow_limit_factor above 0")
 
@@ -268,6 +274,35 @@ def content_type(normal: str, faults: Faults) -> str:
 def should_die(post_count: int, faults: Faults) -> bool:
     """True once more than ``die_after`` POST requests have arrived."""
     return faults.die_after is not None and post_count > faults.die_after
+
+
+class AnswerBox:
+    """The last answer a ``swap_in_flight`` server finished: shared by the requests of one server."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held = None
+
+    def exchange(self, answer):
+        """Leave ``answer`` here and take the one left before it (``answer`` itself the first time)."""
+        with self._lock:
+            previous, self._held = self._held, answer
+        return answer if previous is None else previous
+
+
+def in_flight_failure(in_flight: int, faults: Faults) -> None:
+    """``error_past_in_flight``: a 500 for a request that finds more than N in the image stage, as a
+    server whose worker pool falls over under load would give."""
+    if faults.error_past_in_flight is not None and in_flight > faults.error_past_in_flight:
+        raise ApiError(500, f"internal server error ({in_flight} requests in flight)")
+
+
+def answer_in_flight(answer, in_flight: int, box: AnswerBox, faults: Faults):
+    """``swap_in_flight``: while another request is in the image stage, a request gets the answer
+    the previous one finished with (a shared buffer, as a racy cache would do). Alone, its own."""
+    if not faults.swap_in_flight or in_flight < 2:
+        return answer
+    return box.exchange(answer)
 
 
 def apply_output_faults(image: Image.Image, faults: Faults) -> Image.Image:

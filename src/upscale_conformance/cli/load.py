@@ -1,0 +1,97 @@
+"""``upscale-conformance load``: the contract under concurrent traffic (the front door of :mod:`..load`).
+
+Exit codes: 0 every answer kept the contract, 1 a violation under load, 2 usage error, 3 inconclusive.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+
+from ..contract import load_profile
+from ..plugin import is_local
+from ..secret import Secret
+from .options import PROFILE, parse_target
+
+
+def _pixels(ctx, param, value: str) -> tuple[int, int]:
+    from ..load.mix import parse_pixels
+
+    try:
+        return parse_pixels(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("load")
+@click.option("--target", required=True, callback=parse_target,
+              help="Base URL of the implementation, or `local` for a reference server of this run's own.")
+@click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
+@click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path (limits, formats).")
+@click.option("--concurrency", type=click.IntRange(1, 10_000), default=8, show_default=True,
+              help="Requests in flight at once (Locust users).")
+@click.option("--requests", "requests_", type=click.IntRange(1), default=None,
+              help="Send this many requests, then stop (default 200 unless --duration).")
+@click.option("--duration", type=click.IntRange(1), default=None, help="Send requests for this many seconds.")
+@click.option("--budget", type=click.IntRange(1), default=None,
+              help="Most requests the run may send (needed with --duration against a paid target).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Local Locust worker processes (each runs its share of the users).")
+@click.option("--remote-workers", type=click.IntRange(0, 1000), default=0, show_default=True,
+              help="Act as a Locust master and wait for this many workers from other machines "
+                   "(see README, `load` across machines).")
+@click.option("--pixels", default="0.25-1MP", show_default=True, callback=_pixels,
+              help="Input sizes, LO-HI in pixels or megapixels (clamped to each mode's limit).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated pictures.")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=120.0, show_default=True,
+              help="Seconds to wait for one answer.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Where reports/load-<timestamp>/ is written.")
+def load(target, api_key, profile, concurrency, requests_, duration, budget, workers, remote_workers, pixels, seed,
+         timeout, report_dir) -> None:
+    """Send a mix of valid requests (both modes, the model header, PNG/JPEG/WebP in, every export format)
+    at a given concurrency, and judge every answer against the contract: exactly 4x of that request's
+    input, that request's picture, documented errors, no 5xx. 429s are counted, not violations.
+
+    Exit: 0 kept, 1 a contract violation under load, 2 usage error, 3 inconclusive.
+    """
+    from ..load.launch import LoadSettings, run_load
+
+    if requests_ is not None and duration is not None:
+        raise click.UsageError("give --requests or --duration, not both (--budget caps a duration)")
+    if max(workers, remote_workers) > concurrency:
+        raise click.UsageError(f"--concurrency {concurrency} leaves some of the workers without a user: "
+                               "give at least one user per worker")
+    key = Secret.from_sources(api_key)
+    paid = not is_local(target)
+    if paid and not key:
+        raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+    if paid and requests_ is None and budget is None:
+        raise click.UsageError(f"{target} may bill every call: give --requests N or --budget N, the most calls "
+                               "this run may send")
+    if duration is None and requests_ is None:
+        requests_ = 200
+    cap = min(n for n in (requests_, budget) if n is not None) if (requests_ or budget) else None
+    settings = LoadSettings(target, profile or load_profile(None), concurrency, cap, duration, workers,
+                            remote_workers, pixels, seed, timeout, key)
+    with ExitStack() as stack:
+        if target == "local":
+            from ..server import serve_in_subprocess
+
+            local_key = "local-" + secrets.token_hex(8)
+            settings.target = stack.enter_context(serve_in_subprocess(settings.profile.path, api_key=local_key))
+            settings.api_key = Secret(local_key)
+            click.echo(f"reference server ({settings.profile.id}) on {settings.target}")
+        spend = f"at most {cap} calls" if cap else f"for {duration} s, no cap (loopback: calls cost nothing)"
+        click.echo(f"load on {settings.target}: {concurrency} in flight, {spend}"
+                   + ("; every call is counted, only 200s are billable on the vendor" if paid else ""))
+        if remote_workers:
+            click.echo(f"waiting for {remote_workers} worker(s): on each, PHOTOROOM_API_KEY=... python -m locust "
+                       f"-f {Path(__file__).parent.parent / 'load' / 'locustfile.py'} --worker --master-host "
+                       "<this machine>")
+        code = run_load(settings, report_dir, click.echo)
+    sys.exit(code)
