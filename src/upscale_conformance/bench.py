@@ -182,7 +182,71 @@ def suite_overhead_default() -> Section:
     return _suite_run("default")
 
 
-BENCHES: list[Callable[[], Section]] = [server_png_overhead, suite_overhead_quick, suite_overhead_default]
+# --- the reference server under load (issue 14, item 3) --------------------------------------------
+
+LOAD_REQUESTS = 200
+LOAD_PIXELS = (250_000, 1_000_000)  # 0.25-1 MP inputs (ai.slow's clamped to its 262,144-pixel limit)
+LOAD_CONCURRENCY = (8, 32)
+LOAD_RSS_TARGET_MB = 2048
+
+
+def _peak_rss_mb(pid: int | None) -> float | None:
+    """The process's peak resident set (VmHWM) in MB, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def server_under_load() -> Section:
+    """`upscale-conformance load` (Locust, 2 worker processes, every answer judged) against a fresh
+    reference server per phase: 200 requests of 0.25-1 MP at 8, then 32 in flight."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from .contract import load_profile
+    from .load.launch import LoadSettings, run_load
+    from .secret import Secret
+    from .server import serve_in_subprocess
+
+    rows, checks, notes = [], [], []
+    key = "bench-load-key"
+    for concurrency in LOAD_CONCURRENCY:
+        with serve_in_subprocess(api_key=key) as url, tempfile.TemporaryDirectory() as out:
+            settings = LoadSettings(url, load_profile(None), concurrency, LOAD_REQUESTS, workers=2,
+                                    pixels=LOAD_PIXELS, timeout=300.0, api_key=Secret(key))
+            code = run_load(settings, Path(out), say=lambda _line: None)
+            rss = _peak_rss_mb(url.pid)
+            report = json.loads(next(Path(out).glob("load-*/load.json")).read_text())
+        lat, statuses = report["latency_seconds"].get("all", {}), report["answers_by_status"]
+        five = sum(n for s, n in statuses.items() if s.isdigit() and int(s) >= 500)
+        shown = ", ".join(f"{s}: {n}" for s, n in statuses.items())
+        rss_text = f"{rss:.0f} MB" if rss is not None else "unknown"
+        rows.append(Row(f"{concurrency} in flight: p50 latency", (lat.get("p50", 0.0),)))
+        rows.append(Row(f"{concurrency} in flight: p95 latency", (lat.get("p95", 0.0),),
+                        f"{report['throughput_per_second']:.2f} answers/s; server peak RSS {rss_text}"))
+        notes.append(f"{concurrency} in flight: answers by status {shown}; no answer {report['no_answer']}; "
+                     f"violations {len(report['violations'])}; {report['seconds']:.1f} s; load exit {code}")
+        ok_rss = rss is not None and rss <= LOAD_RSS_TARGET_MB
+        if concurrency == LOAD_CONCURRENCY[0]:
+            checks.append(("every answer 200" if statuses == {"200": LOAD_REQUESTS} else "NOT every answer 200")
+                          + f" at {concurrency}")
+        else:
+            fine = report["no_answer"] == 0 and five == 0
+            checks.append(f"{'0' if fine else 'SOME'} errors and 5xx at {concurrency}")
+        checks.append(f"RSS {rss_text} at {concurrency} ({'within' if ok_rss else 'OVER'} {LOAD_RSS_TARGET_MB} MB)")
+    return Section(f"Reference server under load: {LOAD_REQUESTS} requests of 0.25-1 MP, "
+                   f"{' then '.join(map(str, LOAD_CONCURRENCY))} in flight", rows, rows[0].name,
+                   "; ".join(checks), notes)
+
+
+BENCHES: list[Callable[[], Section]] = [server_png_overhead, suite_overhead_quick, suite_overhead_default,
+                                        server_under_load]
 
 
 # --- output --------------------------------------------------------------------------------------
