@@ -58,12 +58,13 @@ def test_a_correct_server_keeps_the_contract_under_load_counted_by_its_own_log(t
     assert KEY not in output
 
 
-@pytest.mark.parametrize(("faults", "code"), [(Faults(swap_in_flight=True), "size_not_4x"),
-                                              (Faults(error_past_in_flight=2), "server_error_for_client_mistake")],
-                         ids=["answers-swapped", "500-past-2-in-flight"])
-def test_a_concurrency_fault_fails_load(tmp_path, local_server, faults, code):
+@pytest.mark.parametrize(("faults", "args", "code"), [
+    (Faults(swap_in_flight=True), ("--requests", "16"), "size_not_4x"),
+    (Faults(error_past_in_flight=2), ("--duration", "3"), "server_error_for_client_mistake"),  # a duration too
+], ids=["answers-swapped", "500-past-2-in-flight"])
+def test_a_concurrency_fault_fails_load(tmp_path, local_server, faults, args, code):
     url = local_server(api_key=KEY, faults=faults, fresh=True)
-    exit_code, report, output = load_cli(tmp_path, url, "--requests", "16", "--concurrency", "8")
+    exit_code, report, output = load_cli(tmp_path, url, *args, "--concurrency", "8")
     assert exit_code == 1, output
     assert code in {v["code"] for v in report["violations"]}, report["violations_by_code"]
     assert "contract violated under load" in output

@@ -23,7 +23,7 @@ SHOWN_VIOLATIONS = 20  # in the text report; load.json keeps them all
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
-    """p50, p95, p99 (inclusive method: a value seen, or between two seen), in seconds."""
+    """p50, p95, p99 (inclusive method: a value seen, or between two seen), in seconds, of judged answers."""
     if not values:
         return {}
     if len(values) == 1:
@@ -39,9 +39,11 @@ def summarize(answers: list[dict[str, Any]], planned: int | None, settings: dict
     answered = [a for a in answers if a["status"]]
     outcomes = Counter(a["outcome"] for a in answers)
     by_status = Counter("no answer" if not a["status"] else str(a["status"]) for a in answers)
-    labels = sorted({a["label"] for a in answered})
-    latency = {label: percentiles([a["seconds"] for a in answered if a["label"] == label]) for label in labels}
-    latency["all"] = percentiles([a["seconds"] for a in answered])
+    # Latency of judged answers only: a quick 429 is not the time an upscale takes.
+    timed = [a for a in answered if a["outcome"] not in (NO_ANSWER, RATE_LIMITED)]
+    labels = sorted({a["label"] for a in timed})
+    latency = {label: percentiles([a["seconds"] for a in timed if a["label"] == label]) for label in labels}
+    latency["all"] = percentiles([a["seconds"] for a in timed])
     span = (max(a["finished"] for a in answers) - min(a["started"] for a in answers)) if answers else 0.0
     violations = [{"index": a["index"], "request": a["request"], "status": a["status"], **v}
                   for a in answers if a["outcome"] == VIOLATION for v in a["violations"]]
@@ -69,7 +71,7 @@ def summarize(answers: list[dict[str, Any]], planned: int | None, settings: dict
         "violations_by_code": dict(Counter(f"{v['clause']} {v['code']}" for v in violations)),
         "errors": [{"index": a["index"], "request": a["request"], "note": a.get("note", "")}
                    for a in answers if a["outcome"] == NO_ANSWER][:50],
-        "seconds": round(span, 3), "throughput_per_second": round(len(answered) / span, 3) if span > 0 else 0.0,
+        "seconds": round(span, 3), "throughput_per_second": round(len(timed) / span, 3) if span > 0 else 0.0,
         "latency_seconds": latency, "problems": problems,
     }
 
@@ -77,7 +79,7 @@ def summarize(answers: list[dict[str, Any]], planned: int | None, settings: dict
 def render(summary: dict[str, Any]) -> list[str]:
     """The text report, one line each."""
     lines = [f"load: {summary['requests']} requests in {summary['seconds']:.1f} s, "
-             f"{summary['throughput_per_second']:.2f} answers/s; answers by status: "
+             f"{summary['throughput_per_second']:.2f} judged answers/s; answers by status: "
              + ", ".join(f"{k}: {v}" for k, v in summary["answers_by_status"].items())]
     lines.append(f"judged {summary['judged']}, rate limited (429) {summary['rate_limited']}, "
                  f"no answer {summary['no_answer']}, answers with violations {summary['answers_with_violations']}")
@@ -92,7 +94,7 @@ def render(summary: dict[str, Any]) -> list[str]:
     if len(summary["violations"]) > SHOWN_VIOLATIONS:
         lines.append(f"  ... {len(summary['violations']) - SHOWN_VIOLATIONS} more in load.json")
     for e in summary["errors"][:5]:
-        lines.append(f"  no answer: {e['request']}: {e['note']}")
+        lines.append(f"  not judged: {e['request']}: {e['note']}")
     lines.append(f"verdict: {summary['verdict']} (exit {summary['exit_code']})")
     return lines
 
