@@ -60,7 +60,7 @@ def test_a_correct_server_keeps_the_contract_under_load_counted_by_its_own_log(t
 
 @pytest.mark.parametrize(("faults", "args", "code"), [
     (Faults(swap_in_flight=True), ("--requests", "16"), "size_not_4x"),
-    (Faults(error_past_in_flight=2), ("--duration", "3"), "server_error_for_client_mistake"),  # a duration too
+    (Faults(error_past_in_flight=2), ("--duration", "2"), "server_error_for_client_mistake"),  # a duration too
 ], ids=["answers-swapped", "500-past-2-in-flight"])
 def test_a_concurrency_fault_fails_load(tmp_path, local_server, faults, args, code):
     url = local_server(api_key=KEY, faults=faults, fresh=True)
