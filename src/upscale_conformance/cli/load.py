@@ -75,6 +75,10 @@ def load(target, api_key, profile, concurrency, requests_, duration, budget, wor
                                "this run may send")
     if duration is None and requests_ is None:
         requests_ = 200
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.UsageError(f"--report-dir {report_dir}: {exc.strerror or exc}") from None
     cap = min(n for n in (requests_, budget) if n is not None) if (requests_ or budget) else None
     settings = LoadSettings(target, profile or load_profile(None), concurrency, cap, duration, workers,
                             remote_workers, pixels, seed, timeout, key)

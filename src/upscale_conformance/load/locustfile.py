@@ -116,6 +116,15 @@ class UpscaleUser(HttpUser):
             raise StopUser()
         options = env.parsed_options
         case = mix.case_for(index, options.upscale_seed, pixels, profile)
+        started = time.time()
+        try:
+            answer = self._send(case, profile, options)
+        except Exception as exc:  # a bug of ours must not leave the master waiting for this index forever
+            answer = judge.judge(case, 0, {}, b"", 0.0, profile, _key.scrub(f"judging failed: {exc!r}"))
+        record = answer.to_json() | {"started": started, "finished": time.time(), "pid": os.getpid()}
+        env.runner.send_message(MESSAGE, record)
+
+    def _send(self, case: mix.LoadCase, profile, options) -> judge.Answer:
         upload = mix.encode(case)
         headers = {"x-api-key": _key.reveal()} if _key else {}
         if case.version is not None:
@@ -123,8 +132,8 @@ class UpscaleUser(HttpUser):
         form = {"referenceBox": "originalImage", "removeBackground": "false", "upscale.mode": case.mode}
         if case.export_format is not None:
             form["export.format"] = case.export_format
-        files = {"imageFile": (f"load-{index}.{case.input_format}", upload, f"image/{case.input_format}")}
-        started, clock = time.time(), time.perf_counter()
+        files = {"imageFile": (f"load-{case.index}.{case.input_format}", upload, f"image/{case.input_format}")}
+        clock = time.perf_counter()
         with self.client.post("/v2/edit", data=form, files=files, headers=headers, name=case.label,
                               catch_response=True, timeout=options.upscale_timeout) as response:
             seconds = time.perf_counter() - clock
@@ -140,5 +149,4 @@ class UpscaleUser(HttpUser):
             else:
                 codes = [v["code"] for v in answer.violations] or [answer.note or answer.outcome]
                 response.failure(", ".join(codes))
-        record = answer.to_json() | {"started": started, "finished": time.time(), "pid": os.getpid()}
-        env.runner.send_message(MESSAGE, record)
+        return answer
