@@ -49,7 +49,7 @@ def test_a_correct_server_keeps_the_contract_under_load_counted_by_its_own_log(t
     assert report["throughput_per_second"] > 0 and report["violations"] == []
     health = httpx.get(f"{url}/health").json()
     assert health["requests"] == 24  # every call counted: what was announced is what arrived
-    assert health["peak_in_flight"] >= 3  # concurrency reached the server (and did not get 429)
+    assert health["peak_in_flight"] >= 2  # concurrency reached the server (and got no 429)
     assert "progress" in output and "p95" in output and "at most 24 calls" in output
     folder = next(tmp_path.glob("load-*"))
     assert {"load.json", "load.txt", "answers.jsonl", "locust.log"} <= {p.name for p in folder.iterdir()}
