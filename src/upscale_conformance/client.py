@@ -366,6 +366,8 @@ class UpscaleClient:
                     return status, {k.lower(): v for k, v in response.headers.items()}, content
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
                 raise  # nothing was sent: the caller may try again
+            except AnswerTimedOut as exc:  # the body was still arriving at the deadline
+                raise AnswerTimedOut(f"{exc}; not repeated: it may have been billed") from None
             except httpx.TransportError as exc:
                 if watch.expired or isinstance(exc, httpx.TimeoutException):
                     raise AnswerTimedOut(f"no complete answer to {asked} within {self.timeout:g} s "
