@@ -299,6 +299,7 @@ class UpscaleClient:
         key = self.api_key if request.api_key is None else request.api_key
         digest = self.cache.key(self.base_url, request, key) if self.cache else ""
         if self.cache and (hit := self.cache.get(digest)):
+            hit.max_pixels = self.bounds.answer_pixels  # replayed answers are decoded under the same bound
             return hit
         result = self._send_with_retries(request, key)
         if self.cache:
