@@ -25,8 +25,8 @@ from schemathesis.core.failures import FailureGroup
 
 from upscale_conformance import schema_checks
 from upscale_conformance.client import RetryPolicy
-from upscale_conformance.errors import BudgetExhausted
-from upscale_conformance.plugin import is_local
+from upscale_conformance.errors import AnswerTimedOut, AnswerTooLarge, BudgetExhausted
+from upscale_conformance.plugin import is_local, say
 from upscale_conformance.verdicts import INCONCLUSIVE_PREFIX
 
 RETRIES = 2  # on 429/503, honouring Retry-After; each retry is spent from the budget too
@@ -61,7 +61,7 @@ def probe_api(request, upscale_target, upscale_profile, upscale_economy):
 
 @pytest.fixture(scope="session")
 def schema_session(upscale_client):
-    session = schema_checks.BudgetedSession(upscale_client.budget)
+    session = schema_checks.BudgetedSession(upscale_client.budget, upscale_client.bounds, upscale_client.timeout, say)
     yield session
     session.close()
 
@@ -76,7 +76,7 @@ def send_and_check(request, upscale, upscale_client, schema_session, verdict, up
     _target_state = upscale_target_state
     key = upscale_client.api_key
     headers = {"x-api-key": key.reveal()} if key else {}
-    transport = {"session": schema_session, "timeout": schema_checks.REQUEST_TIMEOUT}
+    transport = {"session": schema_session, "timeout": upscale_client.timeout}
 
     def inconclusive(why: str):
         pytest.skip(INCONCLUSIVE_PREFIX + why)
@@ -95,13 +95,20 @@ def send_and_check(request, upscale, upscale_client, schema_session, verdict, up
                 response = case.call(headers=headers, **transport)
             except BudgetExhausted as exc:
                 inconclusive(str(exc))
+            except (AnswerTimedOut, AnswerTooLarge) as exc:  # named by the session; ends the run's calls
+                _target_state["dead"] = str(exc)
+                inconclusive(_target_state["dead"])
             except requests.RequestException as exc:
                 if isinstance(exc, requests.ConnectionError) and attempt < RETRIES:
                     # A keep-alive connection the server closed as it was reused: transient, try again
-                    # (the retry is spent from the budget like any attempt), as the httpx client does.
+                    # (the retry is spent from the budget like any attempt). A read timeout is not
+                    # repeated: the request was sent and may have been billed.
                     time.sleep(RetryPolicy().delay(attempt, None))
                     continue
-                _target_state["dead"] = f"{upscale_client.base_url} did not answer: {type(exc).__name__}"
+                _target_state["dead"] = (f"{upscale_client.base_url} did not answer {schema_checks.describe_case(case)}"
+                                         f" within {upscale_client.timeout:g} s: {type(exc).__name__}"
+                                         if isinstance(exc, requests.Timeout) else
+                                         f"{upscale_client.base_url} did not answer: {type(exc).__name__}")
                 inconclusive(_target_state["dead"])
             verdict.sent(response.elapsed)
             if response.status_code in (429, 503) and attempt < RETRIES:
@@ -120,6 +127,9 @@ def send_and_check(request, upscale, upscale_client, schema_session, verdict, up
             failures = list(group.exceptions)
         except BudgetExhausted as exc:  # a check that re-sends the request found the budget spent
             inconclusive(str(exc))
+        except (AnswerTimedOut, AnswerTooLarge) as exc:
+            _target_state["dead"] = str(exc)
+            inconclusive(_target_state["dead"])
         described = schema_checks.describe_case(case)
         must, hygiene = schema_checks.split_failures(failures, case.method)
         if case.method.upper() != schema_checks.DECLARED_METHOD:

@@ -64,9 +64,13 @@ def check_size(result: UpscaleResult, oriented: tuple[int, int], clause: str = "
     got = result.size
     if got == want:
         return []
-    return [Violation("size_not_4x", clause, f"input {oriented[0]}x{oriented[1]} gave "
-                      f"{'no readable image' if got is None else f'{got[0]}x{got[1]}'}, expected {want[0]}x{want[1]}",
-                      _evidence(result, input_size=oriented, output_size=got, expected=want))]
+    # An answer whose header claims more pixels than any answer may have is named, never decoded.
+    shown = "no readable image" if got is None else f"{got[0]}x{got[1]}"
+    if result.refused:
+        shown += f" ({result.refused})"
+    return [Violation("size_not_4x", clause, f"input {oriented[0]}x{oriented[1]} gave {shown}, "
+                      f"expected {want[0]}x{want[1]}", _evidence(result, input_size=oriented, output_size=got,
+                                                                 expected=want))]
 
 
 def check_decodes(result: UpscaleResult) -> list[Violation]:

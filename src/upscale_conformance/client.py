@@ -1,8 +1,13 @@
 """The client: builds requests as the vendor's curl examples do and returns typed results.
 
 Every request goes through one :class:`Budget` shared by the run, so a run against the paid
-API can never spend more calls than it announced. Retries (connection errors, 429, 503) are
-counted against the same budget.
+API can never spend more calls than it announced. Retries (a connection that could not be made,
+429, 503) are counted against the same budget. A request that reached the target is never repeated
+because its answer timed out or broke off: on the vendor it may have been billed.
+
+Answers are streamed and bounded (:mod:`.guard`): a 200's body may not exceed the largest answer
+the contract allows, an error body 1 MiB, and the whole answer must arrive within ``timeout``
+seconds; past either, the call raises :class:`AnswerTooLarge` or :class:`AnswerTimedOut` naming it.
 
 >>> budget = Budget(2)
 >>> budget.spend(); budget.spend(); budget.remaining
@@ -13,7 +18,6 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import io
 import json
 import shlex
 import threading
@@ -27,7 +31,9 @@ import httpx
 from PIL import Image
 
 from .contract import MODEL_HEADER
-from .errors import BudgetExhausted, CreditsExhausted, RateLimited, TargetUnreachable
+from .errors import AnswerTimedOut, BudgetExhausted, CreditsExhausted, RateLimited, TargetUnreachable
+from .guard import AnswerBounds, Watch, decode_bounded, header_size, read_capped, sniff_format
+from .guard.bounds import DEFAULT_BOUNDS
 from .secret import Secret
 
 RETRY_STATUSES = (429, 503)
@@ -163,6 +169,7 @@ class UpscaleResult:
     from_cache: bool = False
     request: str = ""
     curl: str = ""  # how to send the same request by hand (the key stays in the environment)
+    max_pixels: int = DEFAULT_BOUNDS.answer_pixels  # a header claiming more is not decoded (guard.decoding)
 
     @property
     def billable(self) -> bool:
@@ -184,39 +191,33 @@ class UpscaleResult:
             return None
 
     @cached_property
-    def _decoded(self) -> tuple[Image.Image | None, str | None]:
-        try:
-            im = Image.open(io.BytesIO(self.content))
-            im.load()
-            return im, None
-        except Exception as exc:  # any decoder failure is evidence, not a crash
-            return None, f"{type(exc).__name__}: {exc}"
+    def _decoded(self) -> tuple[Image.Image | None, str | None, str | None]:
+        return decode_bounded(self.content, self.max_pixels)
 
     @property
     def image(self) -> Image.Image | None:
+        """The decoded image; None if the bytes do not decode or the header claims too many pixels."""
         return self._decoded[0]
 
     @property
     def decode_error(self) -> str | None:
         return self._decoded[1]
 
+    @property
+    def refused(self) -> str | None:
+        """Why an image was left undecoded: its header claims more pixels than any answer may have.
+        Not a decoding failure (it may be a valid image): the size check judges it."""
+        return self._decoded[2]
+
     @cached_property
     def size(self) -> tuple[int, int] | None:
         """Width and height from the image header, without a full decode."""
-        try:
-            with Image.open(io.BytesIO(self.content)) as im:
-                return im.size
-        except Exception:
-            return None
+        return header_size(self.content)
 
     @cached_property
     def format(self) -> str | None:
         """The format the bytes really are (PNG, JPEG, WEBP, AVIF), by Pillow's sniffing."""
-        try:
-            with Image.open(io.BytesIO(self.content)) as im:
-                return im.format
-        except Exception:
-            return None
+        return sniff_format(self.content)
 
 
 class ResponseCache:
@@ -268,12 +269,19 @@ class UpscaleClient:
     budget: Budget
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     cache: ResponseCache | None = None
-    timeout: float = 120.0
+    timeout: float = 120.0  # the longest wait for one whole answer, headers and body
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
     sleep: Any = field(default=time.sleep, repr=False)
+    bounds: AnswerBounds = DEFAULT_BOUNDS
+    say: Any = field(default=None, repr=False)  # say(line): what the client is waiting for, while it waits
 
     def __post_init__(self) -> None:
-        self._http = httpx.Client(base_url=self.base_url, timeout=self.timeout, transport=self.transport)
+        # Idle connections are dropped after 2 s, before common servers' keep-alive (uvicorn, node: 5 s)
+        # closes them: a request sent on a connection the server is closing would break off after it was
+        # sent, and such a request is not repeated.
+        self._http = httpx.Client(base_url=self.base_url, transport=self.transport,
+                                  timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
+                                  limits=httpx.Limits(keepalive_expiry=2.0))
 
     def close(self) -> None:
         self._http.close()
@@ -291,6 +299,7 @@ class UpscaleClient:
         key = self.api_key if request.api_key is None else request.api_key
         digest = self.cache.key(self.base_url, request, key) if self.cache else ""
         if self.cache and (hit := self.cache.get(digest)):
+            hit.max_pixels = self.bounds.answer_pixels  # replayed answers are decoded under the same bound
             return hit
         result = self._send_with_retries(request, key)
         if self.cache:
@@ -308,8 +317,9 @@ class UpscaleClient:
             self.budget.spend()
             started = time.perf_counter()
             try:
-                response = self._http.post("/v2/edit", data=_form_data(request), files=files, headers=headers)
-            except httpx.TransportError as exc:
+                status, answer_headers, content = self._exchange(request, files, headers, key)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Nothing reached the target: the only transport failure worth another attempt.
                 if attempt == self.retry.retries:
                     # The message names the URL and the error kind only; httpx never puts headers in it,
                     # and scrubbing guards against a future change of that.
@@ -319,13 +329,14 @@ class UpscaleClient:
                 self.sleep(self.retry.delay(attempt, None))
                 continue
             result = UpscaleResult(
-                status=response.status_code,
-                headers={k.lower(): v for k, v in response.headers.items()},
-                content=response.content,
+                status=status,
+                headers=answer_headers,
+                content=content,
                 elapsed=time.perf_counter() - started,
                 attempts=attempt + 1,
                 request=request.describe(),
                 curl=request.curl(self.base_url),
+                max_pixels=self.bounds.answer_pixels,
             )
             if result.status in RETRY_STATUSES and attempt < self.retry.retries:
                 self.sleep(self.retry.delay(attempt, result.headers.get("retry-after")))
@@ -338,6 +349,33 @@ class UpscaleClient:
                 raise CreditsExhausted(f"{self.base_url} answered 402: the key has no credits left")
             return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _exchange(self, request: UpscaleRequest, files: Any, headers: dict[str, str],
+                  key: Secret) -> tuple[int, dict[str, str], bytes]:
+        """One request and its bounded answer: status, headers, body (guard: bytes and time)."""
+        asked = f"{request.describe()} to {self.base_url}"
+        with Watch(f"the answer to {asked}", self.timeout, self.say) as watch:
+            try:
+                with self._http.stream("POST", "/v2/edit", data=_form_data(request), files=files,
+                                       headers=headers) as response:
+                    watch.attach(response)
+                    status = response.status_code
+                    limit = self.bounds.answer_bytes if status == 200 else self.bounds.error_bytes
+                    content = read_capped(response.iter_bytes(), limit=limit, deadline=watch.deadline,
+                                          what=f"the {status} answer to {asked}",
+                                          declared=response.headers.get("content-length"))
+                    return status, {k.lower(): v for k, v in response.headers.items()}, content
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+                raise  # nothing was sent: the caller may try again
+            except AnswerTimedOut as exc:  # the body was still arriving at the deadline
+                raise AnswerTimedOut(f"{exc}; not repeated: it may have been billed") from None
+            except httpx.TransportError as exc:
+                if watch.expired or isinstance(exc, httpx.TimeoutException):
+                    raise AnswerTimedOut(f"no complete answer to {asked} within {self.timeout:g} s "
+                                         f"({type(exc).__name__}); not repeated: it may have been billed") from None
+                raise TargetUnreachable(key.scrub(
+                    f"the answer to {asked} broke off: {type(exc).__name__}: {exc}; not repeated: "
+                    f"the request was sent and may have been billed")) from None
 
 
 def _form_data(request: UpscaleRequest) -> dict[str, str | list[str]]:

@@ -46,3 +46,17 @@ class RateLimited(ConformanceError):
     """The target kept answering 429/503 after every retry."""
 
     code = "UC202"
+
+
+class AnswerTimedOut(ConformanceError):
+    """No complete answer within the per-answer time limit (``--upscale-timeout``). The request was
+    sent, so it is never repeated: on the vendor it may have been billed."""
+
+    code = "UC204"
+
+
+class AnswerTooLarge(ConformanceError):
+    """An answer went past the most bytes (or pixels) the contract can ever produce; reading stopped
+    there, so the run's memory stays bounded whatever the target sends."""
+
+    code = "UC205"

@@ -8,6 +8,7 @@ server on a free port of 127.0.0.1 and stops it at the end.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from urllib.parse import urlparse
 
@@ -15,7 +16,15 @@ import pytest
 from _pytest.subtests import SubtestReport
 
 from .contract import load_clauses, load_profile
-from .errors import BudgetExhausted, ConformanceError, CreditsExhausted, RateLimited, TargetUnreachable
+from .errors import (
+    AnswerTimedOut,
+    AnswerTooLarge,
+    BudgetExhausted,
+    ConformanceError,
+    CreditsExhausted,
+    RateLimited,
+    TargetUnreachable,
+)
 from .secret import Secret
 from .verdicts import INCONCLUSIVE_PREFIX, Outcome, Recorder, Tally
 
@@ -31,6 +40,9 @@ OPTIONS = (
      "(default: on for any host but loopback; set 1 to force it on a loopback target, 0 to turn it off).", ""),
     ("--upscale-summary", "upscale_summary", "Write the per-clause summary JSON to this path.", ""),
     ("--upscale-cache", "upscale_cache", "Folder of the on-disk response cache (off unless set).", ""),
+    ("--upscale-timeout", "upscale_timeout",
+     "Seconds to wait for one whole answer, headers and body (default: 120). An answer that times out "
+     "is not repeated (it may have been billed) and ends the run's calls to the target: inconclusive.", ""),
     ("--upscale-golden-dir", "upscale_golden_dir", "Golden fixtures folder (default: fixtures/goldens).", ""),
     ("--upscale-golden-target", "upscale_golden_target",
      "Whose goldens to compare with: a name (default: `local` for the reference server, else the target's host; "
@@ -154,9 +166,37 @@ def upscale_target(pytestconfig, upscale_profile):
         yield url
 
 
+DEFAULT_TIMEOUT = 120.0
+
+
+def answer_timeout(config) -> float:
+    """Seconds to wait for one whole answer (``--upscale-timeout``; a bad value is a usage error)."""
+    raw = option(config, "upscale_timeout")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise pytest.UsageError(f"--upscale-timeout must be a number of seconds above 0, got {raw!r}")
+    return value
+
+
+def say(line: str) -> None:
+    """A progress line for the user while a call waits (from the client's watch thread).
+
+    Written to file descriptor 2 itself: ``upscale-conformance run`` captures only ``sys`` streams, so
+    the line reaches the terminal mid-test; under pytest's default fd capture it lands in the test's
+    captured stderr instead."""
+    try:
+        os.write(2, f"\n  {_scrub(line)}\n".encode())
+    except OSError:
+        pass
+
+
 @pytest.fixture(scope="session")
-def upscale_client(pytestconfig, upscale_target):
+def upscale_client(pytestconfig, upscale_target, upscale_profile):
     from .client import Budget, ResponseCache, UpscaleClient
+    from .guard import bounds_for
 
     raw = option(pytestconfig, "upscale_budget")
     try:
@@ -169,7 +209,8 @@ def upscale_client(pytestconfig, upscale_target):
     key = api_key(pytestconfig)
     _secrets.append(key)
     cache_dir = option(pytestconfig, "upscale_cache")
-    client = UpscaleClient(upscale_target, key, budget, cache=ResponseCache(cache_dir) if cache_dir else None)
+    client = UpscaleClient(upscale_target, key, budget, cache=ResponseCache(cache_dir) if cache_dir else None,
+                           timeout=answer_timeout(pytestconfig), bounds=bounds_for(upscale_profile), say=say)
     try:
         yield client
     finally:
@@ -262,8 +303,11 @@ def upscale_guarded(upscale_target_state):
             pytest.skip(INCONCLUSIVE_PREFIX + upscale_target_state["dead"])
         try:
             return fn(*args, **kwargs)
-        except TargetUnreachable as exc:
-            upscale_target_state["dead"] = str(exc)  # later tests skip at once instead of retrying
+        except (TargetUnreachable, AnswerTimedOut, AnswerTooLarge) as exc:
+            # Later tests skip at once: a target that gave no answer, or one past any the contract
+            # allows, would cost every later test the same wait or the same read (and a timed-out
+            # request may have been billed). The message names the answer.
+            upscale_target_state["dead"] = str(exc)
             pytest.skip(INCONCLUSIVE_PREFIX + str(exc))
         except CreditsExhausted as exc:
             upscale_target_state["dead"] = str(exc)  # every later call would get the same 402

@@ -68,6 +68,7 @@ class RunSettings:
     api_key: str | None = field(default=None, repr=False)
     cache: Path | None = None
     extra: tuple[str, ...] = ()
+    timeout: float | None = None  # seconds for one whole answer (None: the plugin's default)
 
     @property
     def sandbox(self) -> bool:
@@ -86,11 +87,16 @@ def pytest_args(url: str, settings: RunSettings, report: Path) -> list[str]:
             "--upscale-summary", str(report / "summary.json"), "--junitxml", str(report / "junit.xml"),
             "--alluredir", str(report / "allure-results"), "-o", "junit_family=xunit2",
             "-p", "no:cacheprovider", "--tb=line", "--assert=plain", "-W", "ignore::DeprecationWarning",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            # Only sys streams are captured: the client's "waiting for ..." lines (written to fd 2) reach the
+            # terminal while a test waits on the target.
+            "--capture=sys"]
     if settings.budget is not None:
         args += ["--upscale-budget", str(settings.budget)]
     if settings.cache is not None:
         args += ["--upscale-cache", str(settings.cache)]
+    if settings.timeout is not None:
+        args += ["--upscale-timeout", str(settings.timeout)]
     return args + settings.suite_options()
 
 

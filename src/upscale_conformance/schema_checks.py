@@ -49,6 +49,8 @@ from schemathesis.specs.openapi import checks as oas_checks
 
 from .checks import SCALE, Violation
 from .contract import MODEL_HEADER, MODES, ORDINARY_MAX_ASPECT, Limit, Profile, load_openapi
+from .guard import AnswerBounds, Watch, header_size, read_capped
+from .guard.bounds import DEFAULT_BOUNDS
 from .strategies import SWAPS_AXES, ImageCase, modes_for
 
 PROBES_ENV = "UPSCALE_SCHEMA_PROBES"
@@ -347,11 +349,7 @@ def describe_input(data: bytes) -> str:
 
 
 def output_size(content: bytes) -> tuple[int, int] | None:
-    try:
-        with Image.open(io.BytesIO(content)) as im:
-            return im.size
-    except Exception:
-        return None
+    return header_size(content)  # from the header only: a giant claimed size is never allocated
 
 
 def exactly_4x(ctx, response, case) -> bool | None:
@@ -475,16 +473,32 @@ def describe_case(case) -> str:
 
 class BudgetedSession(requests.Session):
     """A requests session that calls ``budget.spend()`` before every request it sends, including
-    any that a Schemathesis check sends on its own (it re-uses the case's transport)."""
+    any that a Schemathesis check sends on its own (it re-uses the case's transport).
 
-    def __init__(self, budget) -> None:
+    Answers are streamed and bounded as the httpx client's are (:mod:`.guard`): at most ``bounds``
+    bytes, within ``timeout`` seconds for the whole answer, or :class:`AnswerTooLarge` /
+    :class:`AnswerTimedOut` naming it; ``say`` hears what it waits for."""
+
+    def __init__(self, budget, bounds: AnswerBounds = DEFAULT_BOUNDS, timeout: float = REQUEST_TIMEOUT,
+                 say=None) -> None:
         super().__init__()
-        self.budget = budget
+        self.budget, self.bounds, self.timeout, self.say = budget, bounds, timeout, say
         self.probes = {"method": 0, "body": 0}  # probes sent so far, by kind (capped in economy)
 
     def send(self, request, **kwargs):
         self.budget.spend()
-        response = super().send(request, **kwargs)
+        asked = f"{request.method} {request.url}"
+        kwargs.update(stream=True, timeout=self.timeout)
+        with Watch(f"the answer to {asked}", self.timeout, self.say) as watch:
+            response = super().send(request, **kwargs)
+            limit = self.bounds.answer_bytes if response.status_code == 200 else self.bounds.error_bytes
+            try:
+                # Reading ahead of requests, so Schemathesis gets a response with its content in place.
+                response._content = read_capped(response.iter_content(65536), limit=limit, deadline=watch.deadline,
+                                                what=f"the {response.status_code} answer to {asked}",
+                                                declared=response.headers.get("content-length"))
+            finally:
+                response.close()
         if response.status_code == 200:  # the vendor charges for successful calls only
             self.budget.record_billable()
         return response

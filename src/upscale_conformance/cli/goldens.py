@@ -21,10 +21,18 @@ from .. import __version__
 from .. import goldens as gs
 from ..client import Budget, UpscaleClient
 from ..contract import Profile, is_sandbox_key, load_profile
-from ..errors import BudgetExhausted, ContractError, CreditsExhausted, RateLimited, TargetUnreachable
+from ..errors import (
+    AnswerTimedOut,
+    AnswerTooLarge,
+    BudgetExhausted,
+    ContractError,
+    CreditsExhausted,
+    RateLimited,
+    TargetUnreachable,
+)
 from ..plugin import is_local
 from ..secret import Secret
-from .options import GOLDEN_TARGET_HELP, PROFILE, golden_target_option, parse_target
+from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target
 
 console = Console()
 LOCAL_KEY = "local-goldens"  # the in-process server accepts any non-empty key
@@ -60,7 +68,9 @@ def common_options(fn: Callable) -> Callable:
                      help="Input images (default: fixtures/inputs)."),
         click.option("--mode", "combos", multiple=True, callback=_combos,
                      help="Only this mode-and-model, e.g. ai.fast+ai-upscale-2025-07-29 (repeatable; default: all)."),
-        click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed."),
+        click.option("--api-key", default=None, callback=api_key_flag,
+                     help="API key (default: $PHOTOROOM_API_KEY, the safer way: a flag lands in shell history). "
+                          "Never printed."),
         click.option("--budget", type=click.IntRange(min=0), default=None,
                      help="Most requests to send (default: unlimited locally, one per planned call otherwise)."),
     ]
@@ -177,7 +187,7 @@ def record_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, a
         with setup.client() as client, _progress(len(setup.pairs), "recording") as step:
             report = gs.record(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
                                update=update, source=setup.source(), progress=step)
-    except (BudgetExhausted, TargetUnreachable, RateLimited, CreditsExhausted) as exc:
+    except (BudgetExhausted, TargetUnreachable, RateLimited, CreditsExhausted, AnswerTimedOut, AnswerTooLarge) as exc:
         _inconclusive(exc, setup)
     for outcome in report.outcomes:
         if outcome.action != "unchanged":
@@ -221,7 +231,7 @@ def check_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, ap
         with setup.client() as client, _progress(len(setup.pairs), "checking") as step:
             report = gs.check(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
                               thresholds=thresholds, export_format=export_format, progress=step)
-    except (BudgetExhausted, TargetUnreachable, RateLimited, CreditsExhausted) as exc:
+    except (BudgetExhausted, TargetUnreachable, RateLimited, CreditsExhausted, AnswerTimedOut, AnswerTooLarge) as exc:
         _inconclusive(exc, setup)
     console.print(_check_table(report, diff_dir))
     console.print(f"{report.count('pass')} pass, {report.count('warn')} warn, {report.count('fail')} fail "

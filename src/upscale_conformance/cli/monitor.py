@@ -27,6 +27,7 @@ from ..monitor.probes import PROBE_CALLS
 from ..plugin import is_local
 from ..report.pages import write_page
 from ..secret import Secret
+from .options import api_key_flag
 
 console = Console(soft_wrap=True, highlight=False)
 DEFAULT_BUDGET = 2 * CAP + PROBE_CALLS  # the whole plan: both searches at their cap, and every probe
@@ -69,7 +70,9 @@ def _budget(target: str, budget: int | None) -> int | None:
 
 @click.command("monitor")
 @click.option("--target", required=True, help="Base URL of the implementation, or `local` for the reference server.")
-@click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed or recorded.")
+@click.option("--api-key", default=None, callback=api_key_flag,
+              help="API key (default: $PHOTOROOM_API_KEY, the safer way: a flag lands in shell history). "
+                   "Never printed or recorded.")
 @click.option("--budget", type=click.IntRange(min=0), default=None,
               help=f"Most requests to send (default: none on loopback, {DEFAULT_BUDGET} otherwise).")
 @click.option("--baseline", default=None, help="A previous record.json: classify every difference from it.")

@@ -49,3 +49,19 @@ def golden_target_option(ctx, param, value: str | None) -> str | None:
 GOLDEN_TARGET_HELP = ("Whose goldens: a name of your choice, so that goldens recorded from one target can be checked "
                       "against another (default: `local` for the reference server, else the target's host; the "
                       "port is never part of it).")
+
+
+def api_key_flag(ctx, param, value: str | None) -> str | None:
+    """Click callback for --api-key: it works, but a key typed on a command line lands in the shell's
+    history (and, while the command runs, in the process list), so say so and name the safer way."""
+    if value:
+        click.echo("warning: --api-key puts the key in your shell history and the process list; "
+                   "prefer the environment: export PHOTOROOM_API_KEY=... (read when --api-key is absent)", err=True)
+    return value
+
+
+def timeout_option(ctx, param, value: float | None) -> float | None:
+    """Click callback for --timeout: seconds above 0 (a bad value is a usage error)."""
+    if value is not None and not 0 < value < float("inf"):
+        raise click.BadParameter(f"expected a number of seconds above 0, got {value}")
+    return value

@@ -15,13 +15,15 @@ from ..goldens.keys import golden_target_for
 from ..planning import print_plan
 from ..plugin import is_local
 from ..runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, run_suites
-from .options import GOLDEN_TARGET_HELP, PROFILE, golden_target_option, parse_target
+from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target, timeout_option
 
 
 @click.command("run")
 @click.option("--target", default="local", show_default=True, callback=parse_target,
               help="`local` starts the reference server; otherwise the base URL of the implementation.")
-@click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
+@click.option("--api-key", default=None, callback=api_key_flag,
+              help="API key (default: $PHOTOROOM_API_KEY, the safer way: a flag lands in shell history). "
+                   "Never printed.")
 @click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path.")
 @click.option("--budget", type=click.IntRange(min=0), default=None,
               help=f"Most requests the run may send (default: unlimited for `local` and loopback addresses; "
@@ -37,8 +39,11 @@ from .options import GOLDEN_TARGET_HELP, PROFILE, golden_target_option, parse_ta
               show_default=True, help="Where reports/<timestamp>/ is written.")
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Replay answers to unchanged requests from this folder (a re-run costs nothing for them).")
+@click.option("--timeout", type=float, default=None, callback=timeout_option,
+              help="Seconds to wait for one whole answer (default: 120). One that times out is not repeated (it "
+                   "may have been billed) and ends the calls to the target: the run is inconclusive, naming it.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(target, api_key, profile, budget, quick, economy, plan_only, report_dir, cache, golden_target,
+def run(target, api_key, profile, budget, quick, economy, plan_only, report_dir, cache, golden_target, timeout,
         pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
@@ -54,7 +59,7 @@ def run(target, api_key, profile, budget, quick, economy, plan_only, report_dir,
     paid = not is_local(target)  # calls to any other host may cost money
     settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
                            golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
-                           key.reveal() or None, cache, tuple(pytest_args))
+                           key.reveal() or None, cache, tuple(pytest_args), timeout)
     plan = make_plan(settings) if (plan_only or settings.economy) else None
     if plan is not None:
         print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)
