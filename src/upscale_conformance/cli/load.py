@@ -15,7 +15,7 @@ import click
 from ..contract import load_profile
 from ..plugin import is_local
 from ..secret import Secret
-from .options import PROFILE, parse_target
+from .options import PROFILE, api_key_flag, parse_target
 
 
 def _pixels(ctx, param, value: str) -> tuple[int, int]:
@@ -30,7 +30,8 @@ def _pixels(ctx, param, value: str) -> tuple[int, int]:
 @click.command("load")
 @click.option("--target", required=True, callback=parse_target,
               help="Base URL of the implementation, or `local` for a reference server of this run's own.")
-@click.option("--api-key", default=None, help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
+@click.option("--api-key", default=None, callback=api_key_flag,
+              help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
 @click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path (limits, formats).")
 @click.option("--concurrency", type=click.IntRange(1, 10_000), default=8, show_default=True,
               help="Requests in flight at once (Locust users).")
