@@ -31,7 +31,9 @@ OPTIONS = (
      "(default: on for any host but loopback; set 1 to force it on a loopback target, 0 to turn it off).", ""),
     ("--upscale-summary", "upscale_summary", "Write the per-clause summary JSON to this path.", ""),
     ("--upscale-cache", "upscale_cache", "Folder of the on-disk response cache (off unless set).", ""),
-    ("--upscale-golden-dir", "upscale_golden_dir", "Golden fixtures folder (default: fixtures/goldens).", ""),
+    ("--upscale-golden-dir", "upscale_golden_dir",
+     "Golden store (default: fixtures/goldens in the checkout, else ./goldens, falling back to the shipped "
+     "goldens when it holds none for the target).", ""),
     ("--upscale-golden-target", "upscale_golden_target",
      "Whose goldens to compare with: a name (default: `local` for the reference server, else the target's host; "
      "the port is never part of it).", ""),
