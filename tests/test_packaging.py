@@ -117,8 +117,7 @@ def test_the_installed_wheel_works_from_an_empty_directory(venv, tmp_path):
     bin_dir, env = venv / "bin", _environ()
     tool = str(bin_dir / "upscale-conformance")
     work = {name: tmp_path / name for name in ("probe", "run", "goldens", "pytest")}
-    for folder in work.values():
-        folder.mkdir()
+    work["probe"].mkdir()
 
     probe = subprocess.run([str(bin_dir / "python"), "-c", PROBE, PROFILE], cwd=work["probe"], env=env,
                            capture_output=True, text=True, timeout=60)
@@ -132,37 +131,52 @@ def test_the_installed_wheel_works_from_an_empty_directory(venv, tmp_path):
     assert all(Path(seen[k]).is_relative_to(site) for k in ("contracts", "suites", "read_from"))
     assert Path(seen["record_to"]) == work["probe"].resolve() / "goldens"  # a user's goldens go to their cwd
 
-    version = subprocess.run([tool, "--version"], cwd=work["probe"], env=env, capture_output=True, text=True,
-                             timeout=60)
-    assert version.returncode == 0 and upscale_conformance.__version__ in version.stdout, version.stdout
-    validate = subprocess.run([tool, "contract", "validate"], cwd=work["probe"], env=env, capture_output=True,
-                              text=True, timeout=60)
-    assert validate.returncode == 0 and "contract valid" in validate.stdout, validate.stdout + validate.stderr
-
-    # The three slow commands are independent: run side by side, each from its own empty directory.
+    # The commands are independent: they run side by side, each from an empty directory of its own.
+    python = str(bin_dir / "python")
     commands = {
+        "version": [tool, "--version"],
+        "validate": [tool, "contract", "validate"],
         "run": [tool, "run", "--target", "local", "--quick"],
         # one mode and model is enough to show the shipped goldens and inputs are found and judged
         "goldens": [tool, "goldens", "check", "--target", "local", "--mode", "ai.fast"],
         # the README's plain-pytest invocation; -k keeps it to two cheap groups, every module is still collected
-        "pytest": [str(bin_dir / "python"), "-m", "pytest", "--pyargs", "upscale_conformance.suites",
-                   "--upscale-target", "local", "--upscale-quick", "1", "--upscale-summary", "summary.json",
-                   "-q", "-k", "test_errors or test_model_switching"],
+        "pytest": [python, "-m", "pytest", "--pyargs", "upscale_conformance.suites", "--upscale-target", "local",
+                   "--upscale-quick", "1", "--upscale-summary", "summary.json", "-q",
+                   "-k", "test_errors or test_model_switching"],
+        # and with a bad profile: a usage error (pytest's exit 4), not a traceback per module; only our plugin
+        # is loaded (no other plugin takes part in the check, and loading them all costs seconds)
+        "bad-profile": [python, "-m", "pytest", "--pyargs", "upscale_conformance.suites", "-p",
+                        "upscale_conformance.plugin", "--upscale-profile", "no-such-profile", "--collect-only", "-q",
+                        "-p", "no:cacheprovider"],
     }
-    procs = {name: subprocess.Popen(cmd, cwd=work[name], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True) for name, cmd in commands.items()}
-    outputs = {}
+    expected = {"bad-profile": pytest.ExitCode.USAGE_ERROR}
+    extra_env = {"bad-profile": {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}}
+    for name in commands:
+        (tmp_path / name).mkdir(exist_ok=True)
+    procs = {name: subprocess.Popen(cmd, cwd=tmp_path / name, env=env | extra_env.get(name, {}),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for name, cmd in commands.items()}
+    try:
+        out = {name: proc.communicate(timeout=400)[0] for name, proc in procs.items()}
+    finally:  # a timeout leaves nothing of ours running
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     for name, proc in procs.items():
-        outputs[name] = proc.communicate(timeout=400)[0]
-        assert proc.returncode == 0, f"{name} exited {proc.returncode}:\n{outputs[name][-4000:]}"
+        assert proc.returncode == expected.get(name, 0), f"{name} exited {proc.returncode}:\n{out[name][-4000:]}"
 
+    assert upscale_conformance.__version__ in out["version"]  # the version has one source
+    assert "contract valid" in out["validate"]
+    assert "profile not found" in out["bad-profile"] and "Traceback" not in out["bad-profile"], out["bad-profile"]
     summary = json.loads((work["run"] / "reports" / "latest" / "summary.json").read_text())
     assert summary["exit_code"] == 0
     # the regression clause passes only if the shipped goldens of the reference server were found
-    assert summary["clauses"]["PERCEPTUAL-REGRESSION"]["verdict"] == "PASS", outputs["run"][-3000:]
-    assert " 0 fail" in outputs["goldens"] and str(site) in outputs["goldens"].replace("\n", "")
+    assert summary["clauses"]["PERCEPTUAL-REGRESSION"]["verdict"] == "PASS", out["run"][-3000:]
+    assert " 0 fail" in out["goldens"] and str(site) in out["goldens"].replace("\n", "")
 
     plain = json.loads((work["pytest"] / "summary.json").read_text())
     verdicts = {cid: c["verdict"] for cid, c in plain["clauses"].items()}
     assert verdicts.get("MODEL-SWITCH") == "PASS" and "FAIL" not in verdicts.values(), verdicts
     assert not (work["goldens"] / "goldens").exists()  # checking never writes a store
+

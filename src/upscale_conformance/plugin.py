@@ -113,6 +113,10 @@ def upscale_economy(pytestconfig) -> bool:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "clause(*ids): contract clause IDs (contracts/clauses.yaml) this test checks")
+    try:  # a bad profile (flag or ini key) is a usage error here, not a traceback per module at collection
+        load_profile(option(config, "upscale_profile") or None)
+    except ConformanceError as exc:
+        raise pytest.UsageError(f"--upscale-profile: {exc}") from None
     from .hypothesis_profiles import choose
 
     choose(config, not economy(config), bool(option(config, "upscale_quick")))
