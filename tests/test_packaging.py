@@ -116,24 +116,12 @@ print(json.dumps({"package": upscale_conformance.__file__, "plugin": plugin.__fi
 def test_the_installed_wheel_works_from_an_empty_directory(venv, tmp_path):
     bin_dir, env = venv / "bin", _environ()
     tool = str(bin_dir / "upscale-conformance")
-    work = {name: tmp_path / name for name in ("probe", "run", "goldens", "pytest")}
-    work["probe"].mkdir()
-
-    probe = subprocess.run([str(bin_dir / "python"), "-c", PROBE, PROFILE], cwd=work["probe"], env=env,
-                           capture_output=True, text=True, timeout=60)
-    assert probe.returncode == 0, probe.stderr[-3000:]
-    seen = json.loads(probe.stdout)
-    site = Path(seen["package"]).parents[1]
-    assert site.is_relative_to(venv), f"imported from {seen['package']}, not the new environment"
-    assert Path(seen["plugin"]).is_relative_to(venv)
-    assert seen["checkout"] == "None"
-    assert not [p for p in seen["path"] if p and Path(p).resolve() in (ROOT, ROOT / "src")]
-    assert all(Path(seen[k]).is_relative_to(site) for k in ("contracts", "suites", "read_from"))
-    assert Path(seen["record_to"]) == work["probe"].resolve() / "goldens"  # a user's goldens go to their cwd
 
     # The commands are independent: they run side by side, each from an empty directory of its own.
     python = str(bin_dir / "python")
     commands = {
+        # where the package, its plugin and its data come from, and where a user's goldens would go
+        "probe": [python, "-c", PROBE, PROFILE],
         "version": [tool, "--version"],
         "validate": [tool, "contract", "validate"],
         "run": [tool, "run", "--target", "local", "--quick"],
@@ -166,17 +154,26 @@ def test_the_installed_wheel_works_from_an_empty_directory(venv, tmp_path):
     for name, proc in procs.items():
         assert proc.returncode == expected.get(name, 0), f"{name} exited {proc.returncode}:\n{out[name][-4000:]}"
 
+    seen = json.loads(out["probe"].strip().splitlines()[-1])
+    site = Path(seen["package"]).parents[1]
+    assert site.is_relative_to(venv), f"imported from {seen['package']}, not the new environment"
+    assert Path(seen["plugin"]).is_relative_to(venv)
+    assert seen["checkout"] == "None"
+    assert not [p for p in seen["path"] if p and Path(p).resolve() in (ROOT, ROOT / "src")]
+    assert all(Path(seen[k]).is_relative_to(site) for k in ("contracts", "suites", "read_from"))
+    assert Path(seen["record_to"]) == (tmp_path / "probe").resolve() / "goldens"  # a user's goldens go to their cwd
+
     assert upscale_conformance.__version__ in out["version"]  # the version has one source
     assert "contract valid" in out["validate"]
     assert "profile not found" in out["bad-profile"] and "Traceback" not in out["bad-profile"], out["bad-profile"]
-    summary = json.loads((work["run"] / "reports" / "latest" / "summary.json").read_text())
+    summary = json.loads((tmp_path / "run" / "reports" / "latest" / "summary.json").read_text())
     assert summary["exit_code"] == 0
     # the regression clause passes only if the shipped goldens of the reference server were found
     assert summary["clauses"]["PERCEPTUAL-REGRESSION"]["verdict"] == "PASS", out["run"][-3000:]
     assert " 0 fail" in out["goldens"] and str(site) in out["goldens"].replace("\n", "")
 
-    plain = json.loads((work["pytest"] / "summary.json").read_text())
+    plain = json.loads((tmp_path / "pytest" / "summary.json").read_text())
     verdicts = {cid: c["verdict"] for cid, c in plain["clauses"].items()}
     assert verdicts.get("MODEL-SWITCH") == "PASS" and "FAIL" not in verdicts.values(), verdicts
-    assert not (work["goldens"] / "goldens").exists()  # checking never writes a store
+    assert not (tmp_path / "goldens" / "goldens").exists()  # checking never writes a store
 
