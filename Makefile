@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 0
 
-.PHONY: run test lint bench install clean selfcheck browser
+.PHONY: run test lint bench install clean selfcheck browser dist
 
 # The stamp depends on pyproject.toml, so a second call does not reinstall unless the pins changed.
 $(STAMP): pyproject.toml
@@ -37,8 +37,14 @@ run: $(STAMP)
 selfcheck: $(STAMP)
 	$(BIN)/upscale-conformance selfcheck
 
+# The wheel and the sdist, with the standard build front end (an isolated build with the pinned hatchling).
+# The wheel carries contracts/, suites/ and fixtures/ inside the package (see pyproject.toml).
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 bench: $(STAMP)
 	$(BIN)/python -m upscale_conformance.bench
 
 clean:
-	rm -rf $(VENV) reports/[0-9]* reports/latest
+	rm -rf $(VENV) reports/[0-9]* reports/latest dist build

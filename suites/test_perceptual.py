@@ -17,8 +17,9 @@ from upscale_conformance.checks import Violation
 from upscale_conformance.plugin import economy, golden_target, option
 
 
-def _golden_dir(config) -> Path:
-    return Path(option(config, "upscale_golden_dir") or goldens.default_golden_dir())
+def _golden_dir(config, profile: str) -> Path:
+    chosen = option(config, "upscale_golden_dir")
+    return Path(chosen) if chosen else goldens.golden_dir_to_read(golden_target(config), profile)
 
 
 def _one_per_combo(cases, combos):
@@ -33,7 +34,7 @@ def pytest_generate_tests(metafunc):
     config = metafunc.config
     profile = load_profile(option(config, "upscale_profile") or None)
     combos = goldens.combos_for(profile)
-    target, root = golden_target(config), _golden_dir(config)
+    target, root = golden_target(config), _golden_dir(config, profile.id)
     cases = goldens.plan(goldens.list_inputs(), profile, combos)
     frugal = bool(option(config, "upscale_quick")) or economy(config)
 
@@ -57,8 +58,9 @@ def pytest_generate_tests(metafunc):
 def _judge(case, upscale_client, upscale_profile, upscale_guarded, upscale_evidence_dir, pytestconfig, verdict):
     path, combo = case
     target = golden_target(pytestconfig)
-    found = upscale_guarded(goldens.check_one, upscale_client, path, _golden_dir(pytestconfig), target,
-                            upscale_profile, combo.mode, combo.model_version)
+    root = _golden_dir(pytestconfig, upscale_profile.id)
+    found = upscale_guarded(goldens.check_one, upscale_client, path, root, target, upscale_profile, combo.mode,
+                            combo.model_version)
     verdict.sent(found.elapsed)
     evidence = {"input": path.name, "combo": combo.slug, "golden": found.regression.golden_path}
     if found.diff_png:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from . import data
 from . import goldens as gs
 from . import perceptual as pc
 from .client import Budget, UpscaleClient, UpscaleResult
@@ -319,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m upscale_conformance.calibrate", description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default=None, help="contract profile (default: the default profile)")
     parser.add_argument("--inputs", type=Path, default=None, help="input folder (default: fixtures/inputs)")
-    parser.add_argument("--doc", type=Path, default=gs.project_dir() / "docs" / "perceptual.md")
+    parser.add_argument("--doc", type=Path, default=(data.checkout() or Path.cwd()) / "docs" / "perceptual.md",
+                        help="the calibration document (default: the checkout's docs/perceptual.md)")
     parser.add_argument("--json", type=Path, default=Path("reports/calibration.json"),
                         help="raw measurements (default: reports/calibration.json)")
     parser.add_argument("--no-doc", action="store_true", help="print the table instead of writing the doc")

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from . import data
 from .errors import ContractError
 
 LEVELS = ("must", "should", "observe")
@@ -60,11 +61,8 @@ def is_sandbox_key(key: str | None) -> bool:
 
 
 def contracts_dir() -> Path:
-    """Where the contract files live: $UPSCALE_CONTRACTS_DIR, else the project's ``contracts/``."""
-    env = os.environ.get("UPSCALE_CONTRACTS_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "contracts"
+    """Where the contract files live: $UPSCALE_CONTRACTS_DIR, else the shipped ``contracts/``."""
+    return data.contracts_dir()
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -380,7 +378,7 @@ def _unsourced_musts(clauses: dict[str, Clause]) -> list[str]:
 
 
 def suites_dir() -> Path:
-    return Path(os.environ.get("UPSCALE_SUITES_DIR", contracts_dir().parent / "suites"))
+    return data.suites_dir()
 
 
 def _unchecked_clauses(clauses: dict[str, Clause]) -> list[str]:

@@ -43,7 +43,9 @@ OPTIONS = (
     ("--upscale-timeout", "upscale_timeout",
      "Seconds to wait for one whole answer, headers and body (default: 120). An answer that times out "
      "is not repeated (it may have been billed) and ends the run's calls to the target: inconclusive.", ""),
-    ("--upscale-golden-dir", "upscale_golden_dir", "Golden fixtures folder (default: fixtures/goldens).", ""),
+    ("--upscale-golden-dir", "upscale_golden_dir",
+     "Golden store (default: fixtures/goldens in the checkout, else ./goldens, falling back to the shipped "
+     "goldens when it holds none for the target).", ""),
     ("--upscale-golden-target", "upscale_golden_target",
      "Whose goldens to compare with: a name (default: `local` for the reference server, else the target's host; "
      "the port is never part of it).", ""),
@@ -123,6 +125,10 @@ def upscale_economy(pytestconfig) -> bool:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "clause(*ids): contract clause IDs (contracts/clauses.yaml) this test checks")
+    try:  # a bad profile (flag or ini key) is a usage error here, not a traceback per module at collection
+        load_profile(option(config, "upscale_profile") or None)
+    except ConformanceError as exc:
+        raise pytest.UsageError(f"--upscale-profile: {exc}") from None
     from .hypothesis_profiles import choose
 
     choose(config, not economy(config), bool(option(config, "upscale_quick")))

@@ -62,10 +62,11 @@ def common_options(fn: Callable) -> Callable:
                      help="`local` starts the reference server in-process; otherwise the target's base URL."),
         click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path."),
         click.option("--golden-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Golden store (default: fixtures/goldens)."),
+                     help="Golden store (default: fixtures/goldens in the checkout, else ./goldens; "
+                          "`check` falls back to the shipped goldens when it holds none for the target)."),
         click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP),
         click.option("--inputs", "inputs_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Input images (default: fixtures/inputs)."),
+                     help="Input images (default: the shipped fixtures/inputs)."),
         click.option("--mode", "combos", multiple=True, callback=_combos,
                      help="Only this mode-and-model, e.g. ai.fast+ai-upscale-2025-07-29 (repeatable; default: all)."),
         click.option("--api-key", default=None, callback=api_key_flag,
@@ -87,7 +88,6 @@ class Setup:
                  recording: bool = False):
         self.target = target
         self.profile = profile or load_profile(None)
-        self.golden_dir = Path(golden_dir or gs.default_golden_dir())
         try:
             self.inputs = gs.list_inputs(inputs_dir)
         except ContractError as exc:
@@ -103,6 +103,9 @@ class Setup:
             raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
         sandbox = is_sandbox_key(self.key.reveal())
         self.slug = gs.golden_target_for(target, golden_target, sandbox=sandbox)
+        # Recording writes to the user's store; checking reads it, or the shipped goldens when it has none.
+        self.golden_dir = Path(golden_dir) if golden_dir else (
+            gs.default_golden_dir() if recording else gs.golden_dir_to_read(self.slug, self.profile.id))
         if sandbox:
             console.print(f"sandbox key: answers carry the vendor's watermark; goldens are kept apart under "
                           f"{self.slug!r}", highlight=False)

@@ -42,10 +42,10 @@ from .keys import (
     combos_for,
     default_golden_dir,
     default_inputs_dir,
+    golden_dir_to_read,
     golden_stem,
     golden_target_for,
     golden_target_name,
-    project_dir,
     target_slug,
 )
 from .recording import SAMPLES, RecordOutcome, RecordReport, record, record_calls, record_one
@@ -81,6 +81,7 @@ __all__ = [
     "combos_for",
     "default_golden_dir",
     "default_inputs_dir",
+    "golden_dir_to_read",
     "golden_from",
     "golden_stem",
     "golden_target_for",
@@ -90,7 +91,6 @@ __all__ = [
     "load_thresholds",
     "plan",
     "portable_check",
-    "project_dir",
     "record",
     "record_calls",
     "record_one",

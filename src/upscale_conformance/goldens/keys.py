@@ -8,22 +8,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .. import data
 from ..contract import MODES, Profile
 
 IMAGE_SUFFIXES = (".thumb.png", ".detail.png", ".flat.png")
 
 
-def project_dir() -> Path:
-    # src/upscale_conformance/goldens/keys.py: the project is three folders up from this file's own.
-    return Path(__file__).resolve().parents[3]
-
-
 def default_golden_dir() -> Path:
-    return project_dir() / "fixtures" / "goldens"
+    """Where goldens are recorded by default (the checkout's ``fixtures/goldens``; installed, ``./goldens``)."""
+    return data.recorded_goldens_dir()
+
+
+def golden_dir_to_read(target: str, profile: str) -> Path:
+    """Where goldens of ``target`` and ``profile`` are read from by default: the recorded store when it
+    holds some, else the shipped goldens, so an installed copy checks ``local`` against the reference
+    server's goldens without the user recording any."""
+    recorded = data.recorded_goldens_dir()
+    if any((recorded / target / profile).glob("*/*.json")):
+        return recorded
+    return data.shipped_goldens_dir()
 
 
 def default_inputs_dir() -> Path:
-    return project_dir() / "fixtures" / "inputs"
+    return data.inputs_dir()
 
 
 @dataclass(frozen=True)
