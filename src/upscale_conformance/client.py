@@ -101,11 +101,22 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 @dataclass(frozen=True)
+class RawBody:
+    """A body sent as it is, instead of the seed's multipart form (hostile-input tests: a JSON or
+    urlencoded body, a multipart body without its boundary, repeated or mistyped parts)."""
+
+    content: bytes
+    content_type: str | None  # None: no Content-Type header at all
+
+
+@dataclass(frozen=True)
 class UpscaleRequest:
     """One call to POST /v2/edit. Defaults are the seed's curl examples.
 
     ``api_key`` overrides the client's key: None uses it, "" sends no key header.
     ``omit`` lists form fields to leave out (to test missing-field handling).
+    ``raw`` replaces the whole multipart body; ``params`` go in the query string; ``timeout``
+    (seconds) overrides the client's for this request.
     """
 
     image: bytes | None
@@ -118,6 +129,9 @@ class UpscaleRequest:
     extra_fields: tuple[tuple[str, str], ...] = ()
     omit: tuple[str, ...] = ()
     api_key: Secret | None = None
+    raw: RawBody | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    timeout: float | None = None
 
     def form(self) -> list[tuple[str, str]]:
         fields = [("referenceBox", "originalImage"), ("removeBackground", "false"), ("upscale.mode", self.mode)]
@@ -129,7 +143,23 @@ class UpscaleRequest:
         return [(k, v) for k, v in fields if k not in self.omit]
 
     def headers(self) -> dict[str, str]:
-        return {MODEL_HEADER: self.model_version} if self.model_version is not None else {}
+        headers = {MODEL_HEADER: self.model_version} if self.model_version is not None else {}
+        if self.raw is not None and self.raw.content_type is not None:
+            headers["content-type"] = self.raw.content_type
+        return headers
+
+    def payload(self) -> dict[str, Any]:
+        """What httpx sends besides the headers: the seed's multipart form, or the raw body; the
+        query string and a timeout of this request's own."""
+        extra: dict[str, Any] = {"params": list(self.params)} if self.params else {}
+        if self.timeout is not None:
+            extra["timeout"] = self.timeout
+        if self.raw is not None:
+            return {"content": self.raw.content, **extra}
+        files = None
+        if self.image is not None and "imageFile" not in self.omit:
+            files = {"imageFile": (self.filename, self.image, self.file_content_type)}
+        return {"data": _form_data(self), "files": files, **extra}
 
     def curl(self, base_url: str) -> str:
         """The seed's curl command for this request, with the key read from ``$PHOTOROOM_API_KEY``
@@ -138,17 +168,23 @@ class UpscaleRequest:
         if self.api_key is None or self.api_key:
             lines.append("--header \"x-api-key: $PHOTOROOM_API_KEY\"")
         lines += [f"--header {shlex.quote(f'{k}: {v}')}" for k, v in self.headers().items()]
+        if self.raw is not None:  # the body is in a file of its own
+            return " \\\n  ".join([*lines, "--data-binary @body", "--output result"])
         if self.image is not None and "imageFile" not in self.omit:
             lines.append(f"--form {shlex.quote(f'imageFile=@{self.filename}')}")
         lines += [f"--form {shlex.quote(f'{k}={v}')}" for k, v in self.form()]
         return " \\\n  ".join([*lines, "--output result"])
 
     def describe(self) -> str:
-        parts = [f"{k}={v}" for k, v in self.form() if k not in ("referenceBox", "removeBackground")]
+        parts = [f"{_short(k)}={_short(v)}" for k, v in self.form() if k not in ("referenceBox", "removeBackground")]
         if self.model_version is not None:
-            parts.append(f"{MODEL_HEADER}: {self.model_version}")
+            parts.append(f"{MODEL_HEADER}: {_short(self.model_version)}")
         size = "no imageFile" if self.image is None else f"{len(self.image):,} B imageFile"
-        return f"POST /v2/edit ({size}; {', '.join(parts)})"
+        query = "?" + "&".join(f"{k}={_short(v)}" for k, v in self.params) if self.params else ""
+        if self.raw is not None:
+            return (f"POST /v2/edit{query} ({len(self.raw.content):,} B body, "
+                    f"Content-Type: {(self.raw.content_type or '(none)')[:60]})")
+        return f"POST /v2/edit{query} ({size}; {', '.join(parts)})"
 
 
 @dataclass
@@ -228,8 +264,9 @@ class ResponseCache:
     def key(self, base_url: str, request: UpscaleRequest, key: Secret) -> str:
         h = hashlib.sha256()
         h.update(base_url.rstrip("/").encode())
-        h.update(json.dumps([request.form(), sorted(request.headers().items())]).encode())
+        h.update(json.dumps([request.form(), sorted(request.headers().items()), request.params]).encode())
         h.update(hashlib.sha256(request.image or b"<none>").digest())
+        h.update(hashlib.sha256(b"raw:" + request.raw.content if request.raw else b"<form>").digest())
         h.update(request.filename.encode() + request.file_content_type.encode())
         # A fingerprint of the key, so answers for different keys (auth tests) never mix.
         h.update(hashlib.sha256(b"key:" + key.reveal().encode()).digest())
@@ -301,14 +338,11 @@ class UpscaleClient:
         headers = request.headers()
         if key:
             headers["x-api-key"] = key.reveal()
-        files = None
-        if request.image is not None and "imageFile" not in request.omit:
-            files = {"imageFile": (request.filename, request.image, request.file_content_type)}
         for attempt in range(self.retry.retries + 1):
             self.budget.spend()
             started = time.perf_counter()
             try:
-                response = self._http.post("/v2/edit", data=_form_data(request), files=files, headers=headers)
+                response = self._http.post("/v2/edit", headers=headers, **request.payload())
             except httpx.TransportError as exc:
                 if attempt == self.retry.retries:
                     # The message names the URL and the error kind only; httpx never puts headers in it,
@@ -338,6 +372,11 @@ class UpscaleClient:
                 raise CreditsExhausted(f"{self.base_url} answered 402: the key has no credits left")
             return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _short(text: str, most: int = 60) -> str:
+    """A value as a description shows it: long ones (hostile-input tests send 10,000 characters) cut."""
+    return text if len(text) <= most else f"{text[:most - 20]}...({len(text):,} chars)"
 
 
 def _form_data(request: UpscaleRequest) -> dict[str, str | list[str]]:

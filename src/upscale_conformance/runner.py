@@ -68,6 +68,7 @@ class RunSettings:
     api_key: str | None = field(default=None, repr=False)
     cache: Path | None = None
     extra: tuple[str, ...] = ()
+    allow_negative: bool = False  # the hostile-input group in economy too
 
     @property
     def sandbox(self) -> bool:
@@ -78,6 +79,8 @@ class RunSettings:
         args = ["--upscale-economy", "1" if self.economy else "0", "--upscale-golden-target", self.golden_target]
         if self.quick:
             args += ["--upscale-quick", "1"]
+        if self.allow_negative:
+            args += ["--upscale-allow-negative", "1"]
         return args + list(self.extra)
 
 
