@@ -50,7 +50,10 @@ def test_a_full_verdict_within_the_quota_as_planned(tmp_path):
     levels = {cid: c.level for cid, c in load_clauses().items()}
     unreached = {cid for cid, c in summary["clauses"].items()
                  if levels[cid] in ("must", "observe") and c["verdict"] in ("NOT RUN", "INCONCLUSIVE")}
-    assert unreached == {"PERCEPTUAL-REGRESSION"}, unreached  # no goldens for this target: nothing spent on it
+    hostile = {cid for cid, c in load_clauses().items() if c.group == "robustness"}
+    # No goldens for this target: nothing spent on them; the hostile-input group is off without --allow-negative.
+    assert unreached == {"PERCEPTUAL-REGRESSION"} | hostile, unreached
+    assert all("--allow-negative" in summary["clauses"][cid]["evidence"][0]["message"] for cid in hostile)
     assert "goldens record" in summary["clauses"]["PERCEPTUAL-REGRESSION"]["evidence"][0]["message"]
     assert summary["clauses"]["PERCEPTUAL-PORTABLE"]["verdict"] == "PASS"  # the golden-free verdict still came
     planned = summary["planned"]["billable"]
