@@ -84,18 +84,19 @@ def exchange(upscale_client, upscale_guarded, upscale_target_state, upscale_econ
         normal = (UpscaleRequest(image=png(*NORMAL_SIZE), timeout=HANG_SECONDS) if free
                   else UpscaleRequest(image=None, omit=("imageFile",), timeout=HANG_SECONDS))
         after, after_why = send(normal)
-        if result is None and after is None or after is None and after_why:
-            upscale_target_state["dead"] = f"the target stopped answering right after {hostile.name}: {after_why}"
-            pytest.skip(INCONCLUSIVE_PREFIX + upscale_target_state["dead"])
         if result is None:
-            found = judge_unanswered(hostile, why, alive=True)
+            found = judge_unanswered(hostile, why, alive=after is not None)
         else:
             found = judge_answer(hostile, result, hostile.sizes(upscale_profile))
             if hostile.expect == EITHER:
                 shown = f" {result.size[0]}x{result.size[1]}" if result.status == 200 and result.size else ""
                 verdict.observe("ROB-VALID-AFTER-ALL", f"{hostile.name}: {result.status}{shown}",
                                 request=result.request)
-        verdict.check(found + judge_liveness(hostile, after, after_why, free))
+        if after is None:  # gone: a crash cannot be told from a network failure, so the rest is inconclusive
+            upscale_target_state["dead"] = f"the target stopped answering right after {hostile.name}: {after_why}"
+            verdict.check(found)  # what the hostile request did get still counts
+            pytest.skip(INCONCLUSIVE_PREFIX + upscale_target_state["dead"])
+        verdict.check(found + judge_liveness(hostile, after, free))
 
     return run
 

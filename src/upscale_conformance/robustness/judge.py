@@ -58,13 +58,11 @@ def judge_unanswered(hostile: Hostile, why: str, alive: bool) -> list[Violation]
                       f"request right after did: {why}", {"request": hostile.name, "reason": why})]
 
 
-def judge_liveness(hostile: Hostile, result: UpscaleResult | None, why: str, free: bool) -> list[Violation]:
+def judge_liveness(hostile: Hostile, result: UpscaleResult, free: bool) -> list[Violation]:
     """The normal request right after: a 200 exactly 4x (on a free target), or any answer that is not
-    a 5xx (on a paid one, where the probe is a free refused request)."""
+    a 5xx (on a paid one, where the probe is a free refused request). No answer at all is not judged
+    here: the target is gone, and the run says so as inconclusive."""
     after = f"right after {hostile.name}"
-    if result is None:
-        return [Violation("target_stopped_answering", "ROB-ALIVE", f"{after}, a normal request got no answer: {why}",
-                          {"after": hostile.name, "reason": why})]
     if result.status >= 500:
         return [Violation("target_broken_after", "ROB-ALIVE", f"{after}, a normal request got {result.status}",
                           _evidence(result, after=hostile.name))]
