@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from test_robustness import assert_passed_whole
 from upscale_conformance.contract import load_clauses
 from upscale_conformance.report import summary_problems
 from upscale_conformance.server import serve_in_subprocess
@@ -98,3 +99,4 @@ def test_a_default_run_on_loopback_with_a_sandbox_key_is_conformant(tmp_path):
         code, summary, output = run(tmp_path, url, SANDBOX)
     assert code == 0, output[-4000:]
     assert "planned" not in summary  # loopback: the deeper exploration, uncapped and unplanned
+    assert_passed_whole(summary)  # the hostile-input battery: every entry refused or served, alive after each
