@@ -46,8 +46,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def battery_on(pytestconfig, upscale_economy):
     if upscale_economy and not allow_negative(pytestconfig):
-        pytest.skip("economy: the hostile-input group is off on a paid target; --allow-negative sends it (refused "
-                    "requests cost nothing on the vendor)")
+        pytest.skip("economy: off on a paid target; run --allow-negative to send it (errors are free)")
 
 
 @pytest.fixture

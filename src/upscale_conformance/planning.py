@@ -103,7 +103,7 @@ def print_plan(plan: Plan, budget: int | None, console: Console) -> None:
         table.add_column(col, no_wrap=True)
     for cid, c in plan.clauses.items():
         if cid in plan.off:  # skipped by choice (economy, quick): say so instead of a budget
-            table.add_row(cid, levels.get(cid, ""), str(c.tests), "-", "-", f"off: {plan.off[cid][:70]}")
+            table.add_row(cid, levels.get(cid, ""), str(c.tests), "-", "-", f"off: {plan.off[cid][:80]}")
             continue
         style = "yellow" if budget is not None and c.reach > budget else ""
         table.add_row(cid, levels.get(cid, ""), str(c.tests), str(c.free), str(c.billable),
