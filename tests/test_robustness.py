@@ -128,3 +128,16 @@ def test_an_answer_whose_png_header_claims_60000x60000_is_judged_cleanly():
     [undecodable] = check_decodes(answer)
     assert undecodable.code == "undecodable_output" and "DecompressionBombError" in undecodable.message
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KB: nothing was allocated
+
+
+def test_raw_bodies_and_query_strings_get_cache_keys_of_their_own(tmp_path):
+    from upscale_conformance.client import RawBody, ResponseCache, UpscaleRequest
+    from upscale_conformance.secret import Secret
+
+    cache, key = ResponseCache(tmp_path), Secret("k")
+    requests = [UpscaleRequest(image=None, raw=RawBody(b"{}", "application/json")),
+                UpscaleRequest(image=None, raw=RawBody(b"{ }", "application/json")),
+                UpscaleRequest(image=None, raw=RawBody(b"{}", None)),
+                UpscaleRequest(image=None, raw=RawBody(b"", None), params=(("upscale.mode", "ai.fast"),)),
+                UpscaleRequest(image=None, raw=RawBody(b"", None))]
+    assert len({cache.key("http://t", r, key) for r in requests}) == len(requests)

@@ -264,9 +264,11 @@ class ResponseCache:
     def key(self, base_url: str, request: UpscaleRequest, key: Secret) -> str:
         h = hashlib.sha256()
         h.update(base_url.rstrip("/").encode())
-        h.update(json.dumps([request.form(), sorted(request.headers().items()), request.params]).encode())
+        h.update(json.dumps([request.form(), sorted(request.headers().items())]).encode())
         h.update(hashlib.sha256(request.image or b"<none>").digest())
-        h.update(hashlib.sha256(b"raw:" + request.raw.content if request.raw else b"<form>").digest())
+        if request.raw is not None or request.params:  # only then, so a seed request's key never changes
+            h.update(json.dumps(request.params).encode())
+            h.update(hashlib.sha256(b"raw:" + (request.raw.content if request.raw else b"")).digest())
         h.update(request.filename.encode() + request.file_content_type.encode())
         # A fingerprint of the key, so answers for different keys (auth tests) never mix.
         h.update(hashlib.sha256(b"key:" + key.reveal().encode()).digest())
