@@ -21,13 +21,14 @@ from pathlib import Path
 from rich.console import Console
 
 from upscale_conformance.checks import check_decodes, check_size
-from upscale_conformance.client import UpscaleResult
+from upscale_conformance.client import RawBody, ResponseCache, UpscaleRequest, UpscaleResult
 from upscale_conformance.contract import load_profile, suites_dir
 from upscale_conformance.planning import ClausePlan, Plan, print_plan
 from upscale_conformance.report import summary_problems
 from upscale_conformance.robustness import BATTERY, BY_NAME, EITHER, QUICK, REFUSE
 from upscale_conformance.robustness.inputs import png_header_only
 from upscale_conformance.runner import RunSettings
+from upscale_conformance.secret import Secret
 from upscale_conformance.server import Faults
 
 KEY = "sk_test_robustness_0123456789"
@@ -131,9 +132,6 @@ def test_an_answer_whose_png_header_claims_60000x60000_is_judged_cleanly():
 
 
 def test_raw_bodies_and_query_strings_get_cache_keys_of_their_own(tmp_path):
-    from upscale_conformance.client import RawBody, ResponseCache, UpscaleRequest
-    from upscale_conformance.secret import Secret
-
     cache, key = ResponseCache(tmp_path), Secret("k")
     requests = [UpscaleRequest(image=None, raw=RawBody(b"{}", "application/json")),
                 UpscaleRequest(image=None, raw=RawBody(b"{ }", "application/json")),
