@@ -54,6 +54,10 @@ def test_a_correct_server_written_differently_is_conformant(tmp_path, depth):
     assert code == 0, output[-4000:]
     assert not failed(summary), output[-4000:]
     assert verdicts(summary)["SCHEMA-CONFORMS"] == "PASS"
+    # The hostile-input battery (all of it by default, one entry per kind when quick) on a server we did not write.
+    hostile = {cid: v for cid, v in verdicts(summary).items() if cid.startswith("ROB-")}
+    assert hostile == {"ROB-NO-5XX": "PASS", "ROB-REFUSED": "PASS", "ROB-ANSWERED": "PASS", "ROB-ALIVE": "PASS",
+                       "ROB-VALID-AFTER-ALL": "OBSERVED"}, hostile
     hygiene = " ".join(o["summary"] for o in summary["clauses"]["HTTP-HYGIENE"]["observations"])
     assert "answered 501" in hygiene or "answered 404" in hygiene, hygiene  # recorded, not failed
 

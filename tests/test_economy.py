@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from test_robustness import assert_passed_whole
 from upscale_conformance.contract import load_clauses
 from upscale_conformance.report import summary_problems
 from upscale_conformance.server import serve_in_subprocess
@@ -50,7 +51,10 @@ def test_a_full_verdict_within_the_quota_as_planned(tmp_path):
     levels = {cid: c.level for cid, c in load_clauses().items()}
     unreached = {cid for cid, c in summary["clauses"].items()
                  if levels[cid] in ("must", "observe") and c["verdict"] in ("NOT RUN", "INCONCLUSIVE")}
-    assert unreached == {"PERCEPTUAL-REGRESSION"}, unreached  # no goldens for this target: nothing spent on it
+    hostile = {cid for cid, c in load_clauses().items() if c.group == "robustness"}
+    # No goldens for this target: nothing spent on them; the hostile-input group is off without --allow-negative.
+    assert unreached == {"PERCEPTUAL-REGRESSION"} | hostile, unreached
+    assert all("--allow-negative" in summary["clauses"][cid]["evidence"][0]["message"] for cid in hostile)
     assert "goldens record" in summary["clauses"]["PERCEPTUAL-REGRESSION"]["evidence"][0]["message"]
     assert summary["clauses"]["PERCEPTUAL-PORTABLE"]["verdict"] == "PASS"  # the golden-free verdict still came
     planned = summary["planned"]["billable"]
@@ -95,3 +99,4 @@ def test_a_default_run_on_loopback_with_a_sandbox_key_is_conformant(tmp_path):
         code, summary, output = run(tmp_path, url, SANDBOX)
     assert code == 0, output[-4000:]
     assert "planned" not in summary  # loopback: the deeper exploration, uncapped and unplanned
+    assert_passed_whole(summary)  # the hostile-input battery: every entry refused or served, alive after each

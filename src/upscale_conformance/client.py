@@ -107,11 +107,22 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 @dataclass(frozen=True)
+class RawBody:
+    """A body sent as it is, instead of the seed's multipart form (hostile-input tests: a JSON or
+    urlencoded body, a multipart body without its boundary, repeated or mistyped parts)."""
+
+    content: bytes
+    content_type: str | None  # None: no Content-Type header at all
+
+
+@dataclass(frozen=True)
 class UpscaleRequest:
     """One call to POST /v2/edit. Defaults are the seed's curl examples.
 
     ``api_key`` overrides the client's key: None uses it, "" sends no key header.
     ``omit`` lists form fields to leave out (to test missing-field handling).
+    ``raw`` replaces the whole multipart body; ``params`` go in the query string; ``timeout``
+    (seconds) overrides the client's for this request.
     """
 
     image: bytes | None
@@ -124,6 +135,9 @@ class UpscaleRequest:
     extra_fields: tuple[tuple[str, str], ...] = ()
     omit: tuple[str, ...] = ()
     api_key: Secret | None = None
+    raw: RawBody | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    timeout: float | None = None
 
     def form(self) -> list[tuple[str, str]]:
         fields = [("referenceBox", "originalImage"), ("removeBackground", "false"), ("upscale.mode", self.mode)]
@@ -135,7 +149,23 @@ class UpscaleRequest:
         return [(k, v) for k, v in fields if k not in self.omit]
 
     def headers(self) -> dict[str, str]:
-        return {MODEL_HEADER: self.model_version} if self.model_version is not None else {}
+        headers = {MODEL_HEADER: self.model_version} if self.model_version is not None else {}
+        if self.raw is not None and self.raw.content_type is not None:
+            headers["content-type"] = self.raw.content_type
+        return headers
+
+    def payload(self) -> dict[str, Any]:
+        """What httpx sends besides the headers: the seed's multipart form, or the raw body; the
+        query string and a timeout of this request's own."""
+        extra: dict[str, Any] = {"params": list(self.params)} if self.params else {}
+        if self.timeout is not None:
+            extra["timeout"] = self.timeout
+        if self.raw is not None:
+            return {"content": self.raw.content, **extra}
+        files = None
+        if self.image is not None and "imageFile" not in self.omit:
+            files = {"imageFile": (self.filename, self.image, self.file_content_type)}
+        return {"data": _form_data(self), "files": files, **extra}
 
     def curl(self, base_url: str) -> str:
         """The seed's curl command for this request, with the key read from ``$PHOTOROOM_API_KEY``
@@ -144,17 +174,23 @@ class UpscaleRequest:
         if self.api_key is None or self.api_key:
             lines.append("--header \"x-api-key: $PHOTOROOM_API_KEY\"")
         lines += [f"--header {shlex.quote(f'{k}: {v}')}" for k, v in self.headers().items()]
+        if self.raw is not None:  # the body is in a file of its own
+            return " \\\n  ".join([*lines, "--data-binary @body", "--output result"])
         if self.image is not None and "imageFile" not in self.omit:
             lines.append(f"--form {shlex.quote(f'imageFile=@{self.filename}')}")
         lines += [f"--form {shlex.quote(f'{k}={v}')}" for k, v in self.form()]
         return " \\\n  ".join([*lines, "--output result"])
 
     def describe(self) -> str:
-        parts = [f"{k}={v}" for k, v in self.form() if k not in ("referenceBox", "removeBackground")]
+        parts = [f"{_short(k)}={_short(v)}" for k, v in self.form() if k not in ("referenceBox", "removeBackground")]
         if self.model_version is not None:
-            parts.append(f"{MODEL_HEADER}: {self.model_version}")
+            parts.append(f"{MODEL_HEADER}: {_short(self.model_version)}")
         size = "no imageFile" if self.image is None else f"{len(self.image):,} B imageFile"
-        return f"POST /v2/edit ({size}; {', '.join(parts)})"
+        query = "?" + "&".join(f"{k}={_short(v)}" for k, v in self.params) if self.params else ""
+        if self.raw is not None:
+            return (f"POST /v2/edit{query} ({len(self.raw.content):,} B body, "
+                    f"Content-Type: {(self.raw.content_type or '(none)')[:60]})")
+        return f"POST /v2/edit{query} ({size}; {', '.join(parts)})"
 
 
 @dataclass
@@ -231,6 +267,9 @@ class ResponseCache:
         h.update(base_url.rstrip("/").encode())
         h.update(json.dumps([request.form(), sorted(request.headers().items())]).encode())
         h.update(hashlib.sha256(request.image or b"<none>").digest())
+        if request.raw is not None or request.params:  # only then, so a seed request's key never changes
+            h.update(json.dumps(request.params).encode())
+            h.update(hashlib.sha256(b"raw:" + (request.raw.content if request.raw else b"")).digest())
         h.update(request.filename.encode() + request.file_content_type.encode())
         # A fingerprint of the key, so answers for different keys (auth tests) never mix.
         h.update(hashlib.sha256(b"key:" + key.reveal().encode()).digest())
@@ -310,14 +349,11 @@ class UpscaleClient:
         headers = request.headers()
         if key:
             headers["x-api-key"] = key.reveal()
-        files = None
-        if request.image is not None and "imageFile" not in request.omit:
-            files = {"imageFile": (request.filename, request.image, request.file_content_type)}
         for attempt in range(self.retry.retries + 1):
             self.budget.spend()
             started = time.perf_counter()
             try:
-                status, answer_headers, content = self._exchange(request, files, headers, key)
+                status, answer_headers, content = self._exchange(request, headers, key)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached the target: the only transport failure worth another attempt.
                 if attempt == self.retry.retries:
@@ -350,14 +386,15 @@ class UpscaleClient:
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _exchange(self, request: UpscaleRequest, files: Any, headers: dict[str, str],
+    def _exchange(self, request: UpscaleRequest, headers: dict[str, str],
                   key: Secret) -> tuple[int, dict[str, str], bytes]:
-        """One request and its bounded answer: status, headers, body (guard: bytes and time)."""
+        """One request and its bounded answer: status, headers, body (guard: bytes and time). A request
+        with a timeout of its own (the hostile-input battery's) is held to that instead of the client's."""
         asked = f"{request.describe()} to {self.base_url}"
-        with Watch(f"the answer to {asked}", self.timeout, self.say) as watch:
+        limit = self.timeout if request.timeout is None else request.timeout
+        with Watch(f"the answer to {asked}", limit, self.say) as watch:
             try:
-                with self._http.stream("POST", "/v2/edit", data=_form_data(request), files=files,
-                                       headers=headers) as response:
+                with self._http.stream("POST", "/v2/edit", headers=headers, **request.payload()) as response:
                     watch.attach(response)
                     status = response.status_code
                     limit = self.bounds.answer_bytes if status == 200 else self.bounds.error_bytes
@@ -371,11 +408,16 @@ class UpscaleClient:
                 raise AnswerTimedOut(f"{exc}; not repeated: it may have been billed") from None
             except httpx.TransportError as exc:
                 if watch.expired or isinstance(exc, httpx.TimeoutException):
-                    raise AnswerTimedOut(f"no complete answer to {asked} within {self.timeout:g} s "
+                    raise AnswerTimedOut(f"no complete answer to {asked} within {limit:g} s "
                                          f"({type(exc).__name__}); not repeated: it may have been billed") from None
                 raise TargetUnreachable(key.scrub(
                     f"the answer to {asked} broke off: {type(exc).__name__}: {exc}; not repeated: "
                     f"the request was sent and may have been billed")) from None
+
+
+def _short(text: str, most: int = 60) -> str:
+    """A value as a description shows it: long ones (hostile-input tests send 10,000 characters) cut."""
+    return text if len(text) <= most else f"{text[:most - 20]}...({len(text):,} chars)"
 
 
 def _form_data(request: UpscaleRequest) -> dict[str, str | list[str]]:

@@ -44,6 +44,7 @@ class Plan:
     calls: int
     billable: int
     clauses: dict[str, ClausePlan] = field(default_factory=dict)
+    off: dict[str, str] = field(default_factory=dict)  # clauses the run will not reach, and why (a skip's reason)
 
     @property
     def free(self) -> int:
@@ -62,13 +63,15 @@ class Plan:
                 entry.calls += test["calls"]
                 entry.billable += test.get("billable", 0)
                 entry.reach = spent
-        return cls(summary["calls_spent"], summary.get("calls_billable", 0), clauses)
+        off = {cid: c["evidence"][0]["message"] for cid, c in summary.get("clauses", {}).items()
+               if c.get("verdict") == "NOT RUN" and c.get("evidence") and c["evidence"][0].get("code") == "not_run"}
+        return cls(summary["calls_spent"], summary.get("calls_billable", 0), clauses, off)
 
     def unreached(self, budget: int | None) -> dict[str, int]:
         """Clauses whose verdict ``budget`` would not reach, with the budget that would."""
         if budget is None:
             return {}
-        return {cid: c.reach for cid, c in self.clauses.items() if c.reach > budget}
+        return {cid: c.reach for cid, c in self.clauses.items() if c.reach > budget and cid not in self.off}
 
 
 def dry_run(pytest_args: list[str], profile: Profile, sandbox: bool, timeout: float = 900) -> Plan:
@@ -99,6 +102,9 @@ def print_plan(plan: Plan, budget: int | None, console: Console) -> None:
     for col in ("clause", "level", "tests", "free", "billable", "budget to reach"):
         table.add_column(col, no_wrap=True)
     for cid, c in plan.clauses.items():
+        if cid in plan.off:  # skipped by choice (economy, quick): say so instead of a budget
+            table.add_row(cid, levels.get(cid, ""), str(c.tests), "-", "-", f"off: {plan.off[cid][:80]}")
+            continue
         style = "yellow" if budget is not None and c.reach > budget else ""
         table.add_row(cid, levels.get(cid, ""), str(c.tests), str(c.free), str(c.billable),
                       f"[{style}]{c.reach}[/]" if style else str(c.reach))

@@ -38,6 +38,9 @@ OPTIONS = (
     ("--upscale-economy", "upscale_economy",
      "Spend as on a paid target: each answer judged on every clause it can show, no redundant calls "
      "(default: on for any host but loopback; set 1 to force it on a loopback target, 0 to turn it off).", ""),
+    ("--upscale-allow-negative", "upscale_allow_negative",
+     "Send the hostile-input group (ROB-*) in economy too, i.e. to a paid target (off there by default). Errors "
+     "cost nothing on the vendor; only inputs that may be valid after all are billed if answered 200.", ""),
     ("--upscale-summary", "upscale_summary", "Write the per-clause summary JSON to this path.", ""),
     ("--upscale-cache", "upscale_cache", "Folder of the on-disk response cache (off unless set).", ""),
     ("--upscale-timeout", "upscale_timeout",
@@ -93,6 +96,11 @@ def clause_ids(node) -> list[str]:
 def economy(config) -> bool:
     """Whether calls may cost money: then every call must serve a verdict (README, "Paid targets")."""
     return switch(option(config, "upscale_economy"), not is_local(option(config, "upscale_target") or "local"))
+
+
+def allow_negative(config) -> bool:
+    """Whether the hostile-input group runs in economy (``--upscale-allow-negative 1``)."""
+    return switch(option(config, "upscale_allow_negative"), False)
 
 
 def api_key(config) -> Secret:

@@ -69,6 +69,7 @@ class RunSettings:
     cache: Path | None = None
     extra: tuple[str, ...] = ()
     timeout: float | None = None  # seconds for one whole answer (None: the plugin's default)
+    allow_negative: bool = False  # the hostile-input group in economy too
 
     @property
     def sandbox(self) -> bool:
@@ -79,6 +80,8 @@ class RunSettings:
         args = ["--upscale-economy", "1" if self.economy else "0", "--upscale-golden-target", self.golden_target]
         if self.quick:
             args += ["--upscale-quick", "1"]
+        if self.allow_negative:
+            args += ["--upscale-allow-negative", "1"]
         return args + list(self.extra)
 
 

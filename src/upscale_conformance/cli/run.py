@@ -33,6 +33,10 @@ from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_op
 @click.option("--economy/--no-economy", default=None,
               help="Spend as on a paid target: every call serves a verdict, none is repeated (default: on for "
                    "any host but `local` and loopback addresses).")
+@click.option("--allow-negative", is_flag=True,
+              help="Send the hostile-input group (ROB-*: malformed, truncated, oversized requests) in economy too, "
+                   "i.e. to a paid target, where it is off by default. Errors cost nothing on the vendor; only the "
+                   "inputs that may be valid after all are billed if answered 200 (the plan counts them).")
 @click.option("--plan", "plan_only", is_flag=True,
               help="Send nothing: print the calls each clause needs (free and billable) and what --budget reaches.")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
@@ -43,8 +47,8 @@ from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_op
               help="Seconds to wait for one whole answer (default: 120). One that times out is not repeated (it "
                    "may have been billed) and ends the calls to the target: the run is inconclusive, naming it.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(target, api_key, profile, budget, quick, economy, plan_only, report_dir, cache, golden_target, timeout,
-        pytest_args) -> None:
+def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_only, report_dir, cache, golden_target,
+        timeout, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -59,7 +63,7 @@ def run(target, api_key, profile, budget, quick, economy, plan_only, report_dir,
     paid = not is_local(target)  # calls to any other host may cost money
     settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
                            golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
-                           key.reveal() or None, cache, tuple(pytest_args), timeout)
+                           key.reveal() or None, cache, tuple(pytest_args), timeout, allow_negative)
     plan = make_plan(settings) if (plan_only or settings.economy) else None
     if plan is not None:
         print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)

@@ -101,6 +101,13 @@ CATALOG: tuple[Entry, ...] = (
        ["ERR-NO-5XX", "INPUT-FORMATS"], crash_on_format="WEBP"),
     _e("undecodable-500", "contract", "an upload that is not an image gets a 500, not a 4xx", ERRORS,
        ["ERR-NO-5XX"], undecodable_status=500),
+    # --- hostile input (ROB-*): the quick battery, narrowed to the requests that meet the fault
+    _e("bomb-500", "contract", "a decompression bomb (a PNG header claiming 100000x100000) crashes the server (500)",
+       "robustness and bomb", ["ROB-NO-5XX"], bomb_status=500),
+    _e("two-files-500", "contract", "a request with two imageFile parts crashes the server (500)",
+       "robustness and two-imageFile", ["ROB-NO-5XX"], two_files_status=500),
+    _e("no-boundary-500", "contract", "a multipart body whose Content-Type has no boundary crashes the server (500)",
+       "robustness and no-boundary", ["ROB-NO-5XX"], no_boundary_status=500),
     _e("auth-ignored", "contract", "requests without a valid key are served", "key_is_refused",
        ["AUTH-REQUIRED"], ignore_auth=True),
     _e("downscale-always-ignored", "contract", "downscaleIfNeeded=always is ignored: oversized inputs refused",

@@ -170,9 +170,9 @@ async def _parse_request(request: Request, state: ServerState) -> pipeline.EditR
             raise ApiError(state.profile.status("auth")[0], problem)
         try:
             boundary = multipart_boundary(request.headers.get("content-type"))
-        except ApiError:
+        except ApiError as exc:
             await discard_body(request)
-            raise
+            raise hooks.content_type_error(exc, request.headers.get("content-type"), state.faults) from None
         limit = state.profile.max_upload_bytes + FORM_OVERHEAD
         form = parse_form(await read_body(request, limit, pipeline.too_large(state.profile)), boundary)
         edit = pipeline.parse_edit(form, request.headers.get(MODEL_HEADER),

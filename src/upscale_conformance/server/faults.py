@@ -79,6 +79,10 @@ class Faults:
     crash_on_mode: str | None = None  # an input in this PIL colour mode crashes the server (500)
     crash_on_format: str | None = None  # an input in this PIL format crashes the server (500)
     undecodable_status: int | None = None
+    # --- hostile input (the ROB-* battery)
+    bomb_status: int | None = None  # a decompression bomb (header past Pillow's bound) answered this, not 400
+    two_files_status: int | None = None  # two imageFile parts answered this, not 400
+    no_boundary_status: int | None = None  # a multipart/form-data body without a boundary answered this, not 400
     # --- the answer's bytes
     ignore_exif: bool = False
     content_type: str | None = None
@@ -231,6 +235,24 @@ def before_decode(data: bytes, faults: Faults) -> None:
 
 def undecodable_status(faults: Faults) -> int:
     return faults.undecodable_status or 400
+
+
+def bomb_status(faults: Faults) -> int:
+    return faults.bomb_status or 400
+
+
+def repeated_fields(repeated: list[str], faults: Faults) -> None:
+    """``two_files_status``: two imageFile parts fail as a server that never expected them would."""
+    if faults.two_files_status is not None and "imageFile" in repeated:
+        raise ApiError(faults.two_files_status, "internal server error")
+
+
+def content_type_error(error: ApiError, content_type: str | None, faults: Faults) -> ApiError:
+    """``no_boundary_status``: a multipart/form-data Content-Type without its boundary fails the same way."""
+    if faults.no_boundary_status is not None and (content_type or "").split(";")[0].strip().lower() == \
+            "multipart/form-data":
+        return ApiError(faults.no_boundary_status, "internal server error")
+    return error
 
 
 def after_decode(im: Image.Image, data: bytes, faults: Faults) -> Image.Image:

@@ -36,6 +36,10 @@ class ImageError(ValueError):
     """The upload is not an image this server can read; the message says why (safe to show)."""
 
 
+class BombError(ImageError):
+    """The header claims so many pixels that decoding could exhaust memory (Pillow's bound)."""
+
+
 @dataclass(frozen=True)
 class Probe:
     """What the header says, before any pixel is decoded."""
@@ -85,7 +89,7 @@ def _open(data: bytes) -> Image.Image:
         try:
             return Image.open(io.BytesIO(data), formats=INPUT_FORMATS)
         except Image.DecompressionBombError as exc:
-            raise ImageError(f"imageFile looks like a decompression bomb: {exc}") from None
+            raise BombError(f"imageFile looks like a decompression bomb: {exc}") from None
         except Exception:
             raise ImageError("imageFile is not a PNG, JPEG or WebP image") from None
 

@@ -82,6 +82,7 @@ def parse_edit(form: Form, version: str | None, query_names: list[str], profile:
 
 def _validate(form: Form, version: str | None, profile: Profile, faults: Faults) -> EditRequest:
     repeated = [n for n in form.repeated() if n in USED_FIELDS]
+    hooks.repeated_fields(repeated, faults)
     if repeated:
         raise ApiError(400, f"form field {repeated[0]} is given more than once")
     image = form.get("imageFile")
@@ -137,6 +138,8 @@ def run(edit: EditRequest, profile: Profile, faults: Faults) -> Output:
     hooks.before_decode(edit.image, faults)
     try:
         header = imageio.probe(edit.image)
+    except imageio.BombError as exc:
+        raise ApiError(hooks.bomb_status(faults), str(exc)) from None
     except imageio.ImageError as exc:
         raise ApiError(hooks.undecodable_status(faults), str(exc)) from None
     limit = hooks.limit(profile, edit.mode, faults)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..contract import Profile
 from ..secret import Secret
@@ -69,8 +70,22 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with Nagle's algorithm off. An answer leaves in two writes (head, then
+    body); with Nagle on, the body waits for the client's delayed ACK of the head: 40-48 ms added to
+    every request on a kept-alive connection (measured here: a /health round trip 44 ms, 1 ms without)."""
+
+    def connection_made(self, transport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
 def uvicorn_config(app, log_level: str = "warning", **kwargs) -> uvicorn.Config:
     # No access log: it is the one place a server library might print request details.
+    kwargs.setdefault("http", NoDelayH11Protocol)
     return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
                           timeout_graceful_shutdown=5, server_header=False, **kwargs)
 

@@ -1,0 +1,112 @@
+"""ROB-*: the hostile-input battery. Malformed and hostile requests get a 4xx (or, for an input
+that may be valid after all, a 200 exactly 4x), never a 5xx, never silence, and the target still
+upscales a normal request right after each one.
+
+The battery itself (what is sent, and what each may get) is ``upscale_conformance.robustness``;
+docs/robustness.md lists it. On a paid target (economy) the group is off unless
+``--upscale-allow-negative 1``: refused requests cost nothing on the vendor, but hostile traffic is
+not something to send from a production key unasked.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from upscale_conformance.client import UpscaleRequest
+from upscale_conformance.errors import AnswerTimedOut, TargetUnreachable
+from upscale_conformance.plugin import allow_negative, option
+from upscale_conformance.robustness import (
+    BATTERY,
+    EITHER,
+    HANG_SECONDS,
+    NORMAL_SIZE,
+    QUICK,
+    REFUSE,
+    judge_answer,
+    judge_liveness,
+    judge_unanswered,
+)
+from upscale_conformance.robustness.inputs import png
+from upscale_conformance.verdicts import INCONCLUSIVE_PREFIX
+
+KIND = {"test_a_request_no_reading_makes_valid_is_refused": REFUSE,
+        "test_an_input_that_may_be_valid_is_upscaled_or_refused": EITHER}
+
+
+def pytest_generate_tests(metafunc):
+    """The battery entries of each test's kind; ``--upscale-quick`` sends one entry of each kind of
+    hostility (``robustness.QUICK``) instead of all."""
+    if "hostile" not in metafunc.fixturenames:
+        return
+    quick = bool(option(metafunc.config, "upscale_quick"))
+    chosen = [h for h in BATTERY if h.expect == KIND[metafunc.function.__name__] and (not quick or h.name in QUICK)]
+    metafunc.parametrize("hostile", chosen, ids=[h.name for h in chosen])
+
+
+@pytest.fixture
+def battery_on(pytestconfig, upscale_economy):
+    if upscale_economy and not allow_negative(pytestconfig):
+        pytest.skip("economy: off on a paid target; run --allow-negative to send it (errors are free)")
+
+
+@pytest.fixture
+def exchange(upscale_client, upscale_guarded, upscale_target_state, upscale_economy, upscale_profile, verdict,
+             request, pytestconfig):
+    """Send one hostile request and a normal one right after, and judge both.
+
+    The plugin's ``upscale`` fixture turns a request without an answer into "the target is dead";
+    here no answer is the finding itself when the target answers the next request, so the calls are
+    made here (through the same client and budget) and only a target that answers neither is dead.
+    """
+    node = request.node  # what the plugin's report hook reads to count this test's calls
+    node._upscale_calls_before = upscale_client.budget.spent
+    node._upscale_billable_before = upscale_client.budget.billable
+    node._upscale_budget = upscale_client.budget
+
+    def send(req: UpscaleRequest):
+        def once():
+            try:
+                return upscale_client.send(req), ""
+            except (TargetUnreachable, AnswerTimedOut) as exc:  # no answer: the finding, if the next is answered
+                return None, str(exc)
+
+        result, why = upscale_guarded(once)
+        if result is not None:
+            verdict.sent(result.elapsed)
+        return result, why
+
+    def run(hostile) -> None:
+        result, why = send(hostile.request(upscale_profile))
+        free = not upscale_economy
+        # On a free target the normal request is a real upscale; on a paid one a free refused request
+        # (no imageFile) shows the target still answers without a bill.
+        normal = (UpscaleRequest(image=png(*NORMAL_SIZE), timeout=HANG_SECONDS) if free
+                  else UpscaleRequest(image=None, omit=("imageFile",), timeout=HANG_SECONDS))
+        after, after_why = send(normal)
+        if result is None:
+            found = judge_unanswered(hostile, why, alive=after is not None)
+        else:
+            found = judge_answer(hostile, result, hostile.sizes(upscale_profile))
+            if hostile.expect == EITHER:
+                shown = f" {result.size[0]}x{result.size[1]}" if result.status == 200 and result.size else ""
+                verdict.observe("ROB-VALID-AFTER-ALL", f"{hostile.name}: {result.status}{shown}",
+                                request=result.request)
+        if after is None:  # gone: a crash cannot be told from a network failure, so the rest is inconclusive
+            upscale_target_state["dead"] = f"the target stopped answering right after {hostile.name}: {after_why}"
+            verdict.check(found)  # what the hostile request did get still counts
+            pytest.skip(INCONCLUSIVE_PREFIX + upscale_target_state["dead"])
+        verdict.check(found + judge_liveness(hostile, after, free))
+
+    return run
+
+
+@pytest.mark.usefixtures("battery_on")
+@pytest.mark.clause("ROB-NO-5XX", "ROB-REFUSED", "ROB-ANSWERED", "ROB-ALIVE", "ERR-BODY")
+def test_a_request_no_reading_makes_valid_is_refused(exchange, hostile):
+    exchange(hostile)
+
+
+@pytest.mark.usefixtures("battery_on")
+@pytest.mark.clause("ROB-NO-5XX", "ROB-VALID-AFTER-ALL", "ROB-ANSWERED", "ROB-ALIVE", "ERR-BODY")
+def test_an_input_that_may_be_valid_is_upscaled_or_refused(exchange, hostile):
+    exchange(hostile)
