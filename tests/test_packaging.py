@@ -52,6 +52,9 @@ def _one(folder: Path, pattern: str) -> Path:
 
 def _data_files(folder: str) -> list[str]:
     """The checkout's files in ``folder`` that belong in a distribution (byte code aside)."""
+    tracked = subprocess.run(["git", "ls-files", "-z", "--", folder], cwd=ROOT, capture_output=True)
+    if tracked.returncode == 0:  # a checkout: what git holds, not what a local run left (.hypothesis/, caches)
+        return sorted(Path(p).relative_to(folder).as_posix() for p in tracked.stdout.decode().split("\0") if p)
     base = ROOT / folder
     return sorted(p.relative_to(base).as_posix() for p in base.rglob("*")
                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")

@@ -68,7 +68,8 @@ def test_the_model_header_changes_the_seed_output(server_url, seed_image, tmp_pa
 def test_health_counts_the_posts_that_arrived(local_server, seed_image, tmp_path):
     url = local_server(fresh=True)
     before = httpx.get(f"{url}/health").json()
-    assert before == {"status": "ok", "profile": "pixel-budget-2026", "requests": 0, "billable": 0, "received": 0}
+    assert before == {"status": "ok", "profile": "pixel-budget-2026", "requests": 0, "billable": 0, "received": 0,
+                      "in_flight": 0, "peak_in_flight": 0}
     for _ in range(3):
         seed_curl(url, seed_image, "ai.fast", [], tmp_path / "r.png")
     httpx.get(f"{url}/v2/edit")  # a GET is not an edit request, but the request log sees it
