@@ -102,7 +102,7 @@ def test_each_hostile_target_ends_the_run_in_bounded_time_and_memory_naming_the_
     problems = []
     for (kind, options, exits, naming), (got, seen) in zip(SCENARIOS, results, strict=True):
         where = f"{kind}: exit {got.code}, {got.seconds:.1f} s, {got.peak_rss_kb // 1024} MB"
-        print(where)  # the figures, for `pytest -s` and docs/robustness-hostile.md
+        print(where)  # the figures, for `pytest -s` and docs/robustness.md
         if got.code not in exits or "Traceback" in got.output:
             problems.append(f"{where}\n{got.output[-3000:]}")
         if got.peak_rss_kb >= ONE_GIB_KB:
@@ -139,7 +139,7 @@ def test_the_answer_bound_covers_the_largest_answer_of_every_profile():
         bounds = bounds_for(profile)
         largest = max(largest_input_pixels(lim) for lim in profile.limits.values()) * SCALE * SCALE
         assert bounds.answer_pixels >= largest and bounds.answer_bytes >= largest * BYTES_PER_PIXEL, name
-    assert bounds_for(None).answer_bytes == 160_000_000  # the figure docs/robustness-hostile.md derives
+    assert bounds_for(None).answer_bytes == 160_000_000  # the figure docs/robustness.md derives
 
 
 def test_a_giant_header_is_named_and_never_decoded(tmp_path):
