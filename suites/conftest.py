@@ -12,17 +12,17 @@ def pytest_generate_tests(metafunc):
     if "limit_case" not in metafunc.fixturenames:
         return
     from upscale_conformance.contract import load_profile
-    from upscale_conformance.plugin import economy, option
+    from upscale_conformance.plugin import economy, option, quick
 
     config = metafunc.config
     profile = load_profile(option(config, "upscale_profile") or None)
-    quick = bool(option(config, "upscale_quick"))
+    smoke = quick(config)
     params = []
     for mode in profile.limits:
         cases = limit_cases(profile.limit(mode))
         if economy(config):  # two paid shapes (a square, then a 4:1 or 1:2), each with its free refusal
             cases = cases[:4]
-        elif quick:  # the square pair and the most elongated pair still cover both clauses
+        elif smoke:  # the square pair and the most elongated pair still cover both clauses
             cases = cases[:2] + [c for c in cases if c.shape == "elongated"][:2]
         params += [pytest.param((mode, c), id=f"{mode}-{c.width}x{c.height}-{'ok' if c.accept else 'over'}")
                    for c in cases]

@@ -14,7 +14,7 @@ import pytest
 
 from upscale_conformance import goldens
 from upscale_conformance.checks import Violation
-from upscale_conformance.plugin import economy, golden_target, option
+from upscale_conformance.plugin import economy, golden_target, option, quick
 
 
 def _golden_dir(config, profile: str) -> Path:
@@ -36,7 +36,7 @@ def pytest_generate_tests(metafunc):
     combos = goldens.combos_for(profile)
     target, root = golden_target(config), _golden_dir(config, profile.id)
     cases = goldens.plan(goldens.list_inputs(), profile, combos)
-    frugal = bool(option(config, "upscale_quick")) or economy(config)
+    frugal = quick(config) or economy(config)
 
     def has_golden(case) -> bool:
         path, combo = case

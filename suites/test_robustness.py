@@ -14,7 +14,7 @@ import pytest
 
 from upscale_conformance.client import UpscaleRequest
 from upscale_conformance.errors import AnswerTimedOut, TargetUnreachable
-from upscale_conformance.plugin import allow_negative, option
+from upscale_conformance.plugin import allow_negative, quick
 from upscale_conformance.robustness import (
     BATTERY,
     EITHER,
@@ -38,8 +38,8 @@ def pytest_generate_tests(metafunc):
     hostility (``robustness.QUICK``) instead of all."""
     if "hostile" not in metafunc.fixturenames:
         return
-    quick = bool(option(metafunc.config, "upscale_quick"))
-    chosen = [h for h in BATTERY if h.expect == KIND[metafunc.function.__name__] and (not quick or h.name in QUICK)]
+    smoke = quick(metafunc.config)
+    chosen = [h for h in BATTERY if h.expect == KIND[metafunc.function.__name__] and (not smoke or h.name in QUICK)]
     metafunc.parametrize("hostile", chosen, ids=[h.name for h in chosen])
 
 

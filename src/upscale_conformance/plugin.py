@@ -98,6 +98,11 @@ def economy(config) -> bool:
     return switch(option(config, "upscale_economy"), not is_local(option(config, "upscale_target") or "local"))
 
 
+def quick(config) -> bool:
+    """Whether this is the smoke setting (``--upscale-quick 1``); ``0`` or unset is the full run."""
+    return switch(option(config, "upscale_quick"), False)
+
+
 def allow_negative(config) -> bool:
     """Whether the hostile-input group runs in economy (``--upscale-allow-negative 1``)."""
     return switch(option(config, "upscale_allow_negative"), False)
@@ -139,7 +144,7 @@ def pytest_configure(config):
         raise pytest.UsageError(f"--upscale-profile: {exc}") from None
     from .hypothesis_profiles import choose
 
-    choose(config, not economy(config), bool(option(config, "upscale_quick")))
+    choose(config, not economy(config), quick(config))
     global _tally
     # Only the process that writes the summary keeps a tally; xdist workers ship their reports to it.
     _tally = None if hasattr(config, "workerinput") else Tally()
