@@ -73,6 +73,9 @@ def _judge(case, upscale_client, upscale_profile, upscale_guarded, upscale_evide
                                   f"{combo.slug} {path.name}: {found.portable.message}", evidence))
     elif found.portable is not None:
         verdict.kept("PERCEPTUAL-PORTABLE")  # judged even if the regression verdict then fails the test
+    else:  # no image came back: nothing to call an honest upscale (and no silent PASS for the clause)
+        problems.append(Violation("portable_no_image", "PERCEPTUAL-PORTABLE",
+                                  f"{combo.slug} {path.name}: {found.regression.message}", evidence))
     return found, evidence, problems
 
 
