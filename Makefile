@@ -24,8 +24,10 @@ browser:
 	    apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
 	  echo "chromium could not be installed: the browser test of the HTML report will be skipped"
 
+# The tests start many Python processes (runs, servers, suites); where the environment turns byte-code
+# caching off (PYTHONDONTWRITEBYTECODE), each would compile and assertion-rewrite the same modules again.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests suites conftest.py
