@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_robustness import assert_passed_whole
 from upscale_conformance.contract import load_clauses
 from upscale_conformance.report import summary_problems
 from upscale_conformance.server import serve_in_subprocess
@@ -88,9 +87,12 @@ def test_planted_faults_are_caught_in_economy_under_a_sandbox_key(tmp_path, faul
     assert clauses <= failed, (failed, output[-3000:])
 
 
-def test_a_default_run_on_loopback_with_a_sandbox_key_is_conformant(tmp_path):
+def test_a_run_on_loopback_with_a_sandbox_key_is_conformant(tmp_path):
+    # Every clause judged on watermarked answers (quick: the default depth runs on the second implementation in
+    # tests/test_alt_run.py, and the whole hostile-input battery in tests/test_robustness.py).
     with serve_in_subprocess(profile="pixel-budget-2026", api_key=SANDBOX) as url:
-        code, summary, output = run(tmp_path, url, SANDBOX)
+        code, summary, output = run(tmp_path, url, SANDBOX, "--quick")
     assert code == 0, output[-4000:]
-    assert "planned" not in summary  # loopback: the deeper exploration, uncapped and unplanned
-    assert_passed_whole(summary)  # the hostile-input battery: every entry refused or served, alive after each
+    assert "planned" not in summary  # loopback: uncapped and unplanned
+    judged = {c["verdict"] for cid, c in summary["clauses"].items() if cid != "PERCEPTUAL-REGRESSION"}
+    assert judged <= {"PASS", "OBSERVED"}, output[-4000:]  # (no goldens are recorded for a sandbox target)

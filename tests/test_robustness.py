@@ -1,9 +1,8 @@
 """The hostile-input group (ROB-*): the battery holds what issue 14 names; planted 500s on a bomb,
 on two file parts and on a body without boundary each fail it, by name, in economy with
 --allow-negative; the plan marks the group off on a paid target. Runs that exist anyway carry the
-rest, so they cost no run of their own: the reference server passes the whole battery, alive after
-every entry, in tests/test_economy.py's full loopback run (``assert_passed_whole``); the second
-implementation passes it in tests/test_alt_run.py's; economy without the flag leaves it NOT RUN.
+rest: the second implementation passes the whole battery in tests/test_alt_run.py's default run;
+economy without the flag leaves it NOT RUN (tests/test_economy.py).
 
 The suite module runs alone, as the planner runs the suites: pytest on that one file (collecting
 every suite would import Schemathesis for nothing).
@@ -52,8 +51,7 @@ def outcomes(summary: dict) -> dict[str, str]:
 
 
 def assert_passed_whole(summary: dict) -> None:
-    """The whole battery passed, with the normal request after each entry answered 200 and 4x. Called on
-    tests/test_economy.py's full run against the reference server, so that it costs no run of its own."""
+    """The whole battery passed, with the normal request after each entry answered 200 and 4x."""
     verdicts = {cid: summary["clauses"][cid]["verdict"] for cid in ROB}
     assert verdicts == {"ROB-NO-5XX": "PASS", "ROB-REFUSED": "PASS", "ROB-ANSWERED": "PASS", "ROB-ALIVE": "PASS",
                         "ROB-VALID-AFTER-ALL": "OBSERVED"}, verdicts
@@ -62,6 +60,12 @@ def assert_passed_whole(summary: dict) -> None:
     assert summary["clauses"]["ROB-ALIVE"]["calls"] == 2 * len(BATTERY)
     observed = " ".join(o["summary"] for o in summary["clauses"]["ROB-VALID-AFTER-ALL"]["observations"])
     assert "jpeg-cmyk: 200 160x120" in observed, observed
+
+
+def test_the_reference_server_passes_the_whole_battery_alive_after_each_entry(tmp_path, local_server):
+    summary, output = suite(tmp_path, local_server(api_key=KEY))
+    assert summary["exit_code"] == 0, output[-3000:]
+    assert_passed_whole(summary)
 
 
 def test_the_battery_holds_what_the_issue_names():
