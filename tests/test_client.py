@@ -174,3 +174,19 @@ def test_cache_keeps_answers_for_different_keys_apart(tmp_path):
         assert client.upscale(png()).status == 200
         assert client.send(UpscaleRequest(image=png(), api_key=Secret("wrong"))).status == 403
     assert len(target.requests) == 2
+
+
+def test_an_answer_that_stalls_mid_body_is_named_by_its_time_limit_and_not_repeated():
+    from upscale_conformance.errors import AnswerTimedOut
+
+    class Stalls(httpx.SyncByteStream):
+        def __iter__(self):
+            yield b"\x89PNG"
+            raise httpx.ReadTimeout("stalled")
+
+    budget = Budget(5)
+    client = UpscaleClient("http://target.invalid", Secret("sk_test_1234567890"), budget, timeout=7,
+                           transport=httpx.MockTransport(lambda request: httpx.Response(200, stream=Stalls())))
+    with pytest.raises(AnswerTimedOut, match=r"within 7 s \(ReadTimeout\); not repeated"):
+        client.send(UpscaleRequest(image=png()))
+    assert budget.spent == 1

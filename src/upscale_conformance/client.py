@@ -391,14 +391,14 @@ class UpscaleClient:
         """One request and its bounded answer: status, headers, body (guard: bytes and time). A request
         with a timeout of its own (the hostile-input battery's) is held to that instead of the client's."""
         asked = f"{request.describe()} to {self.base_url}"
-        limit = self.timeout if request.timeout is None else request.timeout
-        with Watch(f"the answer to {asked}", limit, self.say) as watch:
+        seconds = self.timeout if request.timeout is None else request.timeout
+        with Watch(f"the answer to {asked}", seconds, self.say) as watch:
             try:
                 with self._http.stream("POST", "/v2/edit", headers=headers, **request.payload()) as response:
                     watch.attach(response)
                     status = response.status_code
-                    limit = self.bounds.answer_bytes if status == 200 else self.bounds.error_bytes
-                    content = read_capped(response.iter_bytes(), limit=limit, deadline=watch.deadline,
+                    content = read_capped(response.iter_bytes(), limit=self.bounds.body_bytes(status),
+                                          deadline=watch.deadline,
                                           what=f"the {status} answer to {asked}",
                                           declared=response.headers.get("content-length"))
                     return status, {k.lower(): v for k, v in response.headers.items()}, content
@@ -408,7 +408,7 @@ class UpscaleClient:
                 raise AnswerTimedOut(f"{exc}; not repeated: it may have been billed") from None
             except httpx.TransportError as exc:
                 if watch.expired or isinstance(exc, httpx.TimeoutException):
-                    raise AnswerTimedOut(f"no complete answer to {asked} within {limit:g} s "
+                    raise AnswerTimedOut(f"no complete answer to {asked} within {seconds:g} s "
                                          f"({type(exc).__name__}); not repeated: it may have been billed") from None
                 raise TargetUnreachable(key.scrub(
                     f"the answer to {asked} broke off: {type(exc).__name__}: {exc}; not repeated: "

@@ -491,10 +491,11 @@ class BudgetedSession(requests.Session):
         kwargs.update(stream=True, timeout=self.timeout)
         with Watch(f"the answer to {asked}", self.timeout, self.say) as watch:
             response = super().send(request, **kwargs)
-            limit = self.bounds.answer_bytes if response.status_code == 200 else self.bounds.error_bytes
             try:
                 # Reading ahead of requests, so Schemathesis gets a response with its content in place.
-                response._content = read_capped(response.iter_content(65536), limit=limit, deadline=watch.deadline,
+                response._content = read_capped(response.iter_content(65536),
+                                                limit=self.bounds.body_bytes(response.status_code),
+                                                deadline=watch.deadline,
                                                 what=f"the {response.status_code} answer to {asked}",
                                                 declared=response.headers.get("content-length"))
             finally:

@@ -36,6 +36,10 @@ class AnswerBounds:
     answer_pixels: int  # what a 200's image header may claim before it is refused undecoded
     error_bytes: int = ERROR_BYTES  # any other status's body
 
+    def body_bytes(self, status: int) -> int:
+        """The most of a body with this status that is read: a 200 is an image, anything else an error."""
+        return self.answer_bytes if status == 200 else self.error_bytes
+
     @classmethod
     def for_input_pixels(cls, pixels: int) -> AnswerBounds:
         out = pixels * SCALE * SCALE
