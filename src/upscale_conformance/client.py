@@ -32,7 +32,7 @@ from PIL import Image
 
 from .contract import MODEL_HEADER
 from .errors import AnswerTimedOut, BudgetExhausted, CreditsExhausted, RateLimited, TargetUnreachable
-from .guard import AnswerBounds, Watch, decode_bounded, header_size, read_capped, sniff_format
+from .guard import AnswerBounds, Watch, decode_bounded, header, read_capped
 from .guard.bounds import DEFAULT_BOUNDS
 from .secret import Secret
 
@@ -246,14 +246,18 @@ class UpscaleResult:
         return self._decoded[2]
 
     @cached_property
+    def _header(self) -> tuple[int, int, str] | None:
+        return header(self.content)  # read once: the checks ask for size and format many times
+
+    @property
     def size(self) -> tuple[int, int] | None:
         """Width and height from the image header, without a full decode."""
-        return header_size(self.content)
+        return None if self._header is None else self._header[:2]
 
-    @cached_property
+    @property
     def format(self) -> str | None:
         """The format the bytes really are (PNG, JPEG, WEBP, AVIF), by Pillow's sniffing."""
-        return sniff_format(self.content)
+        return None if self._header is None else self._header[2]
 
 
 class ResponseCache:

@@ -65,9 +65,3 @@ def header_size(content: bytes) -> tuple[int, int] | None:
     """Width and height the header claims (no pixel is decoded); None if the bytes are not an image."""
     found = header(content)
     return None if found is None else found[:2]
-
-
-def sniff_format(content: bytes) -> str | None:
-    """The format the bytes are (PNG, JPEG, WEBP, AVIF), from the header alone."""
-    found = header(content)
-    return None if found is None else found[2]
