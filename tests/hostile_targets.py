@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import struct
 import threading
-import zlib
 from collections.abc import Iterator
+
+from upscale_conformance.robustness.inputs import PNG_SIGNATURE, chunk, ihdr
 
 CHUNK = b"\0" * (1 << 20)
 HUGE_ERROR_BYTES = 200_000_000
 
 
 def giant_png(width: int = 60000, height: int = 60000) -> bytes:
-    """A PNG of signature, IHDR and IEND only: the header claims the size, no IDAT follows."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+    """A PNG of signature, IHDR (8-bit RGBA) and IEND only: the header claims the size, no IDAT follows."""
+    return PNG_SIGNATURE + ihdr(width, height, colour_type=6) + chunk(b"IEND", b"")
 
 
 async def _read_request(reader: asyncio.StreamReader) -> str | None:

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from upscale_conformance.contract import load_profile
+from upscale_conformance.robustness.inputs import PNG_SIGNATURE, chunk
 
 PROFILE = load_profile("pixel-budget-2026")
 
@@ -214,12 +215,8 @@ def bomb_png(side: int) -> bytes:
     row = b"\0" + b"\0" * ((side + 7) // 8)
     z = zlib.compressobj(9)
     data = b"".join(z.compress(row) for _ in range(side)) + z.flush()
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 @pytest.fixture(scope="module")
