@@ -51,18 +51,14 @@ def battery_on(pytestconfig, upscale_economy):
 
 @pytest.fixture
 def exchange(upscale_client, upscale_guarded, upscale_target_state, upscale_economy, upscale_profile, verdict,
-             request, pytestconfig):
+             upscale):
     """Send one hostile request and a normal one right after, and judge both.
 
     The plugin's ``upscale`` fixture turns a request without an answer into "the target is dead";
     here no answer is the finding itself when the target answers the next request, so the calls are
     made here (through the same client and budget) and only a target that answers neither is dead.
     """
-    node = request.node  # what the plugin's report hook reads to count this test's calls
-    node._upscale_calls_before = upscale_client.budget.spent
-    node._upscale_billable_before = upscale_client.budget.billable
-    node._upscale_budget = upscale_client.budget
-
+    # `upscale` is requested for the per-test call accounting; the calls below go through the same client.
     def send(req: UpscaleRequest):
         def once():
             try:
