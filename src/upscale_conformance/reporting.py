@@ -23,6 +23,16 @@ SUMMARY_SCHEMA_VERSION = 1
 EXIT_MEANING = {0: "conformant", 1: "a must clause failed", 2: "usage error", 3: "inconclusive"}
 
 
+def stamped_folder(root: Path, prefix: str = "") -> Path:
+    """A new folder ``root/<prefix><timestamp>``; two in one second keep both (``-1``, ``-2``, ...)."""
+    stamp = prefix + datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder, n = root / stamp, 1
+    while folder.exists():
+        folder, n = root / f"{stamp}-{n}", n + 1
+    folder.mkdir(parents=True)
+    return folder
+
+
 def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, target: str, pytest_exit: int) -> dict:
     clauses = load_clauses()
     levels = {cid: profile.level_of(c) for cid, c in clauses.items()}

@@ -10,7 +10,6 @@ import os
 import secrets
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,20 +18,14 @@ from rich.console import Console
 from .contract import Profile, is_sandbox_key, suites_dir
 from .planning import Plan, dry_run
 from .report import write_html
-from .reporting import print_table
+from .reporting import print_table, stamped_folder
 
 DEFAULT_VENDOR_BUDGET = 200
 console = Console()
 
 
 def new_report_dir(root: Path) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = root / stamp
-    n = 1
-    while folder.exists():  # two runs in one second keep both reports
-        folder = root / f"{stamp}-{n}"
-        n += 1
-    folder.mkdir(parents=True)
+    folder = stamped_folder(root)
     latest = root / "latest"
     if latest.is_symlink() or latest.exists():
         latest.unlink()

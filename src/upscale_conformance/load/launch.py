@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..contract import Profile
+from ..reporting import stamped_folder
 from ..secret import Secret
 from . import summary as figures
 
@@ -87,15 +88,6 @@ def reachable(target: str, timeout: float = 5.0) -> str | None:
         return f"{url.hostname}:{port} refused or did not answer ({type(exc).__name__})"
 
 
-def new_folder(root: Path) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder, n = root / f"load-{stamp}", 1
-    while folder.exists():
-        folder, n = root / f"load-{stamp}-{n}", n + 1
-    folder.mkdir(parents=True)
-    return folder
-
-
 def _stop(proc: subprocess.Popen) -> None:
     for sig in (signal.SIGINT, signal.SIGKILL):  # SIGINT first: Locust writes its summary on it
         if proc.poll() is not None:
@@ -116,7 +108,7 @@ def _progress(rows: list[dict], planned: int | None, elapsed: float) -> str:
 
 def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], None] = print) -> int:
     """One load run; returns its exit code (0 kept, 1 violated, 3 inconclusive)."""
-    out = new_folder(report_root)
+    out = stamped_folder(report_root, "load-")
     planned = settings.requests
     down = reachable(settings.target)
     if down:
