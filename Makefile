@@ -46,7 +46,7 @@ dist: $(STAMP)
 	$(BIN)/python -m build --outdir dist .
 
 bench: $(STAMP)
-	$(BIN)/python -m upscale_conformance.bench
+	$(BIN)/python -m upscale_conformance.tools.bench
 
 clean:
 	rm -rf $(VENV) reports/[0-9]* reports/latest dist build

@@ -12,7 +12,7 @@ def pytest_generate_tests(metafunc):
     if "limit_case" not in metafunc.fixturenames:
         return
     from upscale_conformance.contract import load_profile
-    from upscale_conformance.plugin import economy, option, quick
+    from upscale_conformance.plugin.options import economy, option, quick
 
     config = metafunc.config
     profile = load_profile(option(config, "upscale_profile") or None)

@@ -6,8 +6,8 @@ import pytest
 
 from upscale_conformance.checks import check_rejected
 from upscale_conformance.client import UpscaleRequest
+from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import UNSUPPORTED_HEADER
-from upscale_conformance.secret import Secret
 from upscale_conformance.strategies import ImageCase, request_for
 
 SMALL = ImageCase(32, 24, seed=11)

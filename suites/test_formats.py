@@ -15,7 +15,7 @@ from upscale_conformance.checks import (
     check_size,
 )
 from upscale_conformance.contract import MODES
-from upscale_conformance.plugin import economy
+from upscale_conformance.plugin.options import economy
 from upscale_conformance.strategies import INPUT_FORMATS, SWAPS_AXES, ImageCase, modes_for, request_for
 
 ALPHA_FORMATS = ("png", "webp", "avif")
@@ -46,7 +46,7 @@ def pytest_generate_tests(metafunc):
     frugal = economy(metafunc.config)
     if "export_format" in metafunc.fixturenames:
         from upscale_conformance.contract import load_profile
-        from upscale_conformance.plugin import option
+        from upscale_conformance.plugin.options import option
 
         profile = load_profile(option(metafunc.config, "upscale_profile") or None)
         # In economy the alpha-carrying formats are judged on the transparency test's answers.

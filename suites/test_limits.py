@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from upscale_conformance.checks import Violation, check_accepted, check_no_server_error, check_rejected, check_size
+from upscale_conformance.checks import check_accepted, check_no_server_error, check_rejected, check_size
 from upscale_conformance.client import UpscaleRequest
 from upscale_conformance.contract import MODES, is_ordinary
 from upscale_conformance.strategies import ImageCase, SizeCase, landscape_pair, limit_image, sizes_around
+from upscale_conformance.verdicts import Violation
 
 CLAUSE = {"ai.fast": ("LIMIT-FAST-MAX", "LIMIT-FAST-EDGE"), "ai.slow": ("LIMIT-SLOW-MAX", "LIMIT-SLOW-EDGE")}
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from upscale_conformance import goldens
-from upscale_conformance.checks import Violation
-from upscale_conformance.plugin import economy, golden_target, option, quick
+from upscale_conformance.plugin.options import economy, golden_target, option, quick
+from upscale_conformance.verdicts import Violation
 
 
 def _golden_dir(config, profile: str) -> Path:
@@ -81,9 +81,9 @@ def _judge(case, upscale_client, upscale_profile, upscale_guarded, upscale_evide
 
 @pytest.mark.clause("PERCEPTUAL-PORTABLE", "PERCEPTUAL-REGRESSION")
 def test_output_is_an_honest_upscale_close_to_its_golden(upscale_client, upscale_profile, upscale_guarded,
-                                                         upscale_evidence_dir, pytestconfig, verdict, upscale,
+                                                         upscale_evidence_dir, pytestconfig, verdict, upscale_calls,
                                                          golden_case):
-    # `upscale` is requested for the per-test call accounting; the golden check sends through the same client.
+    # `upscale_calls` keeps the per-test call accounting; the golden check sends through the same client.
     if golden_case is None:
         target = golden_target(pytestconfig)
         pytest.skip(f"no goldens for target {target!r}, profile {upscale_profile.id!r}: record them from a trusted "
@@ -102,7 +102,7 @@ def test_output_is_an_honest_upscale_close_to_its_golden(upscale_client, upscale
 
 @pytest.mark.clause("PERCEPTUAL-PORTABLE")
 def test_output_is_an_honest_upscale(upscale_client, upscale_profile, upscale_guarded, upscale_evidence_dir,
-                                     pytestconfig, verdict, upscale, portable_case):
+                                     pytestconfig, verdict, upscale_calls, portable_case):
     """Inputs with no golden for this target: the golden-free verdict only."""
     _found, _evidence, problems = _judge(portable_case, upscale_client, upscale_profile, upscale_guarded,
                                          upscale_evidence_dir, pytestconfig, verdict)

@@ -14,7 +14,8 @@ import pytest
 
 from upscale_conformance.client import UpscaleRequest
 from upscale_conformance.errors import AnswerTimedOut, TargetUnreachable
-from upscale_conformance.plugin import allow_negative, quick
+from upscale_conformance.plugin.fixtures import inconclusive
+from upscale_conformance.plugin.options import allow_negative, quick
 from upscale_conformance.robustness import (
     BATTERY,
     EITHER,
@@ -27,7 +28,6 @@ from upscale_conformance.robustness import (
     judge_unanswered,
 )
 from upscale_conformance.robustness.inputs import png
-from upscale_conformance.verdicts import INCONCLUSIVE_PREFIX
 
 KIND = {"test_a_request_no_reading_makes_valid_is_refused": REFUSE,
         "test_an_input_that_may_be_valid_is_upscaled_or_refused": EITHER}
@@ -50,15 +50,13 @@ def battery_on(pytestconfig, upscale_economy):
 
 
 @pytest.fixture
-def exchange(upscale_client, upscale_guarded, upscale_target_state, upscale_economy, upscale_profile, verdict,
-             upscale):
+def exchange(upscale_client, upscale_guarded, upscale_calls, upscale_economy, upscale_profile, verdict):
     """Send one hostile request and a normal one right after, and judge both.
 
-    The plugin's ``upscale`` fixture turns a request without an answer into "the target is dead";
-    here no answer is the finding itself when the target answers the next request, so the calls are
-    made here (through the same client and budget) and only a target that answers neither is dead.
+    A hostile request without an answer is the finding itself when the target is healthy around it:
+    the client has then already answered a known-good request (client.health), and raises the missing
+    answer here; a target that is down ends the test inconclusive (``upscale_guarded``).
     """
-    # `upscale` is requested for the per-test call accounting; the calls below go through the same client.
     def send(req: UpscaleRequest):
         def once():
             try:
@@ -87,10 +85,9 @@ def exchange(upscale_client, upscale_guarded, upscale_target_state, upscale_econ
                 shown = f" {result.size[0]}x{result.size[1]}" if result.status == 200 and result.size else ""
                 verdict.observe("ROB-VALID-AFTER-ALL", f"{hostile.name}: {result.status}{shown}",
                                 request=result.request)
-        if after is None:  # gone: a crash cannot be told from a network failure, so the rest is inconclusive
-            upscale_target_state["dead"] = f"the target stopped answering right after {hostile.name}: {after_why}"
+        if after is None:  # no answer though the target is up: a crash cannot be told from a network failure
             verdict.check(found)  # what the hostile request did get still counts
-            pytest.skip(INCONCLUSIVE_PREFIX + upscale_target_state["dead"])
+            inconclusive(f"the target did not answer a normal request right after {hostile.name}: {after_why}")
         verdict.check(found + judge_liveness(hostile, after, free))
 
     return run

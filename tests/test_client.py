@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from upscale_conformance.client import Budget, ResponseCache, RetryPolicy, UpscaleClient, UpscaleRequest
+from upscale_conformance.client.secret import Secret
 from upscale_conformance.errors import BudgetExhausted, RateLimited, TargetUnreachable
-from upscale_conformance.secret import Secret
 
 KEY = "sk_live_SECRET_1234567890"
 

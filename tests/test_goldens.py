@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from upscale_conformance import goldens as gs
 from upscale_conformance.cli.app import cli
 from upscale_conformance.client import Budget, UpscaleClient
+from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import NEW_FAST_MODEL, load_profile
 from upscale_conformance.errors import ContractError
-from upscale_conformance.secret import Secret
 from upscale_conformance.server import Faults, serve_in_thread
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inputs"

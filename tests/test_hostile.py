@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 
 from hostile_targets import giant_png, hostile_target
-from upscale_conformance import schema_checks
 from upscale_conformance.checks import check_decodes, check_size
 from upscale_conformance.client import Budget, RetryPolicy, UpscaleClient, UpscaleRequest, UpscaleResult
+from upscale_conformance.client.guard import bounds_for
+from upscale_conformance.client.guard.bounds import BYTES_PER_PIXEL, largest_input_pixels
+from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import SCALE, available_profiles, load_profile
 from upscale_conformance.errors import AnswerTimedOut, AnswerTooLarge, TargetUnreachable
-from upscale_conformance.guard import bounds_for
-from upscale_conformance.guard.bounds import BYTES_PER_PIXEL, largest_input_pixels
+from upscale_conformance.plugin import schema as schema_checks
 from upscale_conformance.report.pictures import save_exchange
-from upscale_conformance.secret import Secret
 
 KEY = "sk_test_hostile_5f1c0e"
 ONE_GIB_KB = 1 << 20  # ru_maxrss is in kilobytes on Linux

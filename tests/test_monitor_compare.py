@@ -10,11 +10,11 @@ from PIL import Image, ImageFilter
 
 from upscale_conformance import perceptual as pc
 from upscale_conformance.client import Budget, RetryPolicy, UpscaleClient
+from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import Limit, load_profile
 from upscale_conformance.monitor import compare, digest, record, run
 from upscale_conformance.monitor.discover import discover
 from upscale_conformance.monitor.signatures import signature_to_dict
-from upscale_conformance.secret import Secret
 from upscale_conformance.strategies import ImageCase
 
 

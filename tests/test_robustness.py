@@ -20,12 +20,12 @@ import pytest
 from rich.console import Console
 
 from upscale_conformance.client import RawBody, ResponseCache, UpscaleRequest
+from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import load_profile, suites_dir
-from upscale_conformance.planning import ClausePlan, Plan, print_plan
 from upscale_conformance.report import summary_problems
 from upscale_conformance.robustness import BATTERY, BY_NAME, EITHER, QUICK, REFUSE
-from upscale_conformance.runner import RunSettings
-from upscale_conformance.secret import Secret
+from upscale_conformance.running.planning import ClausePlan, Plan, print_plan
+from upscale_conformance.running.runner import RunSettings
 from upscale_conformance.server import Faults
 
 KEY = "sk_test_robustness_0123456789"

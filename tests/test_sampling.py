@@ -20,9 +20,9 @@ from PIL import Image
 from upscale_conformance import goldens as gs
 from upscale_conformance import perceptual as pc
 from upscale_conformance.client import Budget, UpscaleClient
+from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import load_profile
 from upscale_conformance.errors import ContractError
-from upscale_conformance.secret import Secret
 from upscale_conformance.server import Faults, serve_in_subprocess
 from upscale_conformance.server.faults import apply_output_faults
 

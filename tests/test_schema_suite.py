@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from upscale_conformance import schema_checks as sc
 from upscale_conformance.contract import MODES, load_profile
+from upscale_conformance.plugin import schema as sc
 from upscale_conformance.server import Faults, create_app, run_app_in_thread, serve_in_thread
 from upscale_conformance.strategies import ImageCase
 

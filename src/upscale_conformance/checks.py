@@ -11,7 +11,7 @@ code, the clause ID they break, a message and the evidence. Suites decide what t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,21 +20,9 @@ from PIL import Image
 from . import perceptual as pc
 from .client import UpscaleResult
 from .contract import SCALE, Profile
+from .verdicts import Violation
 
 ALPHA_MAX_ERROR = 16.0
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken promise, with a stable ``code`` and the clause it breaks."""
-
-    code: str
-    clause: str
-    message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"[{self.clause}] {self.code}: {self.message}"
 
 
 def _evidence(result: UpscaleResult, **extra: Any) -> dict[str, Any]:

@@ -43,9 +43,17 @@ class CreditsExhausted(ConformanceError):
 
 
 class RateLimited(ConformanceError):
-    """The target kept answering 429/503 after every retry."""
+    """The target kept answering 429 after every retry."""
 
     code = "UC202"
+
+
+class TargetDown(ConformanceError):
+    """The target is down: a request and a known-good request sent right after it both failed the way
+    an outage does (502, 503, 504, refused, reset, no answer), and it did not come back within the
+    run's patience. Every later call is inconclusive at once, without a request (client.health)."""
+
+    code = "UC206"
 
 
 class AnswerTimedOut(ConformanceError):

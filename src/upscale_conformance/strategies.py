@@ -21,6 +21,8 @@ from PIL import Image, ImageDraw
 
 from .client import UpscaleRequest
 from .contract import ORDINARY_MAX_ASPECT, ORDINARY_MIN_SIDE, Limit
+from .orientation import SWAPS_AXES, to_stored
+from .orientation import TAG as ORIENTATION_TAG
 
 COLOUR_MODES = ("L", "LA", "P", "RGB", "RGBA", "CMYK")
 INPUT_FORMATS = ("PNG", "JPEG", "WEBP")
@@ -29,20 +31,6 @@ _FORMAT_MODES = {
     "JPEG": {"L", "RGB", "CMYK"},
     "PNG": {"L", "LA", "P", "RGB", "RGBA"},
     "WEBP": {"L", "LA", "P", "RGB", "RGBA"},
-}
-# Orientations 5-8 swap the axes: the stored image is the transpose of what a user sees.
-SWAPS_AXES = {5, 6, 7, 8}
-_EXIF_ORIENTATION_TAG = 0x0112
-# The inverse of what exif_transpose does for each orientation, so the *oriented* image is ours.
-_TO_STORED = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_90,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_270,
 }
 
 
@@ -108,11 +96,11 @@ def to_mode(image: Image.Image, mode: str) -> Image.Image:
 def encode(image: Image.Image, fmt: str = "PNG", orientation: int = 1) -> bytes:
     """Bytes of ``image`` in ``fmt``; with an EXIF orientation, the stored pixels are turned so that
     a viewer that applies the tag shows ``image`` upright."""
-    stored = image if _TO_STORED[orientation] is None else image.transpose(_TO_STORED[orientation])
+    stored = to_stored(image, orientation)
     kwargs: dict = {}
     if orientation != 1:
         exif = Image.Exif()
-        exif[_EXIF_ORIENTATION_TAG] = orientation
+        exif[ORIENTATION_TAG] = orientation
         kwargs["exif"] = exif.tobytes()
     if fmt == "JPEG":
         kwargs["quality"] = 92

@@ -17,7 +17,19 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .checks import Violation
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken promise, with a stable ``code`` and the clause it breaks."""
+
+    code: str
+    clause: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"[{self.clause}] {self.code}: {self.message}"
+
 
 PASS, FAIL, OBSERVED, INCONCLUSIVE, NOT_RUN = "PASS", "FAIL", "OBSERVED", "INCONCLUSIVE", "NOT RUN"
 INCONCLUSIVE_PREFIX = "INCONCLUSIVE: "
@@ -110,6 +122,7 @@ class ClauseVerdict:
 class Tally:
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
+        self.outages: list[dict[str, Any]] = []  # the target's outages (client.health), as the run saw them
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)

@@ -20,6 +20,8 @@ from rich.table import Table
 from .. import __version__
 from .. import goldens as gs
 from ..client import Budget, UpscaleClient
+from ..client.secret import Secret
+from ..client.target import is_local
 from ..contract import Profile, is_sandbox_key, load_profile
 from ..errors import (
     AnswerTimedOut,
@@ -30,8 +32,6 @@ from ..errors import (
     RateLimited,
     TargetUnreachable,
 )
-from ..plugin import is_local
-from ..secret import Secret
 from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target
 
 console = Console()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
+from ..client.secret import Secret
+from ..client.target import DEFAULT_TIMEOUT, is_local
 from ..contract import load_profile
-from ..plugin import is_local
-from ..secret import Secret
 from .options import PROFILE, api_key_flag, parse_target
 
 
@@ -48,7 +48,7 @@ def _pixels(ctx, param, value: str) -> tuple[int, int]:
 @click.option("--pixels", default="0.25-1MP", show_default=True, callback=_pixels,
               help="Input sizes, LO-HI in pixels or megapixels (clamped to each mode's limit).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated pictures.")
-@click.option("--timeout", type=click.FloatRange(1, 3600), default=120.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds to wait for one answer.")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where reports/load-<timestamp>/ is written.")

@@ -19,14 +19,14 @@ from rich.markup import escape
 
 from .. import __version__
 from ..client import Budget, UpscaleClient
+from ..client.secret import Secret
+from ..client.target import is_local
 from ..contract import load_profile
 from ..errors import ConformanceError
 from ..monitor import compare, digest, docdiff, record, run
 from ..monitor.discover import CAP
 from ..monitor.probes import PROBE_CALLS
-from ..plugin import is_local
 from ..report.pages import write_page
-from ..secret import Secret
 from .options import api_key_flag
 
 console = Console(soft_wrap=True, highlight=False)
@@ -152,7 +152,7 @@ def _finish(rec: dict, base: dict | None, out_dir: str | None) -> int:
 
 
 def _new_folder() -> Path:
-    from ..runner import new_report_dir
+    from ..running.runner import new_report_dir
 
     return new_report_dir(Path("reports") / "monitor")
 

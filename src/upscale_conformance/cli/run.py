@@ -1,4 +1,4 @@
-"""``upscale-conformance run``: the front door of :mod:`upscale_conformance.runner`.
+"""``upscale-conformance run``: the front door of :mod:`upscale_conformance.running.runner`.
 
 Exit codes: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
 """
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import click
 
+from ..client.health import DEFAULT_PATIENCE
+from ..client.target import DEFAULT_TIMEOUT, is_local
 from ..contract import is_sandbox_key, load_profile
 from ..goldens.keys import golden_target_for
-from ..planning import print_plan
-from ..plugin import is_local
-from ..runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, run_suites
+from ..running.planning import print_plan
+from ..running.runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, run_suites
 from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target, timeout_option
 
 
@@ -44,17 +45,21 @@ from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_op
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Replay answers to unchanged requests from this folder (a re-run costs nothing for them).")
 @click.option("--timeout", type=float, default=None, callback=timeout_option,
-              help="Seconds to wait for one whole answer (default: 120). One that times out is not repeated (it "
-                   "may have been billed) and ends the calls to the target: the run is inconclusive, naming it.")
+              help=f"Seconds to wait for one whole answer (default: {DEFAULT_TIMEOUT:g}). One that times out is not "
+                   "repeated (it may have been billed); a known-good request then tells whether the target is down.")
+@click.option("--patience", type=float, default=None, callback=timeout_option,
+              help=f"Seconds to wait for a target that is down (503, 502, 504, refused, no answer, and a known-good "
+                   f"request fails the same way) before the run ends inconclusive (default: {DEFAULT_PATIENCE:g}). "
+                   "While it is down nothing is sent but a probe now and then.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_only, report_dir, cache, golden_target,
-        timeout, pytest_args) -> None:
+        timeout, patience, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
     Exit: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
     """
-    from ..secret import Secret
+    from ..client.secret import Secret
 
     profile = profile or load_profile(None)
     key = Secret.from_sources(api_key)
@@ -63,7 +68,7 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
     paid = not is_local(target)  # calls to any other host may cost money
     settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
                            golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
-                           key.reveal() or None, cache, tuple(pytest_args), timeout, allow_negative)
+                           key.reveal() or None, cache, tuple(pytest_args), timeout, allow_negative, patience)
     plan = make_plan(settings) if (plan_only or settings.economy) else None
     if plan is not None:
         print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)

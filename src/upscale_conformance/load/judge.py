@@ -17,9 +17,9 @@ import numpy as np
 from PIL import Image
 
 from .. import checks
-from ..checks import Violation
 from ..client import UpscaleResult
 from ..contract import SCALE, Profile
+from ..verdicts import Violation
 from .mix import GRID, LoadCase, picture
 
 # Mean level difference of the GRID x GRID thumbnails of the input and of the answer scaled down.

@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ..client.secret import Secret
+from ..client.target import DEFAULT_TIMEOUT
 from ..contract import Profile
-from ..reporting import stamped_folder
-from ..secret import Secret
+from ..report.summary import stamped_folder
 from . import summary as figures
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -42,7 +43,7 @@ class LoadSettings:
     remote_workers: int = 0
     pixels: tuple[int, int] = (250_000, 1_000_000)
     seed: int = 0
-    timeout: float = 120.0
+    timeout: float = DEFAULT_TIMEOUT
     api_key: Secret = field(default_factory=Secret.from_sources, repr=False)
 
     def public(self) -> dict:

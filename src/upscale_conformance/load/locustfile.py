@@ -29,9 +29,10 @@ from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
+from upscale_conformance.client.secret import Secret
+from upscale_conformance.client.target import DEFAULT_TIMEOUT
 from upscale_conformance.contract import MODEL_HEADER, load_profile
 from upscale_conformance.load import judge, mix
-from upscale_conformance.secret import Secret
 
 MESSAGE = "upscale-answer"
 ANSWERS_FILE = "answers.jsonl"
@@ -45,7 +46,8 @@ def _options(parser) -> None:
     group.add_argument("--upscale-profile", default="", help="Contract profile name or path.")
     group.add_argument("--upscale-pixels", default="250000-1000000", help="Input sizes, LO-HI pixels.")
     group.add_argument("--upscale-seed", type=int, default=0, help="Seed of the pictures.")
-    group.add_argument("--upscale-timeout", type=float, default=120.0, help="Seconds to wait for one answer.")
+    group.add_argument("--upscale-timeout", type=float, default=DEFAULT_TIMEOUT,
+                       help="Seconds to wait for one answer.")
 
 
 class _Sink:

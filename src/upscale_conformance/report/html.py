@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from ..reporting import EXIT_MEANING
+from .summary import EXIT_MEANING
 
 SECTION_ORDER = {"FAIL": 0, "INCONCLUSIVE": 1, "OBSERVED": 2, "NOT RUN": 3, "PASS": 4}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small

@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
-from ..checks import Violation, _evidence, check_decodes, check_error_body
+from ..checks import _evidence, check_decodes, check_error_body
 from ..client import UpscaleResult
 from ..contract import SCALE
+from ..verdicts import Violation
 from .battery import EITHER, REFUSE, Hostile
 
 NORMAL_SIZE = (32, 24)  # the normal request sent after each hostile one

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..runner import new_report_dir
+from ..running.runner import new_report_dir
 from ..server.faults import Faults
 from . import output, scoring, survivors
 from .catalog import GOLDEN, Entry

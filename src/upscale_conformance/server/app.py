@@ -24,8 +24,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..client.secret import Secret
 from ..contract import MODEL_HEADER, Profile, is_sandbox_key, load_profile
-from ..secret import Secret
 from . import faults as hooks
 from . import pipeline
 from .apierror import ApiError, error_response

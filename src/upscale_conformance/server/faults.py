@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
+from .. import orientation
 from ..contract import MODEL_HEADER, SCALE, Limit, Profile
 from .apierror import ApiError
 
@@ -259,13 +260,7 @@ def after_decode(im: Image.Image, data: bytes, faults: Faults) -> Image.Image:
     """``ignore_exif``: undo the orientation the decoder applied, as if the tag were never read."""
     if not faults.ignore_exif:
         return im
-    orientation = Image.open(io.BytesIO(data)).getexif().get(0x0112, 1)
-    undo = {2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180],
-            4: [Image.Transpose.FLIP_TOP_BOTTOM], 5: [Image.Transpose.TRANSPOSE],
-            6: [Image.Transpose.ROTATE_90], 7: [Image.Transpose.TRANSVERSE], 8: [Image.Transpose.ROTATE_270]}
-    for step in undo.get(orientation, []):
-        im = im.transpose(step)
-    return im
+    return orientation.to_stored(im, orientation.of_bytes(data))
 
 
 def engine_version(mode: str, version: str | None, faults: Faults) -> tuple[str, str | None]:

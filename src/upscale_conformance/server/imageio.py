@@ -20,6 +20,8 @@ import fpng
 import numpy as np
 from PIL import Image, ImageOps
 
+from .. import orientation
+
 INPUT_FORMATS = ("PNG", "JPEG", "WEBP")
 WORKING_MODES = ("L", "LA", "RGB", "RGBA")
 # The most pixels this server ever decodes, whatever the request asks (downscaleIfNeeded=always
@@ -28,8 +30,6 @@ MAX_DECODE_PIXELS = 36_000_000
 JPEG_QUALITY = 80
 WEBP_QUALITY = 90
 AVIF_QUALITY = 90
-ORIENTATION_TAG = 0x0112
-_SWAPS_AXES = (5, 6, 7, 8)  # EXIF orientations that rotate by 90 degrees
 
 
 class ImageError(ValueError):
@@ -51,8 +51,7 @@ class Probe:
     @property
     def size(self) -> tuple[int, int]:
         """The size a user sees: the stored size with the EXIF rotation applied."""
-        w, h = self.stored_size
-        return (h, w) if self.orientation in _SWAPS_AXES else (w, h)
+        return orientation.shown_size(self.stored_size, self.orientation)
 
 
 def probe(data: bytes) -> Probe:
@@ -63,7 +62,7 @@ def probe(data: bytes) -> Probe:
     Probe(format='PNG', stored_size=(3, 2), orientation=1)
     """
     with _open(data) as im:
-        return Probe(im.format, im.size, _orientation(im))
+        return Probe(im.format, im.size, orientation.read(im))
 
 
 def decode(data: bytes, max_pixels: int = MAX_DECODE_PIXELS) -> Image.Image:
@@ -77,7 +76,7 @@ def decode(data: bytes, max_pixels: int = MAX_DECODE_PIXELS) -> Image.Image:
         im.load()
     except Exception as exc:  # truncated or corrupt data: Pillow raises many kinds
         raise ImageError(f"imageFile could not be decoded as {im.format}: {exc}") from None
-    if _orientation(im) != 1:
+    if orientation.read(im) != 1:
         im = ImageOps.exif_transpose(im)
     return normalise(im)
 
@@ -92,18 +91,6 @@ def _open(data: bytes) -> Image.Image:
             raise BombError(f"imageFile looks like a decompression bomb: {exc}") from None
         except Exception:
             raise ImageError("imageFile is not a PNG, JPEG or WebP image") from None
-
-
-def _orientation(im: Image.Image) -> int:
-    # PngImageFile.getexif() decodes the whole image when no eXIf chunk came before the pixel data;
-    # for a PNG only the header's chunks count.
-    if im.format == "PNG" and "exif" not in im.info:
-        return 1
-    try:
-        value = im.getexif().get(ORIENTATION_TAG, 1)
-    except Exception:  # a corrupt EXIF block is no reason to refuse the pixels
-        return 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 def normalise(im: Image.Image) -> Image.Image:

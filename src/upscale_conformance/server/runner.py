@@ -24,7 +24,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..contract import Profile
-from ..secret import Secret
+from ..client.secret import Secret
 from .app import ENV_API_KEY, ENV_CONCURRENCY, ENV_PROFILE, create_app
 from .faults import ENV_VAR as ENV_FAULTS
 from .faults import Faults

@@ -36,6 +36,7 @@ import os
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import requests
@@ -44,14 +45,17 @@ from hypothesis import strategies as st
 from PIL import Image
 from schemathesis import checks as st_checks
 from schemathesis.core.failures import Failure
+from schemathesis.core.transport import Response
 from schemathesis.generation.meta import CoveragePhaseData
 from schemathesis.specs.openapi import checks as oas_checks
 
-from .checks import SCALE, Violation
-from .contract import MODEL_HEADER, MODES, ORDINARY_MAX_ASPECT, Limit, Profile, load_openapi
-from .guard import AnswerBounds, Watch, header_size, read_capped
-from .guard.bounds import DEFAULT_BOUNDS
-from .strategies import SWAPS_AXES, ImageCase, modes_for
+from .. import orientation
+from ..checks import SCALE
+from ..client import UpscaleClient, UpscaleResult
+from ..client.guard import header_size
+from ..contract import MODEL_HEADER, MODES, ORDINARY_MAX_ASPECT, Limit, Profile, load_openapi
+from ..strategies import ImageCase, modes_for
+from ..verdicts import Violation
 
 PROBES_ENV = "UPSCALE_SCHEMA_PROBES"
 OPERATION = ("/v2/edit", "post")
@@ -65,12 +69,10 @@ MAX_ASPECT = ORDINARY_MAX_ASPECT  # wider than 4:1 is an "extreme aspect ratio",
 # Examples per run, at most (the Hypothesis profile chosen by the plugin may ask for fewer).
 MAX_POSITIVE_EXAMPLES = 10
 MAX_NEGATIVE_EXAMPLES = 6
-REQUEST_TIMEOUT = 120.0
 # Probes sent in economy (suites/test_schema.py): enough to reach SCHEMA-CONFORMS and HTTP-HYGIENE.
 ECONOMY_PROBES = {"method": 2, "body": 2}
 # Part content type -> Pillow format, as declared by the document's `encoding.imageFile.contentType`.
 PART_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
-EXIF_ORIENTATION = 0x0112
 
 
 # --- which runs, which checks ---------------------------------------------------------------------
@@ -79,7 +81,7 @@ EXIF_ORIENTATION = 0x0112
 def probes_enabled(wanted: bool, environ: dict[str, str] | None = None) -> bool:
     """Negative and method probes: on where ``wanted`` (a local target, or economy, which caps them), else
     opt-in with ``UPSCALE_SCHEMA_PROBES=1``; ``UPSCALE_SCHEMA_PROBES=0`` turns them off everywhere."""
-    from .plugin import switch
+    from .options import switch
 
     return switch((environ if environ is not None else os.environ).get(PROBES_ENV), wanted)
 
@@ -139,7 +141,6 @@ def schemathesis_config(plan: Plan, base_url: str, profile: Profile):
                        for s in profile.status(key)} | {"405", "415"})
     data = {
         "base-url": str(base_url),
-        "request-timeout": REQUEST_TIMEOUT,
         "phases": phases,
         "generation": {
             "mode": plan.mode,
@@ -331,18 +332,16 @@ def oriented_size(data: bytes) -> tuple[int, int] | None:
     """Width and height as a viewer shows them (EXIF orientation applied); None if not an image."""
     try:
         with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            orientation = im.getexif().get(EXIF_ORIENTATION, 1)
+            return orientation.shown_size(im.size, orientation.read(im))
     except Exception:
         return None
-    return (h, w) if orientation in SWAPS_AXES else (w, h)
 
 
 def describe_input(data: bytes) -> str:
     try:
         with Image.open(io.BytesIO(data)) as im:
-            orientation = im.getexif().get(EXIF_ORIENTATION, 1)
-            extra = f", EXIF {orientation}" if orientation != 1 else ""
+            tag = orientation.read(im)
+            extra = f", EXIF {tag}" if tag != 1 else ""
             return f"{im.width}x{im.height} stored, {im.mode} {im.format}{extra}"
     except Exception:
         return f"{len(data)} bytes, not an image"
@@ -468,38 +467,34 @@ def describe_case(case) -> str:
     return f"{case.method.upper()} {case.formatted_path} ({'; '.join(parts)})"
 
 
-# --- sending: every request through the run's budget -------------------------------------------------
+# --- sending: Schemathesis serializes, the run's client sends ------------------------------------
 
 
-class BudgetedSession(requests.Session):
-    """A requests session that calls ``budget.spend()`` before every request it sends, including
-    any that a Schemathesis check sends on its own (it re-uses the case's transport).
-
-    Answers are streamed and bounded as the httpx client's are (:mod:`.guard`): at most ``bounds``
-    bytes, within ``timeout`` seconds for the whole answer, or :class:`AnswerTooLarge` /
-    :class:`AnswerTimedOut` naming it; ``say`` hears what it waits for."""
-
-    def __init__(self, budget, bounds: AnswerBounds = DEFAULT_BOUNDS, timeout: float = REQUEST_TIMEOUT,
-                 say=None) -> None:
-        super().__init__()
-        self.budget, self.bounds, self.timeout, self.say = budget, bounds, timeout, say
-        self.probes = {"method": 0, "body": 0}  # probes sent so far, by kind (capped in economy)
+class NoSending(requests.Session):
+    """Handed to Schemathesis's checks as their transport: none of the checks this suite runs sends a
+    request of its own, and one that tried would go around the run's client (budget, bounds, health)."""
 
     def send(self, request, **kwargs):
-        self.budget.spend()
-        asked = f"{request.method} {request.url}"
-        kwargs.update(stream=True, timeout=self.timeout)
-        with Watch(f"the answer to {asked}", self.timeout, self.say) as watch:
-            response = super().send(request, **kwargs)
-            try:
-                # Reading ahead of requests, so Schemathesis gets a response with its content in place.
-                response._content = read_capped(response.iter_content(65536),
-                                                limit=self.bounds.body_bytes(response.status_code),
-                                                deadline=watch.deadline,
-                                                what=f"the {response.status_code} answer to {asked}",
-                                                declared=response.headers.get("content-length"))
-            finally:
-                response.close()
-        if response.status_code == 200:  # the vendor charges for successful calls only
-            self.budget.record_billable()
-        return response
+        raise RuntimeError("a Schemathesis check tried to send a request of its own; every request of a run "
+                           "goes through the run's client")
+
+
+def send_case(case, client: UpscaleClient) -> tuple[UpscaleResult, Response]:
+    """Send a generated case through the run's client: Schemathesis turns the case into the exact bytes
+    (its own serializers, the ones its requests transport uses), the client sends them like any request
+    of the run (budget, retries, bounded reading, the target's health, the key), and the answer comes
+    back as Schemathesis's own :class:`Response` for its checks."""
+    kwargs = case.as_transport_kwargs(base_url=client.base_url)
+    kwargs.pop("cookies", None)  # the document declares none
+    prepared = requests.Request(**{k: v for k, v in kwargs.items() if k in _REQUEST_FIELDS}).prepare()
+    headers = {k: v for k, v in prepared.headers.items() if k.lower() != "x-api-key"}
+    body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+    result = client.send_raw(prepared.method, prepared.url, headers, body, describe_case(case))
+    response = Response(status_code=result.status, headers={k: [v] for k, v in result.headers.items()},
+                        content=result.content, request=prepared, elapsed=result.elapsed, verify=True,
+                        message=HTTPStatus(result.status).phrase if result.status in _KNOWN_STATUSES else "")
+    return result, response
+
+
+_REQUEST_FIELDS = ("method", "url", "headers", "files", "data", "json", "params")
+_KNOWN_STATUSES = {s.value for s in HTTPStatus}

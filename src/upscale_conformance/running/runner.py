@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from .contract import Profile, is_sandbox_key, suites_dir
+from ..contract import Profile, is_sandbox_key, suites_dir
+from ..report import write_html
+from ..report.summary import print_table, stamped_folder
 from .planning import Plan, dry_run
-from .report import write_html
-from .reporting import print_table, stamped_folder
 
 DEFAULT_VENDOR_BUDGET = 200
 console = Console()
@@ -63,6 +63,7 @@ class RunSettings:
     extra: tuple[str, ...] = ()
     timeout: float | None = None  # seconds for one whole answer (None: the plugin's default)
     allow_negative: bool = False  # the hostile-input group in economy too
+    patience: float | None = None  # seconds to wait for a target that is down (None: the plugin's default)
 
     @property
     def sandbox(self) -> bool:
@@ -93,6 +94,8 @@ def pytest_args(url: str, settings: RunSettings, report: Path) -> list[str]:
         args += ["--upscale-cache", str(settings.cache)]
     if settings.timeout is not None:
         args += ["--upscale-timeout", str(settings.timeout)]
+    if settings.patience is not None:
+        args += ["--upscale-patience", str(settings.patience)]
     return args + settings.suite_options()
 
 
@@ -107,7 +110,7 @@ def run_suites(settings: RunSettings, report_root: Path, plan: Plan | None = Non
     api_key = settings.api_key
     with ExitStack() as stack:
         if settings.target == "local":
-            from .server import serve_in_subprocess
+            from ..server import serve_in_subprocess
 
             api_key = "local-" + secrets.token_hex(8)
             url = stack.enter_context(serve_in_subprocess(profile=settings.profile.path, api_key=api_key))

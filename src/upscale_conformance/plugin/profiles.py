@@ -32,3 +32,9 @@ def choose(config, local: bool, quick: bool) -> str:
     name = "quick" if quick else ("vendor" if not local else ("ci" if os.environ.get("CI") else "dev"))
     settings.load_profile(name)
     return name
+
+
+def pytest_configure(config):
+    from .options import economy, quick
+
+    choose(config, not economy(config), quick(config))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..contract import SCALE, Limit, Profile
+from ...contract import SCALE, Limit, Profile
 
 BYTES_PER_PIXEL = 8  # 4 channels x 16 bits: the widest pixel any export format stores
 MARGIN = 1.25  # container overhead (PNG filter bytes, deflate stored blocks, metadata) and rounding

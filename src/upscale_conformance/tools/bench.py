@@ -1,7 +1,7 @@
 """``make bench``: timings that matter to the project, each section measured side by side in one run.
 
 A section is a function returning a :class:`Section` (a title, rows, and a verdict line); add one
-to :data:`BENCHES` and ``python -m upscale_conformance.bench`` prints it as a table.
+to :data:`BENCHES` and ``python -m upscale_conformance.tools.bench`` prints it as a table.
 
 The first section asks whether the reference server is fast enough to run suites on: its
 end-to-end time for a 1 MP -> 16 MP PNG request (ai.fast, over HTTP) divided by the best
@@ -25,6 +25,8 @@ import numpy as np
 from PIL import Image
 from rich.console import Console
 from rich.table import Table
+
+from ..client.target import DEFAULT_TIMEOUT
 
 SERVER_TARGET_RATIO = 1.3
 
@@ -70,7 +72,7 @@ def bench_image(side: int = 1000) -> Image.Image:
 
 
 def server_png_overhead(rounds: int = 7, naive_rounds: int = 2) -> Section:
-    from .server import engines, serve_in_subprocess, serve_in_thread
+    from ..server import engines, serve_in_subprocess, serve_in_thread
 
     picture = bench_image()
     buf = io.BytesIO()
@@ -98,7 +100,8 @@ def server_png_overhead(rounds: int = 7, naive_rounds: int = 2) -> Section:
     times: dict[str, list[float]] = {"sub": [], "thread": [], "fpng": [], "naive": []}
     sizes: dict[str, int] = {}
     with serve_in_subprocess() as sub_url, serve_in_thread() as thread_url, \
-            httpx.Client(base_url=sub_url, timeout=120) as sub, httpx.Client(base_url=thread_url, timeout=120) as thr:
+            httpx.Client(base_url=sub_url, timeout=DEFAULT_TIMEOUT) as sub, \
+                httpx.Client(base_url=thread_url, timeout=DEFAULT_TIMEOUT) as thr:
         jobs = {"sub": request(sub), "thread": request(thr), "fpng": fpng_pipeline}
         reference = fpng_pipeline()
         served = jobs["sub"]()  # warm-up, and proof that the server does the same work
@@ -209,10 +212,10 @@ def server_under_load() -> Section:
     import tempfile
     from pathlib import Path
 
-    from .contract import load_profile
-    from .load.launch import LoadSettings, run_load
-    from .secret import Secret
-    from .server import serve_in_subprocess
+    from ..client.secret import Secret
+    from ..contract import load_profile
+    from ..load.launch import LoadSettings, run_load
+    from ..server import serve_in_subprocess
 
     rows, checks, notes = [], [], []
     key = "bench-load-key"

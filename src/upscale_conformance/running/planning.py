@@ -24,7 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .contract import Profile, load_clauses, suites_dir
+from ..contract import Profile, load_clauses, suites_dir
 
 
 @dataclass
@@ -80,7 +80,7 @@ def dry_run(pytest_args: list[str], profile: Profile, sandbox: bool, timeout: fl
     ``pytest_args`` are the real run's, without target and report options; with a ``sandbox`` key
     the reference server watermarks its answers, as the vendor does, so the plan sees what the run will.
     """
-    from .server import serve_in_subprocess
+    from ..server import serve_in_subprocess
 
     key = ("sandbox_plan_" if sandbox else "plan-") + secrets.token_hex(8)
     with tempfile.TemporaryDirectory(prefix="upscale-plan-") as tmp, \

@@ -14,9 +14,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from .contract import Profile, load_clauses
-from .verdicts import FAIL, INCONCLUSIVE, NOT_RUN, OBSERVED, PASS, Tally, exit_code
+from .. import __version__
+from ..contract import Profile, load_clauses
+from ..verdicts import FAIL, INCONCLUSIVE, NOT_RUN, OBSERVED, PASS, Tally, exit_code
 
 _STYLE = {PASS: "green", FAIL: "red", OBSERVED: "cyan", INCONCLUSIVE: "yellow", NOT_RUN: "dim"}
 SUMMARY_SCHEMA_VERSION = 1
@@ -60,6 +60,9 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
                           "target_seconds": round(o.target_seconds, 3), "calls": o.calls, "billable": o.billable,
                           "clauses": list(o.clauses)}
                          for o in tally.outcomes if not o.subtest],
+        # When the target was down (client.health): when it began, what was answered, the requests answered
+        # before it and the probes after it. An outage is never a failure: the clauses it hid are INCONCLUSIVE.
+        "outages": tally.outages,
         "clauses": {cid: {**asdict(v), "promise": clauses[cid].promise if cid in clauses else ""}
                     for cid, v in verdicts.items()},
     }
@@ -92,6 +95,11 @@ def print_table(summary: dict, console: Console | None = None) -> None:
         table.add_row(cid, e["level"], f"[{_STYLE[v]}]{v}[/]", str(e["tests"]), str(e["cases"]), str(e["calls"]),
                       _first_evidence(e))
     console.print(table)
+    for outage in summary.get("outages", []):
+        state = "back" if outage["recovered"] else "not back"
+        console.print(f"[yellow]outage[/] from {outage['began']}: {outage['answered']!r}, known-good request "
+                      f"{outage['known_good']!r}; {outage['answered_before']} answered before, {outage['probes']} "
+                      f"probe(s) after, {state} after {outage['seconds']:g} s", highlight=False)
     style = "green" if summary["exit_code"] == 0 else ("red" if summary["exit_code"] == 1 else "yellow")
     console.print(f"[{style}]verdict: {summary['verdict']}[/] (exit {summary['exit_code']}); "
                   f"{summary['calls_spent']} calls, {summary.get('calls_billable', 0)} billable")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from ..errors import AnswerTimedOut, AnswerTooLarge
+from ...errors import AnswerTimedOut, AnswerTooLarge
 
 
 def read_capped(chunks: Iterable[bytes], *, limit: int, deadline: float, what: str,

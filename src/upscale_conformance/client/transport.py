@@ -1,0 +1,257 @@
+"""The client: the one way any command reaches a target.
+
+Every request goes through one :class:`Budget` shared by the run, so a run against the paid API can
+never spend more calls than it announced; retries and health probes are spent from it too. One retry
+policy (:mod:`.retry`), one bounded reader (:mod:`.guard`: a 200's body at most the largest answer the
+contract allows, an error body 1 MiB, the whole answer within ``timeout`` seconds) and one rule for
+what is inconclusive:
+
+- 429: the target is busy; sent again after Retry-After, then :class:`RateLimited`;
+- 502, 503, 504, a refused or reset connection, an answer that did not come in time: first a
+  question about the target (:mod:`.health`). Down past the patience: :class:`TargetDown`;
+  healthy around it: a 5xx is sent once more, then returned and judged as an answer; a request
+  whose answer timed out or broke off is never sent again (on the vendor it may have been billed);
+- 402 to the run's own key: :class:`CreditsExhausted`, for that call and every later one;
+- an answer past the bounds: :class:`AnswerTooLarge`, for that call and every later one.
+
+Two front doors share all of it: :meth:`UpscaleClient.send` (an :class:`UpscaleRequest`, the seed's
+form) and :meth:`UpscaleClient.send_raw` (bytes already serialized, by Schemathesis say).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ..errors import AnswerTimedOut, AnswerTooLarge, ConformanceError, CreditsExhausted, RateLimited, TargetUnreachable
+from .budget import Budget
+from .cache import ResponseCache
+from .guard import AnswerBounds, Watch, read_capped
+from .guard.bounds import DEFAULT_BOUNDS
+from .health import PROBE_TIMEOUT, TargetHealth, known_good, symptom_of_status
+from .request import UpscaleRequest
+from .result import UpscaleResult
+from .retry import RetryPolicy
+from .secret import Secret
+from .target import DEFAULT_TIMEOUT
+
+# Transport errors raised before anything reached the target: sending again cannot double-bill.
+UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+MAX_RECOVERIES = 3  # outages one request may wait out; a target flapping more often ends it inconclusive
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request on the wire, whichever front door built it (headers without the key)."""
+
+    method: str
+    path: str  # relative to the client's base URL, or a full URL
+    headers: dict[str, str]
+    payload: dict[str, Any]  # httpx's content / data / files / params
+    timeout: float | None
+    described: str
+    curl: str = ""
+    own_key: bool = True  # sent with the run's key (a 402 then means the run's credits are spent)
+
+
+class _Failed(Exception):
+    """An attempt that got no answer: ``symptom`` for the health check, ``sent`` if it reached the target."""
+
+    def __init__(self, symptom: str, sent: bool, error: ConformanceError):
+        super().__init__(symptom)
+        self.symptom, self.sent, self.error = symptom, sent, error
+
+
+@dataclass
+class UpscaleClient:
+    """Sends requests to one target through a shared budget, retry policy, reader and health check.
+
+    >>> c = UpscaleClient("http://127.0.0.1:1", Secret("sk_live_42"), Budget(0))
+    >>> "sk_live_42" in repr(c)
+    False
+    """
+
+    base_url: str
+    api_key: Secret
+    budget: Budget
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    cache: ResponseCache | None = None
+    timeout: float = DEFAULT_TIMEOUT  # the longest wait for one whole answer, headers and body
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    sleep: Any = field(default=time.sleep, repr=False)
+    bounds: AnswerBounds = DEFAULT_BOUNDS
+    say: Any = field(default=None, repr=False)  # say(line): what the client is waiting for, while it waits
+    health: TargetHealth | None = field(default=None, repr=False)  # default: the default patience
+
+    def __post_init__(self) -> None:
+        # Idle connections are dropped after 2 s, before common servers' keep-alive (uvicorn, node: 5 s)
+        # closes them: a request sent on a connection the server is closing would break off after it was
+        # sent, and such a request is not repeated.
+        self._http = httpx.Client(base_url=self.base_url, transport=self.transport,
+                                  timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
+                                  limits=httpx.Limits(keepalive_expiry=2.0))
+        if self.health is None:
+            self.health = TargetHealth(sleep=self.sleep, say=self.say)
+        self._stopped: ConformanceError | None = None  # credits spent, or an answer past any bound
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> UpscaleClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- front doors ---------------------------------------------------------------------------------
+
+    def upscale(self, image: bytes, mode: str = "ai.fast", **kwargs: Any) -> UpscaleResult:
+        return self.send(UpscaleRequest(image=image, mode=mode, **kwargs))
+
+    def send(self, request: UpscaleRequest) -> UpscaleResult:
+        key = self.api_key if request.api_key is None else request.api_key
+        digest = self.cache.key(self.base_url, request, key) if self.cache else ""
+        if self.cache and (hit := self.cache.get(digest)):
+            hit.max_pixels = self.bounds.answer_pixels  # replayed answers are decoded under the same bound
+            return hit
+        exchange = Exchange("POST", "/v2/edit", request.headers(), request.payload(), request.timeout,
+                            request.describe(), request.curl(self.base_url), own_key=request.api_key is None)
+        result = self._call(exchange, key)
+        if self.cache:
+            self.cache.put(digest, result)
+        return result
+
+    def send_raw(self, method: str, url: str, headers: dict[str, str], content: bytes | None,
+                 described: str) -> UpscaleResult:
+        """Bytes serialized elsewhere (a Schemathesis case), sent with the run's key like any request.
+        ``headers`` must not hold a key: the client adds its own."""
+        exchange = Exchange(method.upper(), url, dict(headers), {"content": content} if content else {}, None,
+                            described)
+        return self._call(exchange, self.api_key)
+
+    # --- one request, its retries and the target's health --------------------------------------------
+
+    def _call(self, exchange: Exchange, key: Secret) -> UpscaleResult:
+        headers = dict(exchange.headers)
+        if key:
+            headers["x-api-key"] = key.reveal()
+        attempt = recoveries = 0
+        healthy = False  # the target answered a known-good request around this one's failure
+        while True:
+            self._check_stopped()
+            started = time.perf_counter()
+            try:
+                status, answer_headers, content, reason = self._attempt(exchange, headers, key)
+            except _Failed as exc:
+                failed, symptom, result, retry_after = exc, exc.symptom, None, None
+            else:
+                result = UpscaleResult(status=status, headers=answer_headers, content=content,
+                                       elapsed=time.perf_counter() - started, attempts=attempt + recoveries + 1,
+                                       request=exchange.described, curl=exchange.curl,
+                                       max_pixels=self.bounds.answer_pixels)
+                symptom, retry_after = symptom_of_status(status, reason), answer_headers.get("retry-after")
+            if symptom is None:
+                self.health.answered += 1
+                if result.status == 429:
+                    if attempt < self.retry.retries:
+                        self.sleep(self.retry.delay(attempt, retry_after))
+                        attempt += 1
+                        continue
+                    raise RateLimited(f"{self.base_url} answered 429 after {attempt + 1} attempt(s)")
+                return self._answered(result, exchange)
+            if not healthy:
+                if not self.health.diagnose(symptom, retry_after, lambda: self._probe(key)):
+                    recoveries += 1  # it was down and came back: the same request once more
+                    if recoveries > MAX_RECOVERIES:
+                        raise TargetUnreachable(f"{self.base_url} went down {recoveries} times during one request")
+                    continue
+                healthy = True
+            if result is None:  # healthy around it: the request got no answer of its own
+                if failed.sent or attempt >= self.retry.retries:
+                    raise failed.error
+            elif attempt >= 1:  # a 5xx sent twice with the target healthy around it: an answer, judged
+                return self._answered(result, exchange)
+            self.sleep(self.retry.delay(attempt, retry_after))
+            attempt += 1
+
+    def _answered(self, result: UpscaleResult, exchange: Exchange) -> UpscaleResult:
+        if result.billable:
+            self.budget.record_billable()
+        if result.status == 402 and exchange.own_key:  # the run's own key is out of credits
+            self._stopped = CreditsExhausted(f"{self.base_url} answered 402: the key has no credits left")
+            raise self._stopped
+        return result
+
+    def _check_stopped(self) -> None:
+        self.health.check_gone()
+        if self._stopped is not None:
+            raise type(self._stopped)(str(self._stopped))
+
+    def _probe(self, key: Secret) -> str | None:
+        """The known-good request: None when the target answers it (any status but an outage's)."""
+        self._check_stopped()
+        probe = UpscaleRequest(image=known_good(), timeout=min(self.timeout, PROBE_TIMEOUT))
+        headers = {"x-api-key": key.reveal()} if key else {}
+        exchange = Exchange("POST", "/v2/edit", headers, probe.payload(), probe.timeout,
+                            f"the known-good request ({probe.describe()})")
+        try:
+            status, _, _, reason = self._attempt(exchange, headers, key)
+        except _Failed as failed:
+            return failed.symptom
+        if status == 200:
+            self.budget.record_billable()
+        return symptom_of_status(status, reason)
+
+    def _attempt(self, exchange: Exchange, headers: dict[str, str],
+                 key: Secret) -> tuple[int, dict[str, str], bytes, str]:
+        """One request, spent from the budget, and its bounded answer; no answer raises :class:`_Failed`."""
+        self.budget.spend()
+        try:
+            return self._exchange(exchange, headers, key)
+        except UNSENT as exc:
+            # The message names the URL and the error kind only; httpx never puts headers in it, and
+            # scrubbing guards against a future change of that.
+            raise _Failed(f"no connection ({type(exc).__name__})", False, TargetUnreachable(key.scrub(
+                f"{self.base_url} did not answer {exchange.described}: {type(exc).__name__}: {exc}"))) from None
+        except AnswerTimedOut as exc:
+            raise _Failed("no answer in time", True, exc) from None
+        except TargetUnreachable as exc:
+            raise _Failed("the answer broke off", True, exc) from None
+        except AnswerTooLarge as exc:
+            self._stopped = exc  # every later answer could cost the same read
+            raise
+
+    def _exchange(self, exchange: Exchange, headers: dict[str, str],
+                  key: Secret) -> tuple[int, dict[str, str], bytes, str]:
+        """One request and its bounded answer: status, headers, body, reason (guard: bytes and time). A
+        request with a timeout of its own (the hostile-input battery's) is held to that instead."""
+        asked = f"{exchange.described} to {self.base_url}"
+        seconds = self.timeout if exchange.timeout is None else exchange.timeout
+        payload = dict(exchange.payload)
+        if exchange.timeout is not None:
+            payload["timeout"] = exchange.timeout
+        with Watch(f"the answer to {asked}", seconds, self.say) as watch:
+            try:
+                with self._http.stream(exchange.method, exchange.path, headers=headers, **payload) as response:
+                    watch.attach(response)
+                    status = response.status_code
+                    content = read_capped(response.iter_bytes(), limit=self.bounds.body_bytes(status),
+                                          deadline=watch.deadline,
+                                          what=f"the {status} answer to {asked}",
+                                          declared=response.headers.get("content-length"))
+                    return (status, {k.lower(): v for k, v in response.headers.items()}, content,
+                            response.reason_phrase)
+            except UNSENT:
+                raise  # nothing was sent: the caller may try again
+            except AnswerTimedOut as exc:  # the body was still arriving at the deadline
+                raise AnswerTimedOut(f"{exc}; not repeated: it may have been billed") from None
+            except httpx.TransportError as exc:
+                if watch.expired or isinstance(exc, httpx.TimeoutException):
+                    raise AnswerTimedOut(f"no complete answer to {asked} within {seconds:g} s "
+                                         f"({type(exc).__name__}); not repeated: it may have been billed") from None
+                raise TargetUnreachable(key.scrub(
+                    f"the answer to {asked} broke off: {type(exc).__name__}: {exc}; not repeated: "
+                    f"the request was sent and may have been billed")) from None

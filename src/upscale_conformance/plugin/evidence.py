@@ -1,0 +1,65 @@
+"""What a test leaves for a person: clause labels in JUnit and Allure, pictures of the exchange behind a
+violation, the curl reproduction, the request's parameters."""
+
+from __future__ import annotations
+
+import pytest
+
+from .state import TEST, scrub
+
+
+def clause_ids(node) -> list[str]:
+    """The clause IDs a test is marked with (``@pytest.mark.clause``)."""
+    return [c for m in node.iter_markers("clause") for c in m.args]
+
+
+@pytest.fixture(autouse=True)
+def _clause_labels(request):
+    """Every suite test carries its clause IDs into the reports: a `clauses` property of its JUnit test
+    case, and tags and a `clause` label in Allure."""
+    clauses = clause_ids(request.node)
+    if clauses:
+        import allure
+
+        from .options import option
+
+        request.node.user_properties.append(("clauses", " ".join(clauses)))
+        allure.dynamic.parameter("profile", option(request.config, "upscale_profile") or "default")
+        for cid in clauses:
+            allure.dynamic.tag(cid)
+            allure.dynamic.label("clause", cid)
+    yield
+
+
+def keep_pictures(violation, node, folder) -> None:
+    """Thumbnails of the request and the answer behind a violation, beside the summary, for index.html."""
+    from ..report.pictures import save_exchange
+
+    state = node.stash.get(TEST, None)
+    exchange = state.exchange if state else None
+    if exchange is not None and "input_image" not in violation.evidence:
+        violation.evidence.update(save_exchange(*exchange, folder, node.nodeid))
+    _attach_to_allure(violation, node.config)
+
+
+def _attach_to_allure(violation, config) -> None:
+    """The pictures and the curl reproduction, as Allure attachments of the running test."""
+    import allure
+
+    for key in ("input_image", "output_image", "diff_image"):
+        if violation.evidence.get(key):
+            allure.attach.file(violation.evidence[key], name=f"{violation.clause} {key.removesuffix('_image')}",
+                               attachment_type=allure.attachment_type.PNG)
+    if violation.evidence.get("curl"):
+        allure.attach(scrub(config, violation.evidence["curl"]), name=f"{violation.clause} curl",
+                      attachment_type=allure.attachment_type.TEXT)
+
+
+def allure_parameters(req) -> None:
+    """What the test's (last) request asked for, as Allure parameters."""
+    import allure
+
+    size = f"{len(req.image):,} B" if req.image is not None else "none"
+    for name, value in (("mode", req.mode), ("model header", req.model_version or "none"),
+                        ("export format", req.export_format or "png (default)"), ("imageFile", size)):
+        allure.dynamic.parameter(name, value)

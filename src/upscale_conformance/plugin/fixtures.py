@@ -1,0 +1,165 @@
+"""The fixtures the suites use: the profile, the target, the run's client, the test's recorder, and
+``upscale`` / ``upscale_guarded``, which turn everything that is not an answer into INCONCLUSIVE."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ..contract import load_profile
+from ..errors import (
+    AnswerTimedOut,
+    AnswerTooLarge,
+    BudgetExhausted,
+    ConformanceError,
+    CreditsExhausted,
+    RateLimited,
+    TargetDown,
+    TargetUnreachable,
+)
+from ..verdicts import INCONCLUSIVE_PREFIX, Recorder
+from .evidence import allure_parameters, keep_pictures
+from .options import LOCAL_KEY, answer_timeout, api_key, economy, option, patience, target
+from .state import TEST, TestState, scrub, secrets
+
+# Everything a call can end in that is no answer to judge: the test is inconclusive, never failed.
+NO_VERDICT = (TargetDown, TargetUnreachable, AnswerTimedOut, AnswerTooLarge, CreditsExhausted, BudgetExhausted,
+              RateLimited)
+
+
+def inconclusive(why: str):
+    """End the test as INCONCLUSIVE (a skip that Hypothesis does not shrink)."""
+    pytest.skip(INCONCLUSIVE_PREFIX + why)
+
+
+@pytest.fixture(scope="session")
+def upscale_economy(pytestconfig) -> bool:
+    """True when the run spends as on a paid target (tests then skip what another test's answer shows)."""
+    return economy(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def upscale_profile(pytestconfig):
+    """The active contract profile."""
+    try:
+        return load_profile(option(pytestconfig, "upscale_profile") or None)
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.fixture(scope="session")
+def upscale_target(pytestconfig, upscale_profile):
+    """The base URL under test; ``local`` starts the reference server for the session."""
+    chosen = target(pytestconfig)
+    if chosen != "local":
+        yield chosen.rstrip("/")
+        return
+    from ..server import serve_in_thread
+
+    # The server pins a fresh key so that the invalid-key clause is checked for real.
+    with serve_in_thread(profile=upscale_profile.path, api_key=LOCAL_KEY.reveal()) as url:
+        yield url
+
+
+def make_say(config):
+    """A progress line for the user while a call waits (from the client's watch thread).
+
+    Written to file descriptor 2 itself: ``upscale-conformance run`` captures only ``sys`` streams, so
+    the line reaches the terminal mid-test; under pytest's default fd capture it lands in the test's
+    captured stderr instead."""
+
+    def say(line: str) -> None:
+        try:
+            os.write(2, f"\n  {scrub(config, line)}\n".encode())
+        except OSError:
+            pass
+
+    return say
+
+
+@pytest.fixture(scope="session")
+def upscale_client(pytestconfig, upscale_target, upscale_profile):
+    """The run's one client: every request of every suite goes through it (budget, retries, bounds, health)."""
+    from ..client import Budget, ResponseCache, UpscaleClient
+    from ..client.guard import bounds_for
+    from ..client.health import TargetHealth
+
+    raw = option(pytestconfig, "upscale_budget")
+    try:
+        budget = Budget(int(raw) if raw else None)
+    except ValueError:
+        raise pytest.UsageError(f"--upscale-budget must be a whole number, got {raw!r}") from None
+    worker = getattr(pytestconfig, "workerinput", None)
+    if worker:  # each xdist worker gets its share, so the run as a whole stays within the budget
+        budget = budget.split(int(worker["workercount"]), int(worker["workerid"].removeprefix("gw")))
+    key = api_key(pytestconfig)
+    secrets(pytestconfig).append(key)
+    cache_dir = option(pytestconfig, "upscale_cache")
+    say = make_say(pytestconfig)
+    client = UpscaleClient(upscale_target, key, budget, cache=ResponseCache(cache_dir) if cache_dir else None,
+                           timeout=answer_timeout(pytestconfig), bounds=bounds_for(upscale_profile), say=say,
+                           health=TargetHealth(patience(pytestconfig), say=say))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def upscale_evidence_dir(pytestconfig, tmp_path_factory):
+    """Where checks write evidence files (diff images): beside the summary, else a temporary folder."""
+    summary = option(pytestconfig, "upscale_summary")
+    folder = Path(summary).parent / "evidence" if summary else tmp_path_factory.mktemp("evidence")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def verdict(request, upscale_evidence_dir):
+    """The test's recorder: ``verdict.check(violations...)`` and ``verdict.observe(clause, ...)``."""
+    recorder = Recorder()
+    request.node.stash[TEST] = TestState(recorder)
+    recorder.keep_evidence = lambda v: keep_pictures(v, request.node, upscale_evidence_dir)
+    return recorder
+
+
+@pytest.fixture
+def upscale_guarded(upscale_client):
+    """Call ``fn(*args)`` against the target; whatever is not an answer to judge (the target down, no
+    answer, an answer past any the contract allows, a spent budget or credits, a rate limit) makes the
+    test inconclusive (a skip Hypothesis does not shrink), never failed."""
+
+    def guarded(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NO_VERDICT as exc:
+            inconclusive(str(exc))
+
+    return guarded
+
+
+@pytest.fixture
+def upscale_calls(upscale_client, verdict, request):
+    """The test's call accounting (calls, billable, outages seen), for the report; every sender requests it."""
+    state = request.node.stash[TEST]
+    state.budget = upscale_client.budget
+    state.calls_before, state.billable_before = upscale_client.budget.spent, upscale_client.budget.billable
+    state.health = upscale_client.health
+    state.outages_before = len(upscale_client.health.outages)
+    return state
+
+
+@pytest.fixture
+def upscale(upscale_client, upscale_guarded, upscale_calls, verdict):
+    """Send an UpscaleRequest through the run's client and budget; see ``upscale_guarded``."""
+
+    def send(req):
+        result = upscale_guarded(upscale_client.send, req)
+        verdict.sent(result.elapsed)
+        upscale_calls.exchange = (req, result)  # the last exchange: pictured if a check fails on it
+        allure_parameters(req)
+        return result
+
+    return send

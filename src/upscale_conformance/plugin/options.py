@@ -1,0 +1,144 @@
+"""The plugin's options: each is a flag and an ini key of the same name without the dashes
+(``upscale_target = local``); the flag wins. Also the readings of them that fixtures and suites share.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from ..client import DEFAULT_TIMEOUT, Secret, is_local
+from ..contract import load_profile
+from ..errors import ConformanceError
+
+OPTIONS = (
+    # flag, ini key, help, default
+    ("--upscale-target", "upscale_target", "`local` (start the reference server) or a target's base URL.", "local"),
+    ("--upscale-api-key", "upscale_api_key", "API key for the target (default: $PHOTOROOM_API_KEY).", ""),
+    ("--upscale-profile", "upscale_profile", "Contract profile name or path (default: the default profile).", ""),
+    ("--upscale-budget", "upscale_budget", "At most this many requests in the whole run, split across workers.", ""),
+    ("--upscale-quick", "upscale_quick", "Fewer examples, every clause at least once (the CI smoke setting).", ""),
+    ("--upscale-economy", "upscale_economy",
+     "Spend as on a paid target: each answer judged on every clause it can show, no redundant calls "
+     "(default: on for any host but loopback; set 1 to force it on a loopback target, 0 to turn it off).", ""),
+    ("--upscale-allow-negative", "upscale_allow_negative",
+     "Send the hostile-input group (ROB-*) in economy too, i.e. to a paid target (off there by default). Errors "
+     "cost nothing on the vendor; only inputs that may be valid after all are billed if answered 200.", ""),
+    ("--upscale-summary", "upscale_summary", "Write the per-clause summary JSON to this path.", ""),
+    ("--upscale-cache", "upscale_cache", "Folder of the on-disk response cache (off unless set).", ""),
+    ("--upscale-timeout", "upscale_timeout",
+     f"Seconds to wait for one whole answer, headers and body (default: {DEFAULT_TIMEOUT:g}). An answer that "
+     "times out is not repeated (it may have been billed); if a known-good request times out too, the target "
+     "is down: inconclusive.", ""),
+    ("--upscale-patience", "upscale_patience",
+     "Seconds a run waits for a target that is down (503, 502, 504, refused or timed out, and a known-good "
+     "request fails the same way) to come back before it ends inconclusive (default: 60).", ""),
+    ("--upscale-golden-dir", "upscale_golden_dir",
+     "Golden store (default: fixtures/goldens in the checkout, else ./goldens, falling back to the shipped "
+     "goldens when it holds none for the target).", ""),
+    ("--upscale-golden-target", "upscale_golden_target",
+     "Whose goldens to compare with: a name (default: `local` for the reference server, else the target's host; "
+     "the port is never part of it).", ""),
+)
+# The reference server started for `--upscale-target local` pins this key, so AUTH clauses are checked for real.
+LOCAL_KEY = Secret("local-" + secrets.token_hex(8))
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("upscale-conformance", "AI Upscale conformance")
+    for flag, ini, help_text, default in OPTIONS:
+        group.addoption(flag, dest=ini, default=None, help=help_text)
+        parser.addini(ini, help_text, default=default)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clause(*ids): contract clause IDs (contracts/clauses.yaml) this test checks")
+    try:  # a bad profile (flag or ini key) is a usage error here, not a traceback per module at collection
+        load_profile(option(config, "upscale_profile") or None)
+    except ConformanceError as exc:
+        raise pytest.UsageError(f"--upscale-profile: {exc}") from None
+    answer_timeout(config)  # bad numbers are usage errors before any test runs
+    patience(config)
+
+
+def option(config, ini: str) -> str:
+    """A flag if given, else the ini value."""
+    value = config.getoption(ini, default=None)
+    return str(value) if value not in (None, "") else str(config.getini(ini) or "")
+
+
+def switch(value: str | None, default: bool) -> bool:
+    """An on/off setting: 1/true/yes/on or 0/false/no/off; anything else (unset) is ``default``.
+
+    >>> switch("off", True), switch("YES", False), switch("", True)
+    (False, True, True)
+    """
+    value = (value or "").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return False
+    return value in ("1", "true", "yes", "on") or default
+
+
+def target(config) -> str:
+    return option(config, "upscale_target") or "local"
+
+
+def economy(config) -> bool:
+    """Whether calls may cost money: then every call must serve a verdict (README, "Paid targets")."""
+    return switch(option(config, "upscale_economy"), not is_local(target(config)))
+
+
+def quick(config) -> bool:
+    """Whether this is the smoke setting (``--upscale-quick 1``); ``0`` or unset is the full run."""
+    return switch(option(config, "upscale_quick"), False)
+
+
+def allow_negative(config) -> bool:
+    """Whether the hostile-input group runs in economy (``--upscale-allow-negative 1``)."""
+    return switch(option(config, "upscale_allow_negative"), False)
+
+
+def api_key(config) -> Secret:
+    """The run's key: the reference server's own for ``local``, else the option or the environment."""
+    if target(config) == "local":
+        return LOCAL_KEY
+    return Secret.from_sources(option(config, "upscale_api_key") or None)
+
+
+def golden_target(config) -> str:
+    """Whose goldens this run compares with (a bad ``--upscale-golden-target`` is a usage error)."""
+    from ..contract import is_sandbox_key
+    from ..goldens.keys import golden_target_for, golden_target_name
+
+    chosen = option(config, "upscale_golden_target") or None
+    if chosen:
+        try:
+            golden_target_name(chosen)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--upscale-golden-target: {exc}") from None
+    return golden_target_for(target(config), chosen, sandbox=is_sandbox_key(api_key(config).reveal()))
+
+
+def _seconds(config, ini: str, default: float) -> float:
+    raw = option(config, ini)
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        flag = "--" + ini.replace("_", "-")
+        raise pytest.UsageError(f"{flag} must be a number of seconds above 0, got {raw!r}")
+    return value
+
+
+def answer_timeout(config) -> float:
+    """Seconds to wait for one whole answer (``--upscale-timeout``; a bad value is a usage error)."""
+    return _seconds(config, "upscale_timeout", DEFAULT_TIMEOUT)
+
+
+def patience(config) -> float:
+    """Seconds to wait for a target that is down (``--upscale-patience``)."""
+    from ..client.health import DEFAULT_PATIENCE
+
+    return _seconds(config, "upscale_patience", DEFAULT_PATIENCE)

@@ -1,0 +1,113 @@
+"""From test reports to the run's summary: each report carries its test's findings (so they survive
+pytest-xdist), scrubbed of every key; the process that writes the summary folds them into a Tally."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _pytest.subtests import SubtestReport
+
+from ..contract import load_clauses, load_profile
+from ..verdicts import INCONCLUSIVE_PREFIX, Outcome, Tally
+from .evidence import clause_ids
+from .options import option
+from .state import TALLY, TEST, scrub, secrets
+
+REPORT_KEY = "upscale"
+
+
+def pytest_configure(config):
+    # Only the process that writes the summary keeps a tally; xdist workers ship their reports to it.
+    if not hasattr(config, "workerinput"):
+        config.stash[TALLY] = Tally()
+        config.pluginmanager.register(TallyCollector(config.stash[TALLY]), "upscale-conformance-tally")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    known = load_clauses()
+    for item in items:
+        for mark in item.iter_markers("clause"):
+            unknown = [c for c in mark.args if c not in known]
+            if unknown:
+                raise pytest.UsageError(f"{item.nodeid}: unknown clause ID(s) {unknown} (see contracts/clauses.yaml)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    _scrub_report(report, item.config)
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    state = item.stash.get(TEST, None)
+    payload = state.recorder.payload() if state else {"violations": [], "observations": [], "cases": 0,
+                                                      "target_seconds": 0.0}
+    budget = state.budget if state else None
+    payload["clauses"] = clause_ids(item)
+    payload["calls"] = budget.spent - state.calls_before if budget else 0
+    payload["billable"] = budget.billable - state.billable_before if budget else 0
+    payload["outages"] = state.outages() if state else []
+    payload["seconds"] = report.duration
+    report.user_properties.append((REPORT_KEY, scrub(item.config, json.dumps(payload, default=str))))
+
+
+def _scrub_report(report, config) -> None:
+    """A failure's text may quote a request (a library's curl line, say): the key must not reach
+    the terminal, JUnit XML or Allure. The traceback is replaced by its scrubbed text."""
+    if report.longrepr is None or not secrets(config):
+        return
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason), and pytest needs the tuple
+        path, line, reason = report.longrepr
+        report.longrepr = (scrub(config, str(path)), line, scrub(config, str(reason)))
+    else:
+        text = str(report.longrepr)
+        clean = scrub(config, text)
+        if clean != text:
+            report.longrepr = clean
+    report.sections = [(title, scrub(config, content)) for title, content in report.sections]
+
+
+class TallyCollector:
+    """Folds every test report (this process's or a worker's) into the run's tally."""
+
+    def __init__(self, tally: Tally):
+        self.tally = tally
+
+    def pytest_runtest_logreport(self, report):
+        if report.when not in ("setup", "call"):
+            return
+        data = dict(report.user_properties).get(REPORT_KEY)
+        if data is None:
+            return
+        payload = json.loads(data)
+        if isinstance(report, SubtestReport):
+            # A subtest (Schemathesis runs one per operation) shares its test's recorder: keep its outcome,
+            # which may be the only place an inconclusive skip shows, but count its work once, on the test.
+            payload.update(calls=0, billable=0, cases=0, seconds=0.0, target_seconds=0.0, outages=[])
+        skipped = report.skipped and isinstance(report.longrepr, tuple) and str(report.longrepr[2]) or ""
+        inconclusive = skipped.split(INCONCLUSIVE_PREFIX, 1)[1] if INCONCLUSIVE_PREFIX in skipped else ""
+        self.tally.add(Outcome(
+            clauses=tuple(payload["clauses"]), passed=report.passed, failed=report.failed,
+            inconclusive=inconclusive, skipped=skipped if not inconclusive else "",
+            violations=payload["violations"], observations=payload["observations"], cases=payload["cases"],
+            calls=payload["calls"], billable=payload.get("billable", 0), nodeid=report.nodeid,
+            seconds=payload.get("seconds", 0.0),
+            target_seconds=payload.get("target_seconds", 0.0), subtest=isinstance(report, SubtestReport),
+            judged=tuple(payload.get("judged", ())),
+            error=str(report.longreprtext)[-800:] if report.failed else "",
+        ))
+        self.tally.outages.extend(payload.get("outages", []))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    path = option(config, "upscale_summary")
+    tally = config.stash.get(TALLY, None)
+    if tally is None or not path:
+        return
+    from ..report.summary import write_summary
+
+    profile = load_profile(option(config, "upscale_profile") or None)
+    write_summary(path, tally, profile, target=option(config, "upscale_target") or "local",
+                  pytest_exit=int(exitstatus))
