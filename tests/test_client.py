@@ -15,7 +15,7 @@ from PIL import Image
 
 from upscale_conformance.client import Budget, ResponseCache, RetryPolicy, UpscaleClient, UpscaleRequest
 from upscale_conformance.client.secret import Secret
-from upscale_conformance.errors import BudgetExhausted, RateLimited, TargetUnreachable
+from upscale_conformance.errors import BudgetExhausted, RateLimited, TargetDown
 
 KEY = "sk_live_SECRET_1234567890"
 
@@ -112,7 +112,9 @@ def test_retry_after_is_honoured_and_each_retry_costs_budget():
         result = client.upscale(png())
     assert result.status == 200 and result.attempts == 3
     assert sleeps == [7.0, 1.0]  # Retry-After beats the 0.5 s backoff; then backoff 0.5 * 2**1
-    assert budget.spent == 3 and budget.billable == 1
+    # The 503 first asked the target: a known-good request (answered 200) showed it healthy, so the
+    # request was sent once more. Every call counts, the known-good one too.
+    assert budget.spent == 4 and budget.billable == 2
 
 
 def test_backoff_is_capped_even_when_retry_after_asks_for_more():
@@ -134,15 +136,23 @@ def test_persistent_rate_limit_raises_rate_limited():
     assert len(target.requests) == 3
 
 
-def test_connection_errors_are_retried_then_reported_without_the_key(caplog):
+def test_a_refused_connection_is_a_question_about_the_target_and_never_shows_the_key(caplog):
     caplog.set_level(logging.DEBUG)
     target = Target(httpx.ConnectError(f"refused (x-api-key: {KEY})"))
     sleeps: list[float] = []
-    with make_client(target, sleeps=sleeps, retries=2) as client, pytest.raises(TargetUnreachable) as info:
+    with make_client(target, sleeps=sleeps, retries=2) as client, pytest.raises(TargetDown) as info:
         client.upscale(png())
-    assert len(target.requests) == 3 and sleeps == [0.5, 1.0]
-    assert KEY not in str(info.value) and "***" in str(info.value)
-    assert KEY not in caplog.text
+    # the request, the known-good request, then probes at 1, 2, 4, 8 and 15 s apart until 60 s of patience
+    assert len(target.requests) == 9 and sleeps == [1, 2, 4, 8, 15, 15, 15]
+    assert "down" in str(info.value) and "ConnectError" in str(info.value)
+    assert KEY not in str(info.value) and KEY not in caplog.text
+
+
+def test_a_refused_connection_to_a_healthy_target_is_sent_again():
+    target = Target(httpx.ConnectError("refused"), ok())
+    with make_client(target) as client:
+        result = client.upscale(png())
+    assert result.status == 200 and len(target.requests) == 3  # the request, the known-good one, the request again
 
 
 def test_the_key_never_shows_in_reprs_or_results():
@@ -184,9 +194,10 @@ def test_an_answer_that_stalls_mid_body_is_named_by_its_time_limit_and_not_repea
             yield b"\x89PNG"
             raise httpx.ReadTimeout("stalled")
 
+    answers = [httpx.Response(200, stream=Stalls()), ok()]  # the known-good request sent next is answered
     budget = Budget(5)
     client = UpscaleClient("http://target.invalid", Secret("sk_test_1234567890"), budget, timeout=7,
-                           transport=httpx.MockTransport(lambda request: httpx.Response(200, stream=Stalls())))
+                           transport=httpx.MockTransport(lambda request: answers.pop(0)))
     with pytest.raises(AnswerTimedOut, match=r"within 7 s \(ReadTimeout\); not repeated"):
         client.send(UpscaleRequest(image=png()))
-    assert budget.spent == 1
+    assert budget.spent == 2 and not answers  # the request once, then the known-good request

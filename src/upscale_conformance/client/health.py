@@ -119,13 +119,19 @@ class TargetHealth:
                         last=first, _started=started)
         self.outages.append(outage)
         self._say(f"{outage.describe()}; waiting up to {self.patience:g} s for it to come back")
-        deadline = started + self.patience
         wait = max(parse_retry_after(retry_after) or 1.0, 1.0)
-        while self.clock() < deadline:
-            self.sleep(max(0.0, min(wait, self.cap, deadline - self.clock())))
+        slept = 0.0
+
+        def waited() -> float:  # by the clock, or by the sleeps asked for where sleeping is simulated
+            return max(self.clock() - started, slept)
+
+        while waited() < self.patience:
+            pause = max(0.0, min(wait, self.cap, self.patience - waited()))
+            self.sleep(pause)
+            slept += pause
             outage.probes += 1
             got = probe()
-            outage.seconds = self.clock() - started
+            outage.seconds = waited()
             if got is None:
                 outage.recovered, outage.ended = True, _now()
                 self._say(f"the target is back after {outage.seconds:.0f} s ({outage.probes} probe(s)): "
@@ -134,7 +140,7 @@ class TargetHealth:
             outage.last = got
             wait = min(self.cap, wait * 2)
         outage.ended = _now()
-        outage.seconds = self.clock() - started
+        outage.seconds = waited()
         self.gone = outage
         raise TargetDown(outage.describe())
 

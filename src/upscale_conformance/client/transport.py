@@ -139,7 +139,7 @@ class UpscaleClient:
         if key:
             headers["x-api-key"] = key.reveal()
         attempt = recoveries = 0
-        healthy = False  # the target answered a known-good request around this one's failure
+        healthy = resent = False  # the target answered a known-good request around this one's failure
         while True:
             self._check_stopped()
             started = time.perf_counter()
@@ -172,8 +172,10 @@ class UpscaleClient:
             if result is None:  # healthy around it: the request got no answer of its own
                 if failed.sent or attempt >= self.retry.retries:
                     raise failed.error
-            elif attempt >= 1:  # a 5xx sent twice with the target healthy around it: an answer, judged
+            elif resent:  # a 5xx twice with the target healthy around it: an answer, judged by the checks
                 return self._answered(result, exchange)
+            else:
+                resent = True  # once more, in case it was a blip
             self.sleep(self.retry.delay(attempt, retry_after))
             attempt += 1
 

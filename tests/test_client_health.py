@@ -1,0 +1,132 @@
+"""The target's health (client.health): an outage is inconclusive, fast and cheap; a 5xx fails a
+clause only when the target is healthy around it.
+
+The real client against httpx.MockTransport: the transport plays the target (and tells the
+known-good request, a 32x24 PNG, from the request under test by its size); sleeping is simulated.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from upscale_conformance.client import Budget, RetryPolicy, UpscaleClient
+from upscale_conformance.client.health import TargetHealth, known_good
+from upscale_conformance.client.secret import Secret
+from upscale_conformance.errors import AnswerTimedOut, TargetDown
+
+PROBE = len(known_good())
+
+
+def png(width=40, height=30) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 10, 10)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def ok():
+    return httpx.Response(200, content=png(160, 120), headers={"content-type": "image/png"})
+
+
+def unavailable(status=503, html=False):
+    if html:
+        return httpx.Response(status, content=b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+                              headers={"content-type": "text/html"})
+    return httpx.Response(status, headers={"retry-after": "1"}, json={"error": {"message": "unavailable"}})
+
+
+class Scripted:
+    """A target whose answer depends on the call number (from 0) and on whether it is the known-good request."""
+
+    def __init__(self, answer):
+        self.answer, self.calls = answer, []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        known = len(body) < PROBE + 1000 and known_good() in body
+        self.calls.append("known-good" if known else "request")
+        return self.answer(len(self.calls) - 1, known)
+
+
+def client_for(target, budget=None, sleeps=None, patience=60.0):
+    sleep = sleeps.append if sleeps is not None else (lambda s: None)
+    return UpscaleClient("http://target.test", Secret("k"), budget or Budget(None), retry=RetryPolicy(),
+                         transport=httpx.MockTransport(target), sleep=sleep,
+                         health=TargetHealth(patience, sleep=sleep))
+
+
+@pytest.mark.parametrize("down", [unavailable(503), unavailable(502, html=True), unavailable(504)],
+                         ids=["503", "502-html", "504"])
+def test_a_permanent_outage_ends_inconclusive_after_a_handful_of_calls(down):
+    target = Scripted(lambda n, known: ok() if n < 3 else down)
+    sleeps: list[float] = []
+    with client_for(target, sleeps=sleeps) as client:
+        for _ in range(3):
+            assert client.upscale(png()).status == 200
+        with pytest.raises(TargetDown) as info:
+            client.upscale(png())
+        calls_at_outage = len(target.calls)
+        with pytest.raises(TargetDown):  # later calls: inconclusive at once, nothing sent
+            client.upscale(png())
+    assert len(target.calls) == calls_at_outage == 3 + 9  # request, known-good, 7 probes
+    assert sum(sleeps) == 60 and max(sleeps) == 15
+    (outage,) = client.health.outages
+    assert outage.answered.startswith(str(down.status_code)) and outage.answered_before == 3
+    assert outage.probes == 7 and not outage.recovered
+    assert "3 request(s) were answered before it, 7 probe(s) after it" in str(info.value)
+
+
+def test_an_outage_that_ends_within_the_patience_resumes_the_run():
+    # down from call 2 for 6 probes' worth of time (1+2+4+8+15 = 30 s), then back
+    target = Scripted(lambda n, known: ok() if n < 2 or n >= 8 else unavailable())
+    with client_for(target) as client:
+        client.upscale(png())
+        client.upscale(png())
+        result = client.upscale(png())
+    assert result.status == 200
+    (outage,) = client.health.outages
+    assert outage.recovered and outage.probes == 5
+    assert target.calls[-1] == "request"  # the request that met the outage was sent again
+
+
+def test_a_5xx_answered_only_to_one_request_is_an_answer_to_judge():
+    target = Scripted(lambda n, known: ok() if known else unavailable())
+    with client_for(target) as client:
+        result = client.upscale(png())
+    assert result.status == 503  # the target answered the known-good request: it is healthy around it
+    assert target.calls == ["request", "known-good", "request"]  # sent once more, then judged
+    assert client.health.outages == []
+
+
+def test_an_answer_that_timed_out_on_a_healthy_target_is_not_sent_again():
+    def answer(n, known):
+        if known:
+            return ok()
+        raise httpx.ReadTimeout("slow")
+
+    target = Scripted(answer)
+    budget = Budget(None)
+    with client_for(target, budget) as client, pytest.raises(AnswerTimedOut, match="not repeated"):
+        client.upscale(png())
+    assert target.calls == ["request", "known-good"] and budget.spent == 2
+
+
+def test_patience_is_the_run_s_to_set():
+    target = Scripted(lambda n, known: unavailable())
+    sleeps: list[float] = []
+    with client_for(target, sleeps=sleeps, patience=5) as client, pytest.raises(TargetDown):
+        client.upscale(png())
+    assert sleeps == [1, 2, 2] and len(target.calls) == 2 + 3
+
+
+def test_the_budget_bounds_the_probes_too():
+    from upscale_conformance.errors import BudgetExhausted
+
+    target = Scripted(lambda n, known: unavailable())
+    with client_for(target, Budget(4)) as client, pytest.raises(BudgetExhausted):
+        client.upscale(png())
+    assert len(target.calls) == 4
