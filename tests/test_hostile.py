@@ -21,13 +21,13 @@ import pytest
 
 from hostile_targets import giant_png, hostile_target
 from upscale_conformance.checks import check_decodes, check_size
-from upscale_conformance.client import Budget, RetryPolicy, UpscaleClient, UpscaleRequest, UpscaleResult
+from upscale_conformance.client import Budget, UpscaleClient, UpscaleRequest, UpscaleResult
 from upscale_conformance.client.guard import bounds_for
 from upscale_conformance.client.guard.bounds import BYTES_PER_PIXEL, largest_input_pixels
+from upscale_conformance.client.health import TargetHealth
 from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import SCALE, available_profiles, load_profile
-from upscale_conformance.errors import AnswerTimedOut, AnswerTooLarge, TargetUnreachable
-from upscale_conformance.plugin import schema as schema_checks
+from upscale_conformance.errors import AnswerTooLarge, TargetDown
 from upscale_conformance.report.pictures import save_exchange
 
 KEY = "sk_test_hostile_5f1c0e"
@@ -83,7 +83,10 @@ SCENARIOS = [
     ("endless", ("--timeout", "20"), {3}, "the 200 answer to POST /v2/edit ("),
     ("huge-error", ("--timeout", ANSWER_LIMIT), {3}, "the 400 answer to POST /v2/edit ("),
     ("giant-png", ("--timeout", ANSWER_LIMIT, "--api-key", KEY), {1}, "gave 60000x60000 (not decoded"),
-    ("silent", ("--timeout", ANSWER_LIMIT), {3}, f"within {ANSWER_LIMIT} s (ReadTimeout); not repeated"),
+    # A target that answers nothing, not even the known-good request sent right after: it is down. With
+    # one second of patience: the request, the known-good request and one probe.
+    ("silent", ("--timeout", ANSWER_LIMIT, "--patience", "1"), {3},
+     f"within {ANSWER_LIMIT} s (ReadTimeout); not repeated"),
 ]
 
 
@@ -110,8 +113,11 @@ def test_each_hostile_target_ends_the_run_in_bounded_time_and_memory_naming_the_
         if naming not in got.output or naming not in evidence_text(got.summary):
             problems.append(f"{where}: the verdict does not name the answer ({naming!r})\n{got.output[-3000:]}")
         if kind == "silent":
-            if len(seen) != 1:  # a request whose answer timed out may have been billed: sent once only
-                problems.append(f"{where}: the target received {len(seen)} requests, expected 1")
+            if len(seen) != 3:  # a request whose answer timed out may have been billed: sent once only
+                problems.append(f"{where}: the target received {len(seen)} requests, expected 3 (the request, "
+                                f"the known-good request, one probe)")
+            if "the target is down" not in got.output:
+                problems.append(f"{where}: the outage is not named\n{got.output[-3000:]}")
             if "waiting for the answer to POST /v2/edit" not in got.output:
                 problems.append(f"{where}: nothing said while waiting\n{got.output[-3000:]}")
         if "--api-key" in options and "--api-key puts the key in your shell history" not in got.output:
@@ -160,34 +166,37 @@ def test_an_endless_body_and_a_huge_error_body_are_cut_at_their_bounds():
             with UpscaleClient(url, Secret(KEY), Budget(None), timeout=30) as client:
                 with pytest.raises(AnswerTooLarge, match=f"the {status} answer to POST /v2/edit"):
                     client.send(UpscaleRequest(b"x"))
-            session = schema_checks.BudgetedSession(Budget(None), timeout=30)
-            with pytest.raises(AnswerTooLarge, match=f"the {status} answer to POST"):
-                session.post(f"{url}/v2/edit", data=b"x")
-            session.close()
+
+
+def impatient(url: str, budget: Budget, timeout: float, **kwargs) -> UpscaleClient:
+    """A client that waits half a second for a target that is down (one probe after the known-good request)."""
+    return UpscaleClient(url, Secret(KEY), budget, timeout=timeout, health=TargetHealth(0.5), **kwargs)
 
 
 def test_a_trickling_body_is_cut_at_the_time_limit():
     lines: list[str] = []
     with hostile_target("trickle") as (url, seen):
-        with UpscaleClient(url, Secret(KEY), Budget(None), timeout=2, say=lines.append) as client:
-            started = time.monotonic()
-            with pytest.raises(AnswerTimedOut, match="not repeated"):
+        with impatient(url, Budget(None), 2, say=lines.append) as client:
+            # every answer trickles, the known-good request's too: the target is down, not the request at fault
+            with pytest.raises(TargetDown, match="no answer in time: no complete answer to POST /v2/edit"):
                 client.send(UpscaleRequest(b"x"))
-            assert time.monotonic() - started < 30  # a hang detector: each read alone never times out
-    assert len(seen) == 1 and lines and "waiting for the answer to POST /v2/edit" in lines[0]
+    assert len(seen) == 3 and lines and "waiting for the answer to POST /v2/edit" in lines[0]
 
 
-def test_a_timed_out_answer_is_not_repeated_but_a_refused_connection_is():
+def test_a_timed_out_answer_is_not_repeated_and_a_refused_connection_is_an_outage():
     with hostile_target("silent") as (url, seen):
         budget = Budget(None)
-        with UpscaleClient(url, Secret(KEY), budget, timeout=1) as client:
-            with pytest.raises(AnswerTimedOut):
+        with impatient(url, budget, 1) as client:
+            with pytest.raises(TargetDown, match="not repeated"):
                 client.send(UpscaleRequest(b"x"))
-    assert len(seen) == 1 and budget.spent == 1
+    # the request once (it may have been billed), then the known-good request and one probe
+    assert len(seen) == 3 and budget.spent == 3
     budget = Budget(None)
     closed = f"http://127.0.0.1:{_free_port()}"
-    with UpscaleClient(closed, Secret(KEY), budget, retry=RetryPolicy(retries=2), sleep=lambda s: None) as client:
-        with pytest.raises(TargetUnreachable, match="after 3 attempt"):
+    with impatient(closed, budget, 5) as client:
+        with pytest.raises(TargetDown, match="no connection"):
+            client.send(UpscaleRequest(b"x"))
+        with pytest.raises(TargetDown):  # given up on: nothing more is sent
             client.send(UpscaleRequest(b"x"))
     assert budget.spent == 3
 

@@ -145,8 +145,8 @@ class UpscaleClient:
             started = time.perf_counter()
             try:
                 status, answer_headers, content, reason = self._attempt(exchange, headers, key)
-            except _Failed as exc:
-                failed, symptom, result, retry_after = exc, exc.symptom, None, None
+            except _Failed as exc:  # the symptom names the error in full: the outage report quotes it
+                failed, symptom, result, retry_after = exc, f"{exc.symptom}: {exc.error}", None, None
             else:
                 result = UpscaleResult(status=status, headers=answer_headers, content=content,
                                        elapsed=time.perf_counter() - started, attempts=attempt + recoveries + 1,

@@ -25,16 +25,18 @@ class Entry:
     select: str  # pytest -k expression: the part of the suite that must react
     clauses: frozenset[str] = frozenset()  # any of these failing is "caught by a matching clause"
     quick: bool = False  # part of `selfcheck --quick`
+    expect: int | None = None  # a transport entry's exact exit code (else 0 or 3: never failed)
 
 
-def _e(name, kind, description, select, clauses=(), quick=False, **faults) -> Entry:
-    return Entry(name, kind, description, Faults(**faults), select, frozenset(clauses), quick)
+def _e(name, kind, description, select, clauses=(), quick=False, expect=None, **faults) -> Entry:
+    return Entry(name, kind, description, Faults(**faults), select, frozenset(clauses), quick, expect)
 
 
 FAITHFUL = "faithful"
 LIMITS = "largest_accepted or either_side"
 ERRORS = "unknown_mode or key_is_refused or malformed or probes_are_refused"
 GOLDEN = "close_to_its_golden"
+OUTAGE = f"{LIMITS} or {FAITHFUL}"  # well over 20 requests, so an outage from the 20th on lands mid-run
 
 CATALOG: tuple[Entry, ...] = (
     # --- scale
@@ -58,6 +60,9 @@ CATALOG: tuple[Entry, ...] = (
     # --- errors
     _e("over-limit-500", "contract", "an input past the limit gets a 500 instead of the documented 4xx",
        "largest_accepted", ["LIMIT-FAST-EDGE", "LIMIT-SLOW-EDGE", "ERR-NO-5XX"], over_limit_status=500),
+    # A 503 looks like an outage, but here the target answers a known-good request around it: a finding.
+    _e("over-limit-503", "contract", "an input past the limit gets a 503, while valid inputs get 200",
+       "largest_accepted", ["LIMIT-FAST-EDGE", "LIMIT-SLOW-EDGE", "ERR-NO-5XX"], over_limit_status=503),
     _e("error-body-flat", "contract", "error answers lack the documented {error: {message}} body", ERRORS,
        ["ERR-BODY", "SCHEMA-CONFORMS"], flat_error_body=True),
     _e("silent-downscale", "contract", "past the limit: 200 with a silently downscaled image, not an error",
@@ -144,6 +149,15 @@ CATALOG: tuple[Entry, ...] = (
     _e("slow-answers", "transport", "every answer takes 0.3 s longer", "default_output_is_png", slow_seconds=0.3),
     _e("dies-mid-run", "transport", "the server dies after five requests", "each_export_format or faithful",
        die_after=5),
+    # --- outages (issue 19): a permanent one ends inconclusive within the patience, a short one is waited out
+    _e("outage-503", "transport", "from the 20th request on, every request is answered 503 with Retry-After: 1",
+       OUTAGE, expect=3, outage_after=19),
+    _e("gateway-502", "transport", "from the 20th request on, a gateway answers 502 with an HTML page",
+       OUTAGE, expect=3, outage_after=19, outage_status=502, outage_html=True),
+    _e("outage-recovers", "transport", "from the 20th request on, 503 for 60 s; then the service is back",
+       OUTAGE, expect=0, outage_after=19, outage_seconds=60.0),
+    _e("refused-mid-run", "transport", "the server stops after 20 requests: every connection is refused",
+       OUTAGE, expect=3, die_after=20),
 )
 
 

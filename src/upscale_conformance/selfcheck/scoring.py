@@ -1,7 +1,8 @@
 """What each run means for the suite, and the command's exit code.
 
 - the clean server and every tolerated variation must pass (exit 0): the suite's precision;
-- every transport fault must end 0 or 3: trouble on the wire is never the target's failure;
+- every transport fault must end 0 or 3: trouble on the wire is never the target's failure; an outage
+  entry names which (a permanent outage 3, one that ends within the run's patience 0);
 - every contract and quality fault must be killed (exit 1), unless it is a known survivor with a
   reason: the suite's power. A kill whose failed clauses share none with the entry's expected ones is
   still a kill, but is flagged, since a user would be told the wrong thing is broken.
@@ -44,8 +45,9 @@ def judge(entry: Entry, result: Result, survivors: dict[str, str]) -> Judged:
         return made("survived" if result.code in (0, 3) else _bad(result), False)
     if entry.kind == "tolerated":
         return made("passed" if result.code == 0 else _bad(result), result.code == 0)
-    # transport: a verdict or an honest "don't know", never a failure
-    return made({0: "passed", 3: "inconclusive"}.get(result.code, _bad(result)), result.code in (0, 3))
+    # transport: a verdict or an honest "don't know", never a failure; an outage entry names which
+    wanted = (0, 3) if entry.expect is None else (entry.expect,)
+    return made({0: "passed", 3: "inconclusive"}.get(result.code, _bad(result)), result.code in wanted)
 
 
 def _bad(result: Result) -> str:

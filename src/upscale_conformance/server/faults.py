@@ -100,6 +100,13 @@ class Faults:
     throttle_every: int | None = None  # every Nth POST answered 429 with Retry-After
     unavailable_every: int | None = None  # every Nth POST answered 503
     slow_seconds: float = 0.0  # every POST delayed this long
+    # An outage: every request to /v2/edit after the Nth POST is answered ``outage_status`` (with
+    # Retry-After: 1, or a gateway's HTML page when ``outage_html``), for ``outage_seconds`` from the
+    # first one it refuses (None: for good).
+    outage_after: int | None = None
+    outage_status: int = 503
+    outage_html: bool = False
+    outage_seconds: float | None = None
     # --- concurrency: invisible to requests sent one at a time (``upscale-conformance load`` shows them)
     swap_in_flight: bool = False  # with another request in the image stage, answer with the previous one's picture
     error_past_in_flight: int | None = None  # a 500 once more than this many requests are in the image stage
@@ -118,6 +125,10 @@ class Faults:
         for name in ("throttle_every", "unavailable_every"):
             if getattr(self, name) is not None and getattr(self, name) < 2:
                 raise ValueError(f"Faults.{name} must be 2 or more (1 would refuse every request forever)")
+        if self.outage_after is not None and self.outage_after < 0:
+            raise ValueError("Faults.outage_after must be 0 or more")
+        if self.outage_seconds is not None and self.outage_seconds <= 0:
+            raise ValueError("Faults.outage_seconds must be above 0")
         if self.error_past_in_flight is not None and self.error_past_in_flight < 1:
             raise ValueError("Faults.error_past_in_flight must be 1 or more (0 would refuse every request)")
         if self.slow_seconds < 0 or self.slow_limit_factor <= 0 or self.shift < 0:

@@ -6,6 +6,7 @@ extra headers). Apart from :mod:`.faults` only to keep each module short; it rea
 from __future__ import annotations
 
 import json
+import time
 
 import anyio
 
@@ -22,6 +23,7 @@ class ResponseFaults:
     def __init__(self, app, faults: Faults):
         # Its own POST count (the app's counts only what reaches it): bursts are every Nth arrival.
         self.app, self.faults, self.posts = app, faults, 0
+        self.outage_began: float | None = None
 
     async def __call__(self, scope, receive, send):
         f = self.faults
@@ -31,6 +33,11 @@ class ResponseFaults:
         send = _Rewriter(send, f)
         if scope["path"] == "/v2/edit" and scope["method"] == "POST":
             self.posts += 1
+        if scope["path"] == "/v2/edit" and self._in_outage():
+            await _drain(receive)
+            await send.outage(f.outage_status, f.outage_html)
+            return
+        if scope["path"] == "/v2/edit" and scope["method"] == "POST":
             if f.slow_seconds:
                 await anyio.sleep(f.slow_seconds)
             for every, status in ((f.throttle_every, 429), (f.unavailable_every, 503)):
@@ -43,6 +50,16 @@ class ResponseFaults:
             await send.json(f.undeclared_method_status, f"method {scope['method']} is not supported")
             return
         await self.app(scope, receive, send)
+
+
+    def _in_outage(self) -> bool:
+        f = self.faults
+        if f.outage_after is None or self.posts <= f.outage_after:
+            return False
+        now = time.monotonic()
+        if self.outage_began is None:
+            self.outage_began = now
+        return f.outage_seconds is None or now - self.outage_began < f.outage_seconds
 
 
 async def _drain(receive) -> None:
@@ -66,6 +83,16 @@ class _Rewriter:
         await self({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), *(headers or [])]})
         await self({"type": "http.response.body", "body": body})
+
+    async def outage(self, status: int, html: bool) -> None:
+        """What a service that is down answers: a JSON 503 with Retry-After, or a gateway's HTML page."""
+        if not html:
+            await self.json(status, "planted: the service is unavailable", [(b"retry-after", b"1")])
+            return
+        body = f"<html><head><title>{status} Bad Gateway</title></head><body><h1>{status} Bad Gateway</h1>" \
+               "</body></html>"
+        await self({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/html")]})
+        await self({"type": "http.response.body", "body": body.encode()})
 
     async def __call__(self, message) -> None:
         f = self.faults
