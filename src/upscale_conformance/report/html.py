@@ -75,6 +75,15 @@ def _evidence_block(item: dict[str, Any], base: Path) -> str:
     return "".join(parts)
 
 
+def _outages(outages: list[dict[str, Any]]) -> str:
+    """The target's outages: why clauses are INCONCLUSIVE (docs/must-audit.md, "An outage is never a failure")."""
+    items = [f"<li>from {_e(o['began'])}: the request got <code>{_e(o['answered'][:300])}</code>, a known-good "
+             f"request right after it <code>{_e(o['known_good'][:300])}</code>; {o['answered_before']} request(s) "
+             f"answered before it, {o['probes']} probe(s) after it; "
+             f"{'back' if o['recovered'] else 'not back'} after {o['seconds']:g} s</li>" for o in outages]
+    return f'<section id="outages"><h2>The target was down</h2><ul>{"".join(items)}</ul></section>' if items else ""
+
+
 def render(summary: dict[str, Any], base: Path) -> str:
     """The page for ``summary``; ``base`` is the report folder (evidence paths are resolved from it)."""
     code = int(summary.get("exit_code", 3))
@@ -107,6 +116,7 @@ def render(summary: dict[str, Any], base: Path) -> str:
  &middot; {_e(summary.get('tool', ''))}</p>
 <div class="banner b{code}">{_e(summary.get('verdict', EXIT_MEANING.get(code, '')))} (exit {code}:
  {_e(EXIT_MEANING.get(code, ''))}) &middot; {_e(cost)}</div>
+{_outages(summary.get('outages', []))}
 <table><tr><th>clause</th><th>level</th><th>verdict</th><th>tests</th><th>cases</th><th>calls</th>
 <th>first evidence</th></tr>{''.join(rows)}</table>
 {''.join(text for _, text in sorted(sections, key=lambda s: s[0]))}

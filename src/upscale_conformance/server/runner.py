@@ -23,8 +23,8 @@ import httpx
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ..contract import Profile
 from ..client.secret import Secret
+from ..contract import Profile
 from .app import ENV_API_KEY, ENV_CONCURRENCY, ENV_PROFILE, create_app
 from .faults import ENV_VAR as ENV_FAULTS
 from .faults import Faults
