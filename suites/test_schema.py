@@ -22,8 +22,9 @@ import schemathesis
 from schemathesis.core.failures import FailureGroup
 
 from upscale_conformance.client import is_local
+from upscale_conformance.errors import NoAnswer
 from upscale_conformance.plugin import schema as schema_checks
-from upscale_conformance.plugin.fixtures import NO_VERDICT, inconclusive
+from upscale_conformance.plugin.fixtures import inconclusive
 
 
 def _profile_examples() -> int:
@@ -75,7 +76,7 @@ def send_and_check(upscale_client, upscale_calls, verdict, upscale_economy, prob
             probes_sent[kind] += 1
         try:
             result, response = schema_checks.send_case(case, upscale_client)
-        except NO_VERDICT as exc:
+        except NoAnswer as exc:
             inconclusive(str(exc))
         verdict.sent(result.elapsed)
         failures = []

@@ -23,32 +23,40 @@ class ContractError(ConformanceError):
         super().__init__(f"{path}: {field}: {problem}" if field else f"{path}: {problem}")
 
 
-class BudgetExhausted(ConformanceError):
+class NoAnswer(ConformanceError):
+    """A call ended without an answer to judge (the budget or the credits are spent, the target is down,
+    rate limited, gave no answer, or one past any the contract allows). The one rule of what is
+    inconclusive: every front door catches this base class and says INCONCLUSIVE (exit 3), never FAIL."""
+
+    code = "UC299"
+
+
+class BudgetExhausted(NoAnswer):
     """The run's call budget is spent; no further request may be sent."""
 
     code = "UC200"
 
 
-class TargetUnreachable(ConformanceError):
+class TargetUnreachable(NoAnswer):
     """The target did not answer (connection refused, reset, timeout) after every retry."""
 
     code = "UC201"
 
 
-class CreditsExhausted(ConformanceError):
+class CreditsExhausted(NoAnswer):
     """The target answered 402: the account has no credits left (CONTRACT-NOTES, Response). Nothing
     can be judged past this point, so the run is inconclusive, not failed."""
 
     code = "UC203"
 
 
-class RateLimited(ConformanceError):
+class RateLimited(NoAnswer):
     """The target kept answering 429 after every retry."""
 
     code = "UC202"
 
 
-class TargetDown(ConformanceError):
+class TargetDown(NoAnswer):
     """The target is down: a request and a known-good request sent right after it both failed the way
     an outage does (502, 503, 504, refused, reset, no answer), and it did not come back within the
     run's patience. Every later call is inconclusive at once, without a request (client.health)."""
@@ -56,14 +64,14 @@ class TargetDown(ConformanceError):
     code = "UC206"
 
 
-class AnswerTimedOut(ConformanceError):
+class AnswerTimedOut(NoAnswer):
     """No complete answer within the per-answer time limit (``--upscale-timeout``). The request was
     sent, so it is never repeated: on the vendor it may have been billed."""
 
     code = "UC204"
 
 
-class AnswerTooLarge(ConformanceError):
+class AnswerTooLarge(NoAnswer):
     """An answer went past the most bytes (or pixels) the contract can ever produce; reading stopped
     there, so the run's memory stays bounded whatever the target sends."""
 

@@ -23,15 +23,7 @@ from ..client import Budget, UpscaleClient
 from ..client.secret import Secret
 from ..client.target import is_local
 from ..contract import Profile, is_sandbox_key, load_profile
-from ..errors import (
-    AnswerTimedOut,
-    AnswerTooLarge,
-    BudgetExhausted,
-    ContractError,
-    CreditsExhausted,
-    RateLimited,
-    TargetUnreachable,
-)
+from ..errors import ContractError, NoAnswer, TargetUnreachable
 from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target
 
 console = Console()
@@ -190,7 +182,7 @@ def record_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, a
         with setup.client() as client, _progress(len(setup.pairs), "recording") as step:
             report = gs.record(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
                                update=update, source=setup.source(), progress=step)
-    except (BudgetExhausted, TargetUnreachable, RateLimited, CreditsExhausted, AnswerTimedOut, AnswerTooLarge) as exc:
+    except NoAnswer as exc:
         _inconclusive(exc, setup)
     for outcome in report.outcomes:
         if outcome.action != "unchanged":
@@ -234,7 +226,7 @@ def check_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, ap
         with setup.client() as client, _progress(len(setup.pairs), "checking") as step:
             report = gs.check(client, setup.inputs, setup.golden_dir, setup.slug, setup.profile, setup.combos,
                               thresholds=thresholds, export_format=export_format, progress=step)
-    except (BudgetExhausted, TargetUnreachable, RateLimited, CreditsExhausted, AnswerTimedOut, AnswerTooLarge) as exc:
+    except NoAnswer as exc:
         _inconclusive(exc, setup)
     console.print(_check_table(report, diff_dir))
     console.print(f"{report.count('pass')} pass, {report.count('warn')} warn, {report.count('fail')} fail "

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..client import UpscaleClient
 from ..contract import MODES, Limit, Profile
-from ..errors import AnswerTimedOut, AnswerTooLarge, BudgetExhausted, ConformanceError, RateLimited, TargetUnreachable
+from ..errors import BudgetExhausted, ConformanceError, NoAnswer
 from . import probes
 from .calls import Prober
 from .discover import CAP, discover
@@ -87,7 +87,7 @@ def monitor(client: UpscaleClient, record: dict[str, Any], progress: Callable[[s
     except BudgetExhausted as exc:
         # Spent after both limits were found, the run still judges what it measured.
         record["partial" if discovered else "inconclusive"] = str(exc)
-    except (TargetUnreachable, RateLimited, Inconclusive, AnswerTimedOut, AnswerTooLarge) as exc:
+    except (NoAnswer, Inconclusive) as exc:
         record["inconclusive"] = str(exc)
     finally:
         record["calls"] = prober.calls

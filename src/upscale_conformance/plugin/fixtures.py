@@ -9,24 +9,11 @@ from pathlib import Path
 import pytest
 
 from ..contract import load_profile
-from ..errors import (
-    AnswerTimedOut,
-    AnswerTooLarge,
-    BudgetExhausted,
-    ConformanceError,
-    CreditsExhausted,
-    RateLimited,
-    TargetDown,
-    TargetUnreachable,
-)
+from ..errors import ConformanceError, NoAnswer
 from ..verdicts import INCONCLUSIVE_PREFIX, Recorder
 from .evidence import allure_parameters, keep_pictures
 from .options import LOCAL_KEY, answer_timeout, api_key, economy, option, patience, target
 from .state import TEST, TestState, scrub, secrets
-
-# Everything a call can end in that is no answer to judge: the test is inconclusive, never failed.
-NO_VERDICT = (TargetDown, TargetUnreachable, AnswerTimedOut, AnswerTooLarge, CreditsExhausted, BudgetExhausted,
-              RateLimited)
 
 
 def inconclusive(why: str):
@@ -134,7 +121,7 @@ def upscale_guarded(upscale_client):
     def guarded(fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except NO_VERDICT as exc:
+        except NoAnswer as exc:
             inconclusive(str(exc))
 
     return guarded
