@@ -14,6 +14,8 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
+from ..orientation import TAG as ORIENTATION_TAG
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -137,7 +139,7 @@ def jpeg_with_exif(exif: bytes, side: int = 40) -> bytes:
 
 def exif_orientation(value: int) -> bytes:
     exif = Image.Exif()
-    exif[0x0112] = value
+    exif[ORIENTATION_TAG] = value
     return exif.tobytes()
 
 
@@ -148,7 +150,7 @@ def exif_corrupt() -> bytes:
 
 def exif_ifd_loop() -> bytes:
     """An EXIF block whose IFD0 names itself as the next IFD and as its Exif sub-IFD (a cycle)."""
-    entries = [(0x0112, 3, 1, 6 << 16), (0x8769, 4, 1, 8)]  # orientation 6; Exif IFD at offset 8 (itself)
+    entries = [(ORIENTATION_TAG, 3, 1, 6 << 16), (0x8769, 4, 1, 8)]  # orientation 6; Exif IFD at offset 8 (itself)
     ifd = struct.pack(">H", len(entries)) + b"".join(struct.pack(">HHII", *e) for e in entries)
     return b"Exif\x00\x00MM\x00\x2a" + struct.pack(">I", 8) + ifd + struct.pack(">I", 8)
 
