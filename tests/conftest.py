@@ -124,3 +124,8 @@ def open_image(content: bytes) -> Image.Image:
 @pytest.fixture
 def decode_image():
     return open_image
+
+
+def pytest_collection_modifyitems(items):
+    """Long runs first: started last, one of them would keep a worker busy after the other ran out of tests."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: collection order otherwise
