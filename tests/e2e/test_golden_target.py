@@ -3,14 +3,12 @@ name of a URL leaves the port out, so a server restarted on another port finds i
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support import cli
 from upscale_conformance.goldens import default_inputs_dir
 from upscale_conformance.server import serve_in_subprocess
 from upscale_conformance.server.faults import Faults
@@ -21,12 +19,9 @@ INPUTS = ("chelsea_cat.png", "brick_texture.png")  # one photo, one texture: eno
 
 
 def goldens(tmp_path: Path, verb: str, url: str, *args: str) -> tuple[int, str]:
-    env = dict(os.environ, COLUMNS="200", PHOTOROOM_API_KEY=KEY)
-    cmd = [sys.executable, "-m", "upscale_conformance", "goldens", verb, "--target", url, "--profile", PROFILE,
-           "--golden-dir", str(tmp_path / "goldens"), "--inputs", str(tmp_path / "inputs"), "--mode", "ai.fast",
-           *args]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path)
-    return out.returncode, out.stdout + out.stderr
+    ran = cli.cli("goldens", verb, "--target", url, "--profile", PROFILE, "--golden-dir", str(tmp_path / "goldens"),
+                  "--inputs", str(tmp_path / "inputs"), "--mode", "ai.fast", *args, key=KEY, cwd=tmp_path)
+    return ran.code, ran.output
 
 
 @pytest.fixture
@@ -37,6 +32,7 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_named_goldens_survive_a_restart_on_another_port_and_catch_a_degraded_server(workdir):
     with serve_in_subprocess(PROFILE, KEY) as first:
         code, out = goldens(workdir, "record", first, "--golden-target", "my-upscaler")

@@ -8,10 +8,6 @@ Time bounds here are hang detectors (a generous multiple of the limit), not spee
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import cli
 from tests.support.hostile_targets import hostile_target
 from upscale_conformance import schema_checks
 from upscale_conformance.client import Budget, RetryPolicy, UpscaleClient, UpscaleRequest
@@ -41,27 +38,10 @@ class Measured:
 
 
 def measured_run(report_dir: Path, target: str, *args: str, env_key: str | None = KEY) -> Measured:
-    """`upscale-conformance run` as a user types it, with its own peak RSS (wait4 reports the child's,
-    children included) and wall time; killed if it hangs."""
-    env = dict(os.environ, COLUMNS="200", CI="1")
-    env.pop("PHOTOROOM_API_KEY", None)
-    if env_key:
-        env["PHOTOROOM_API_KEY"] = env_key
+    """`upscale-conformance run` as a user types it, with its own peak RSS and wall time; killed if it hangs."""
     report_dir.mkdir(parents=True)
-    out_path = report_dir / "output.txt"
-    with out_path.open("w") as out:
-        started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "upscale_conformance", "run", "--report-dir",
-                                 str(report_dir), "--target", target, *args],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
-        killer = threading.Timer(HANG, proc.kill)
-        killer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    summary_file = report_dir / "latest" / "summary.json"
-    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
-    return Measured(proc.returncode, out_path.read_text(), time.monotonic() - started, usage.ru_maxrss, summary)
+    ran = cli.run(report_dir, "--target", target, *args, key=env_key, timeout=HANG, output=report_dir / "output.txt")
+    return Measured(ran.code, ran.output, ran.seconds, ran.peak_rss_kb, ran.summary)
 
 
 def evidence_text(summary: dict) -> str:
@@ -82,6 +62,7 @@ SCENARIOS = [
 ]
 
 
+@pytest.mark.slow
 def test_each_hostile_target_ends_the_run_in_bounded_time_and_memory_naming_the_answer(tmp_path):
     # The runs go side by side (each in its own process, measured on its own): one after another
     # they would cost the project's test run four times the start-up of a run.

@@ -116,6 +116,7 @@ print(json.dumps({"package": upscale_conformance.__file__, "plugin": plugin.__fi
 """
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_works_from_an_empty_directory(venv, tmp_path):
     bin_dir, env = venv / "bin", _environ()
     tool = str(bin_dir / "upscale-conformance")

@@ -5,10 +5,8 @@ missing; skipped with the reason where it cannot be installed)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ import pytest
 from junitparser import JUnitXml, Properties, Property, TestSuite
 from PIL import Image
 
+from tests.support import cli as command
 from upscale_conformance.report import summary_problems
 from upscale_conformance.server import serve_in_subprocess
 from upscale_conformance.server.faults import Faults
@@ -24,10 +23,8 @@ KEY = "sk_live_report_Zq8v3KeyThatMustNeverShow"
 
 
 def cli(tmp_path: Path, *args: str) -> tuple[int, str]:
-    env = dict(os.environ, COLUMNS="200", CI="1", PHOTOROOM_API_KEY=KEY)
-    out = subprocess.run([sys.executable, "-m", "upscale_conformance", *args], capture_output=True, text=True,
-                         env=env, timeout=300, cwd=tmp_path)
-    return out.returncode, out.stdout + out.stderr
+    ran = command.cli(*args, key=KEY, cwd=tmp_path)
+    return ran.code, ran.output
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +32,10 @@ def failing_run(tmp_path_factory) -> tuple[Path, str, str]:
     """(report folder, output, target URL) of one quick run against a mirrored server, shared by the tests."""
     tmp_path = tmp_path_factory.mktemp("failing-run")
     with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
-        code, output = cli(tmp_path, "run", "--target", url, "--report-dir", str(tmp_path / "reports"), "--quick",
-                           "--", "-k", "faithful")
-    assert code == 1, output[-3000:]
-    return (tmp_path / "reports" / "latest").resolve(), output, url
+        ran = command.run(tmp_path / "reports", "--target", url, "--quick", "--", "-k", "faithful", key=KEY,
+                          cwd=tmp_path)
+    assert ran.code == 1, ran.output[-3000:]
+    return (tmp_path / "reports" / "latest").resolve(), ran.output, url
 
 
 def test_a_failing_run_leaves_a_self_contained_page_that_shows_why_and_never_the_key(failing_run):

@@ -24,6 +24,7 @@ def run(tmp_path: Path, *args: str, key: str | None = KEY) -> tuple[int, dict, s
 # The default profile's run uses a sandbox key, so every clause is also judged on watermarked answers (no
 # goldens are recorded for a sandbox target: its regression clause is left out); the other profile's run
 # judges clean answers, the regression clause included.
+@pytest.mark.slow
 @pytest.mark.parametrize(("profile", "key"), [("pixel-budget-2026", SANDBOX), ("per-axis-2025", KEY)])
 def test_quick_run_against_the_reference_server_is_conformant(tmp_path, profile, key):
     code, summary, output = run(tmp_path, "--target", "local", "--profile", profile, "--quick", key=key)

@@ -4,12 +4,11 @@ fault hooks do what their names say, scoring means what the docs say, and `selfc
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import httpx
+import pytest
 
+from tests.support import cli
 from upscale_conformance.selfcheck import catalog
 from upscale_conformance.server import Faults
 
@@ -34,14 +33,12 @@ def test_a_throttling_server_answers_429_with_retry_after_on_every_nth_post(loca
     assert statuses[1].headers["retry-after"] == "1"
 
 
+@pytest.mark.slow
 def test_selfcheck_quick_passes_and_writes_its_matrix(tmp_path):
-    env = dict(os.environ, COLUMNS="200")
-    env.pop("PHOTOROOM_API_KEY", None)
-    out = subprocess.run([sys.executable, "-m", "upscale_conformance", "selfcheck", "--quick", "--report-dir",
-                          str(tmp_path)], capture_output=True, text=True, env=env, timeout=600)
-    assert out.returncode == 0, out.stdout + out.stderr
+    out = cli.cli("selfcheck", "--quick", "--report-dir", str(tmp_path))
+    assert out.code == 0, out.output
     data = json.loads((tmp_path / "latest" / "selfcheck.json").read_text())
     assert {r["kind"] for r in data["entries"]} == {"clean", *catalog.KINDS}
     assert all(r["ok"] for r in data["entries"]) and (tmp_path / "latest" / "selfcheck.md").is_file()
     assert "exit 0: the suite caught every fault" in (tmp_path / "latest" / "index.html").read_text()
-    assert "kill matrix" in out.stdout and "contract faults killed" in out.stdout
+    assert "kill matrix" in out.output and "contract faults killed" in out.output
