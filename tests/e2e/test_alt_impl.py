@@ -1,4 +1,4 @@
-"""Fast tests of ``tests/alt_impl.py``, the second implementation of the contract.
+"""Fast tests of ``tests/support/alt_impl.py``, the second implementation of the contract.
 
 The pixel work is tested in-process through ``alt_impl.edit``; HTTP behaviour (routes, methods,
 auth, sizes, transport trouble, the subprocess API) through real servers started by ``serve_alt``.

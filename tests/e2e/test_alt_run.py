@@ -1,4 +1,4 @@
-"""The suite on an implementation we did not write (``tests/alt_impl.py``): a stdlib HTTP server with
+"""The suite on an implementation we did not write (``tests/support/alt_impl.py``): a stdlib HTTP server with
 other resampling, 404 for unknown routes, 501 for unknown methods, error bodies with extra fields,
 JSON with a charset, and, in its sampling mode, answers that vary from run to run.
 
