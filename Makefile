@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 0
 
-.PHONY: run test lint bench install clean selfcheck browser dist
+.PHONY: run test test-unit lint bench install clean selfcheck browser dist
 
 # The stamp depends on pyproject.toml, so a second call does not reinstall unless the pins changed.
 $(STAMP): pyproject.toml
@@ -28,6 +28,10 @@ browser:
 # caching off (PYTHONDONTWRITEBYTECODE), each would compile and assertion-rewrite the same modules again.
 test: $(STAMP) browser
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist worksteal
+
+# The quick loop: no server, no process started (tests/unit) and the doctests; well under a minute.
+test-unit: $(STAMP)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist worksteal tests/unit src/upscale_conformance
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests suites conftest.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 
 import httpx
 import numpy as np
@@ -124,3 +125,21 @@ def open_image(content: bytes) -> Image.Image:
 @pytest.fixture
 def decode_image():
     return open_image
+
+
+
+def pytest_collection_modifyitems(items):
+    """Long runs first on every worker: xdist's worksteal hands each worker a contiguous share of the list and
+    steals from a share's end, so the ``slow`` tests are dealt round-robin to the front of each share (all on
+    one share, they ran one after another while the other worker stole the short tests)."""
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    ordered, left = [], len(items)
+    for w in range(workers):
+        share = left // (workers - w)  # as worksteal cuts the list
+        mine = slow[w::workers]
+        ordered += mine + rest[:share - len(mine)]
+        rest = rest[share - len(mine):]
+        left -= share
+    items[:] = ordered + rest

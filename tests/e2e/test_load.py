@@ -1,0 +1,93 @@
+"""`upscale-conformance load` (issue 14, item 2) and the reference server under load (item 3).
+
+A correct server keeps the contract under concurrency, counted by its own request log; the two
+concurrency faults ("answers swapped under concurrency", "500 past N in flight") fail `load` with
+exit 1 and pass the sequential suite; a target that is down is inconclusive; bad usage exits 2
+before anything is sent; Locust (gevent) never enters the engine's or pytest's import graph.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from upscale_conformance.cli.load import load
+from upscale_conformance.contract import load_profile
+from upscale_conformance.server import Faults
+
+KEY = "sk_test_load_0123456789abcdef"
+SMALL = "2000-8000"  # pixels: small pictures keep each run to a few seconds
+PROFILE = load_profile(None)
+
+
+def load_cli(tmp_path: Path, url: str, *args: str) -> tuple[int, dict, str]:
+    """The command in this process (Locust itself always runs in a child process group)."""
+    out = CliRunner().invoke(load, ["--target", url, "--pixels", SMALL, "--report-dir", str(tmp_path),
+                                    "--timeout", "30", *args], env={"PHOTOROOM_API_KEY": KEY})
+    folders = sorted(tmp_path.glob("load-*"))
+    report = json.loads((folders[-1] / "load.json").read_text()) if folders else {}
+    return out.exit_code, report, out.output
+
+
+def test_a_correct_server_keeps_the_contract_under_load_counted_by_its_own_log(tmp_path, local_server):
+    url = local_server(api_key=KEY, fresh=True)  # 2 image threads, the default queue behind them
+    code, report, output = load_cli(tmp_path, url, "--requests", "24", "--concurrency", "8", "--workers", "2")
+    assert code == 0, output
+    assert report["requests"] == 24 and report["answers_by_status"] == {"200": 24}, output
+    assert set(report["latency_seconds"]) == {"ai.fast", "ai.fast+ai-upscale-2025-07-29", "ai.slow", "all"}
+    assert report["throughput_per_second"] > 0 and report["violations"] == []
+    health = httpx.get(f"{url}/health").json()
+    assert health["requests"] == 24  # every call counted: what was announced is what arrived
+    assert health["peak_in_flight"] >= 2  # concurrency reached the server (and got no 429)
+    assert "progress" in output and "p95" in output and "at most 24 calls" in output
+    folder = next(tmp_path.glob("load-*"))
+    assert {"load.json", "load.txt", "answers.jsonl", "locust.log"} <= {p.name for p in folder.iterdir()}
+    for path in [*folder.iterdir()]:  # the key is in no artifact, logs included
+        assert KEY not in path.read_text(errors="replace"), path
+    assert KEY not in output
+
+
+@pytest.mark.parametrize(("faults", "args", "code"), [
+    (Faults(swap_in_flight=True), ("--requests", "16"), "size_not_4x"),
+    (Faults(error_past_in_flight=2), ("--duration", "2"), "server_error_for_client_mistake"),  # a duration too
+], ids=["answers-swapped", "500-past-2-in-flight"])
+def test_a_concurrency_fault_fails_load(tmp_path, local_server, faults, args, code):
+    url = local_server(api_key=KEY, faults=faults, fresh=True)
+    exit_code, report, output = load_cli(tmp_path, url, *args, "--concurrency", "8")
+    assert exit_code == 1, output
+    assert code in {v["code"] for v in report["violations"]}, report["violations_by_code"]
+    assert "contract violated under load" in output
+
+
+def test_the_concurrency_faults_pass_the_sequential_suite(tmp_path, local_server):
+    """The same faults, one request at a time: invisible, which is why `load` exists."""
+    url = local_server(api_key=KEY, faults=Faults(swap_in_flight=True, error_past_in_flight=2), fresh=True)
+    env = dict(os.environ, PHOTOROOM_API_KEY=KEY, COLUMNS="200")
+    out = subprocess.run([sys.executable, "-m", "upscale_conformance", "run", "--target", url, "--quick",
+                          "--report-dir", str(tmp_path), "--", "-k", "comes_back_exactly_4x_and_faithful"],
+                         capture_output=True, text=True, env=env, timeout=180)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert httpx.get(f"{url}/health").json()["requests"] > 0  # the suite did reach the faulted server
+
+
+# --- the server's queue (item 3) -----------------------------------------------------------------
+
+
+def test_eight_concurrent_requests_to_one_image_thread_all_get_200(local_server, edit, make_picture, encode_image):
+    url = local_server(fresh=True, workers=1)  # one thread: seven wait in the queue, none is refused
+    upload = encode_image(make_picture(64, 48))
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda: statuses.append(edit(url, upload).status_code)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 8

@@ -1,0 +1,57 @@
+"""An outage is never a failure (docs/must-audit.md): `run` against servers that go down mid-run.
+
+The selfcheck catalog holds the same outages at the default patience of 60 s (`outage-503`,
+`gateway-502`, `outage-recovers`, `refused-mid-run`); here the patience is a few seconds so the
+project's tests stay quick, and the rule is the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import cli
+from tests.support.cli import failed
+from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server.faults import Faults
+
+KEY = "sk_test_outage_0123456789"
+SELECT = ("--quick", "--", "-k", "largest_accepted or either_side")  # well over 12 requests
+AFTER = 12  # the outage begins with the 13th request
+
+
+@pytest.mark.parametrize("faults", [Faults(outage_after=AFTER), Faults(outage_after=AFTER, outage_status=502,
+                                                                        outage_html=True),
+                                    Faults(die_after=AFTER)], ids=["503", "502-html", "refused"])
+def test_a_permanent_outage_ends_inconclusive_and_cheap_naming_it(tmp_path, faults):
+    with serve_in_subprocess("pixel-budget-2026", api_key=KEY, faults=faults) as url:
+        ran = cli.run(tmp_path, "--target", url, "--patience", "3", *SELECT, key=KEY)
+    assert ran.code == 3, ran.output[-3000:]
+    assert not failed(ran.summary)  # nothing is failed for an outage, not SCHEMA-CONFORMS, not ERR-NO-5XX
+    (outage,) = ran.summary["outages"]
+    assert not outage["recovered"] and outage["answered_before"] == AFTER
+    # the request that met it, the known-good request, probes at 1 and 3 s: at most 4 calls after it began
+    assert outage["probes"] == 2 and ran.summary["calls_spent"] <= AFTER + 4
+    assert "the target is down" in ran.output and "outage from" in ran.output
+    assert "The target was down" in (tmp_path / "latest" / "index.html").read_text()
+
+
+def test_an_outage_shorter_than_the_patience_is_waited_out_and_the_run_concludes(tmp_path):
+    with serve_in_subprocess("pixel-budget-2026", api_key=KEY, faults=Faults(outage_after=AFTER,
+                                                                              outage_seconds=2.0)) as url:
+        ran = cli.run(tmp_path, "--target", url, "--patience", "20", *SELECT, key=KEY)
+    assert ran.code == 0, ran.output[-3000:]
+    (outage,) = ran.summary["outages"]
+    assert outage["recovered"] and outage["probes"] >= 1
+
+
+def test_a_503_answered_only_past_the_limit_fails_the_limit_clauses(tmp_path):
+    with serve_in_subprocess("pixel-budget-2026", api_key=KEY, faults=Faults(over_limit_status=503)) as url:
+        ran = cli.run(tmp_path, "--target", url, "--patience", "3", "--quick", "--", "-k", "largest_accepted",
+                      key=KEY)
+    assert ran.code == 1, ran.output[-3000:]
+    assert {"LIMIT-FAST-EDGE", "ERR-NO-5XX"} <= failed(ran.summary) and ran.summary["outages"] == []
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "soon"])
+def test_a_bad_patience_is_a_usage_error(tmp_path, bad):
+    ran = cli.cli("run", "--target", "local", "--patience", bad, "--plan")
+    assert ran.code == 2 and "--patience" in ran.output

@@ -1,0 +1,108 @@
+"""`upscale-conformance run` end to end: a correct server passes, each planted fault is caught by
+the clause it breaks, a dying target is inconclusive, and the budget caps what arrives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import cli
+from tests.support.cli import failed
+from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server.faults import Faults
+
+KEY, SANDBOX = "sk_test_run_0123456789", "sandbox_run_0123456789"
+
+
+def run(tmp_path: Path, *args: str, key: str | None = KEY) -> tuple[int, dict, str]:
+    ran = cli.run(tmp_path, *args, key=key)
+    return ran.code, ran.summary, ran.output
+
+
+# The default profile's run uses a sandbox key, so every clause is also judged on watermarked answers (no
+# goldens are recorded for a sandbox target: its regression clause is left out); the other profile's run
+# judges clean answers, the regression clause included.
+@pytest.mark.slow
+@pytest.mark.parametrize(("profile", "key"), [("pixel-budget-2026", SANDBOX), ("per-axis-2025", KEY)])
+def test_quick_run_against_the_reference_server_is_conformant(tmp_path, profile, key):
+    code, summary, output = run(tmp_path, "--target", "local", "--profile", profile, "--quick", key=key)
+    assert code == 0, output
+    assert "planned" not in summary  # loopback: uncapped and unplanned
+    if key == SANDBOX:
+        assert "sandbox key" in output
+        del summary["clauses"]["PERCEPTUAL-REGRESSION"]
+    verdicts = {c["verdict"] for c in summary["clauses"].values()}
+    assert verdicts <= {"PASS", "OBSERVED"}, output
+    assert summary["clauses"]["LIMIT-FAST-EDGE"]["cases"] > 0
+    assert "verdict: conformant" in output and "report:" in output
+    # Against the paid API the billable count is the bill: shown at the end and kept in the summary.
+    assert 0 < summary["calls_billable"] <= summary["calls_spent"]
+    assert f"{summary['calls_spent']} calls, {summary['calls_billable']} billable" in output
+    assert (tmp_path / "latest" / "junit.xml").is_file() and (tmp_path / "latest" / "index.html").is_file()
+    assert key not in output and key not in (tmp_path / "latest" / "summary.json").read_text()
+
+
+# Each fault is run against the part of the suite that should catch it, to keep the test short;
+# the assertion is on the clause the run names, which is what a user reads. Faults that break
+# different clauses share a server (and one run), as in tests/e2e/test_economy.py.
+FAULTS = [
+    (Faults(scale=3, over_limit_status=500), "dimensions or largest_accepted", {"DIM-4X", "LIMIT-FAST-EDGE",
+                                                                                "ERR-NO-5XX"}),
+    (Faults(limit_offset=1, ignore_model_header=True), "largest_accepted or switches",
+     {"LIMIT-FAST-EDGE", "LIMIT-SLOW-EDGE", "MODEL-SWITCH"}),
+    (Faults(mirror=True), "faithful", {"FIDELITY-GEOMETRY"}),
+]
+
+
+@pytest.mark.parametrize(("faults", "selection", "clauses"), FAULTS,
+                         ids=lambda f: repr(f) if isinstance(f, Faults) else None)
+def test_a_planted_fault_fails_the_run_naming_its_clause(tmp_path, faults, selection, clauses):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=faults) as url:
+        code, summary, output = run(tmp_path, "--target", url, "--quick", "--", "-k", selection)
+    assert code == 1, output
+    assert clauses <= failed(summary), (failed(summary), output)
+
+
+def test_a_target_that_dies_mid_run_is_inconclusive(tmp_path):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(die_after=5)) as url:
+        code, summary, output = run(tmp_path, "--target", url, "--quick", "--budget", "100", "--", "-k", "formats")
+    assert code == 3, output
+    assert "INCONCLUSIVE" in {c["verdict"] for c in summary["clauses"].values()}
+    assert not failed(summary), output
+
+
+def test_the_budget_caps_the_requests_that_arrive(tmp_path):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY) as url:
+        code, summary, output = run(tmp_path, "--target", url, "--quick", "--budget", "10", "--", "-k", "formats")
+        arrived = httpx.get(f"{url}/health").json()["requests"]
+    assert arrived <= 10 and summary["calls_spent"] <= 10
+    assert code == 3, output  # the suite wanted more than 10 calls: no verdict, not a failure
+    assert "at most 10 calls" in output
+
+
+def test_usage_errors_exit_2_without_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from upscale_conformance.cli.app import cli
+
+    for args in (["--target", "ftp://x"], ["--budget", "-1"], ["--profile", "no-such"]):  # in process: quick
+        result = CliRunner().invoke(cli, ["run", "--report-dir", str(tmp_path), *args])
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    # The installed command, as a user meets it: one line, no traceback.
+    code, _, output = run(tmp_path, "--target", "https://image-api.example.invalid", key=None)
+    assert code == 2 and "needs --api-key" in output
+
+
+def test_a_rerun_with_the_cache_sends_nothing_for_unchanged_cases(tmp_path):
+    cache = tmp_path / "cache"
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY) as url:
+        first, _, output = run(tmp_path / "a", "--target", url, "--quick", "--cache", str(cache), "--", "-k", "formats")
+        after_first = httpx.get(f"{url}/health").json()["requests"]
+        second, summary, output = run(tmp_path / "b", "--target", url, "--quick", "--cache", str(cache),
+                                      "--", "-k", "formats")
+        after_second = httpx.get(f"{url}/health").json()["requests"]
+    assert first == 0 and second == 0, output
+    assert after_first > 0 and after_second == after_first  # every answer came from the cache
+    assert summary["clauses"]["FMT-EXPORT"]["verdict"] == "PASS"

@@ -1,0 +1,1 @@
+"""Helpers shared by both tiers: the CLI runner, the second implementation, hostile targets."""
