@@ -17,7 +17,6 @@ import pytest
 from tests.support import cli
 from tests.support.hostile_targets import hostile_target
 from upscale_conformance.client import Budget, UpscaleClient, UpscaleRequest
-from upscale_conformance.client.health import TargetHealth
 from upscale_conformance.client.secret import Secret
 from upscale_conformance.errors import AnswerTooLarge, TargetDown
 
@@ -57,9 +56,9 @@ SCENARIOS = [
     ("endless", ("--timeout", "20"), {3}, "the 200 answer to POST /v2/edit ("),
     ("huge-error", ("--timeout", ANSWER_LIMIT), {3}, "the 400 answer to POST /v2/edit ("),
     ("giant-png", ("--timeout", ANSWER_LIMIT, "--api-key", KEY), {1}, "gave 60000x60000 (not decoded"),
-    # A target that answers nothing, not even the known-good request sent right after: it is down. With
-    # one second of patience: the request, the known-good request and one probe.
-    ("silent", ("--timeout", ANSWER_LIMIT, "--patience", "1"), {3},
+    # A target that answers nothing, not even the known-good request sent right after: it is down, and as
+    # it never answered a request of the run, it is not waited for: the request and the known-good one.
+    ("silent", ("--timeout", ANSWER_LIMIT), {3},
      f"within {ANSWER_LIMIT} s (ReadTimeout); not repeated"),
 ]
 
@@ -88,9 +87,9 @@ def test_each_hostile_target_ends_the_run_in_bounded_time_and_memory_naming_the_
         if naming not in got.output or naming not in evidence_text(got.summary):
             problems.append(f"{where}: the verdict does not name the answer ({naming!r})\n{got.output[-3000:]}")
         if kind == "silent":
-            if len(seen) != 3:  # a request whose answer timed out may have been billed: sent once only
-                problems.append(f"{where}: the target received {len(seen)} requests, expected 3 (the request, "
-                                f"the known-good request, one probe)")
+            if len(seen) != 2:  # a request whose answer timed out may have been billed: sent once only
+                problems.append(f"{where}: the target received {len(seen)} requests, expected 2 (the request "
+                                f"and the known-good request)")
             if "the target is down" not in got.output:
                 problems.append(f"{where}: the outage is not named\n{got.output[-3000:]}")
             if "waiting for the answer to POST /v2/edit" not in got.output:
@@ -119,37 +118,36 @@ def test_an_endless_body_and_a_huge_error_body_are_cut_at_their_bounds():
                     client.send(UpscaleRequest(b"x"))
 
 
-def impatient(url: str, budget: Budget, timeout: float, **kwargs) -> UpscaleClient:
-    """A client that waits half a second for a target that is down (one probe after the known-good request)."""
-    return UpscaleClient(url, Secret(KEY), budget, timeout=timeout, health=TargetHealth(0.5), **kwargs)
+def client(url: str, budget: Budget, timeout: float, **kwargs) -> UpscaleClient:
+    return UpscaleClient(url, Secret(KEY), budget, timeout=timeout, **kwargs)
 
 
 def test_a_trickling_body_is_cut_at_the_time_limit():
     lines: list[str] = []
     with hostile_target("trickle") as (url, seen):
-        with impatient(url, Budget(None), 2, say=lines.append) as client:
+        with client(url, Budget(None), 2, say=lines.append) as trickled:
             # every answer trickles, the known-good request's too: the target is down, not the request at fault
             with pytest.raises(TargetDown, match="no answer in time: no complete answer to POST /v2/edit"):
-                client.send(UpscaleRequest(b"x"))
-    assert len(seen) == 3 and lines and "waiting for the answer to POST /v2/edit" in lines[0]
+                trickled.send(UpscaleRequest(b"x"))
+    assert len(seen) == 2 and lines and "waiting for the answer to POST /v2/edit" in lines[0]
 
 
-def test_a_timed_out_answer_is_not_repeated_and_a_refused_connection_is_an_outage():
+def test_a_timed_out_answer_is_not_repeated_and_a_target_that_never_answered_is_not_waited_for():
     with hostile_target("silent") as (url, seen):
         budget = Budget(None)
-        with impatient(url, budget, 1) as client:
+        with client(url, budget, 1) as silent:
             with pytest.raises(TargetDown, match="not repeated"):
-                client.send(UpscaleRequest(b"x"))
-    # the request once (it may have been billed), then the known-good request and one probe
-    assert len(seen) == 3 and budget.spent == 3
+                silent.send(UpscaleRequest(b"x"))
+    # the request once (it may have been billed), then the known-good request; never up: not waited for
+    assert len(seen) == 2 and budget.spent == 2
     budget = Budget(None)
     closed = f"http://127.0.0.1:{_free_port()}"
-    with impatient(closed, budget, 5) as client:
+    with client(closed, budget, 5) as refused:
         with pytest.raises(TargetDown, match="no connection"):
-            client.send(UpscaleRequest(b"x"))
+            refused.send(UpscaleRequest(b"x"))
         with pytest.raises(TargetDown):  # given up on: nothing more is sent
-            client.send(UpscaleRequest(b"x"))
-    assert budget.spent == 3
+            refused.send(UpscaleRequest(b"x"))
+    assert budget.spent == 2
 
 
 def _free_port() -> int:

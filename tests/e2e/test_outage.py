@@ -14,8 +14,8 @@ from upscale_conformance.server import serve_in_subprocess
 from upscale_conformance.server.faults import Faults
 
 KEY = "sk_test_outage_0123456789"
-SELECT = ("--quick", "--", "-k", "largest_accepted or either_side")  # well over 12 requests
-AFTER = 12  # the outage begins with the 13th request
+SELECT = ("--quick", "--", "-k", "largest_accepted or either_side")  # 10 requests when nothing goes wrong
+AFTER = 6  # the outage begins with the 7th request
 
 
 @pytest.mark.parametrize("faults", [Faults(outage_after=AFTER), Faults(outage_after=AFTER, outage_status=502,

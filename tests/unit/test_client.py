@@ -138,14 +138,23 @@ def test_persistent_rate_limit_raises_rate_limited():
 
 def test_a_refused_connection_is_a_question_about_the_target_and_never_shows_the_key(caplog):
     caplog.set_level(logging.DEBUG)
-    target = Target(httpx.ConnectError(f"refused (x-api-key: {KEY})"))
+    target = Target(ok(), httpx.ConnectError(f"refused (x-api-key: {KEY})"))
     sleeps: list[float] = []
     with make_client(target, sleeps=sleeps, retries=2) as client, pytest.raises(TargetDown) as info:
+        client.upscale(png())  # answered: the target was up
         client.upscale(png())
-    # the request, the known-good request, then probes at 1, 2, 4, 8 and 15 s apart until 60 s of patience
-    assert len(target.requests) == 9 and sleeps == [1, 2, 4, 8, 15, 15, 15]
+    # then the request, the known-good request, probes at 1, 2, 4, 8 and 15 s apart until 60 s of patience
+    assert len(target.requests) == 1 + 9 and sleeps == [1, 2, 4, 8, 15, 15, 15]
     assert "down" in str(info.value) and "ConnectError" in str(info.value)
     assert KEY not in str(info.value) and KEY not in caplog.text
+
+
+def test_a_target_that_never_answered_is_not_waited_for():
+    target = Target(httpx.ConnectError("[Errno -2] Name or service not known"))
+    sleeps: list[float] = []
+    with make_client(target, sleeps=sleeps) as client, pytest.raises(TargetDown, match="is the URL right"):
+        client.upscale(png())
+    assert len(target.requests) == 2 and sleeps == []  # the request and the known-good request, no patience
 
 
 def test_a_refused_connection_to_a_healthy_target_is_sent_again():

@@ -116,17 +116,19 @@ def test_an_answer_that_timed_out_on_a_healthy_target_is_not_sent_again():
 
 
 def test_patience_is_the_run_s_to_set():
-    target = Scripted(lambda n, known: unavailable())
+    target = Scripted(lambda n, known: ok() if n == 0 else unavailable())
     sleeps: list[float] = []
     with client_for(target, sleeps=sleeps, patience=5) as client, pytest.raises(TargetDown):
         client.upscale(png())
-    assert sleeps == [1, 2, 2] and len(target.calls) == 2 + 3
+        client.upscale(png())
+    assert sleeps == [1, 2, 2] and len(target.calls) == 1 + 2 + 3
 
 
 def test_the_budget_bounds_the_probes_too():
     from upscale_conformance.errors import BudgetExhausted
 
-    target = Scripted(lambda n, known: unavailable())
+    target = Scripted(lambda n, known: ok() if n == 0 else unavailable())
     with client_for(target, Budget(4)) as client, pytest.raises(BudgetExhausted):
+        client.upscale(png())
         client.upscale(png())
     assert len(target.calls) == 4

@@ -10,6 +10,7 @@ valid upscale, :func:`known_good`) before judging anything:
   request) goes out after the Retry-After, with backoff up to :data:`PROBE_WAIT_CAP` seconds, until
   the target answers (the run resumes) or the run's patience (:data:`DEFAULT_PATIENCE`) is spent:
   then :class:`~upscale_conformance.errors.TargetDown`, for that call and, at once, every later one.
+  A target that has answered no request of the run yet is not waited for (a wrong URL is no outage).
 
 With the defaults and ``Retry-After: 1`` the probes go out 1, 3, 7, 15, 30, 45 and 60 s after the
 outage began: a run that meets a permanent outage sends at most 9 calls after it began (the failed
@@ -118,6 +119,11 @@ class TargetHealth:
         outage = Outage(began=_now(), answered=symptom, known_good=first, answered_before=self.answered,
                         last=first, _started=started)
         self.outages.append(outage)
+        if not self.answered:
+            # Never up in this run: a wrong URL, a host that does not resolve, a server not started. The
+            # patience is for a target that goes down mid-run; this one is not waited for.
+            outage.ended, self.gone = _now(), outage
+            raise TargetDown(f"{outage.describe()}; it has answered no request of this run: is the URL right?")
         self._say(f"{outage.describe()}; waiting up to {self.patience:g} s for it to come back")
         wait = max(parse_retry_after(retry_after) or 1.0, 1.0)
         slept = 0.0
