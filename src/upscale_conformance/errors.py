@@ -51,9 +51,13 @@ class CreditsExhausted(NoAnswer):
 
 
 class RateLimited(NoAnswer):
-    """The target kept answering 429 after every retry."""
+    """The target kept answering 429 after every retry; ``retry_after`` is its last Retry-After header."""
 
     code = "UC202"
+
+    def __init__(self, message: str, retry_after: str | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class TargetDown(NoAnswer):

@@ -13,12 +13,14 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
+from tests.support.hostile_targets import hostile_target
 from upscale_conformance.cli.load import load
 from upscale_conformance.contract import load_profile
 from upscale_conformance.server import Faults
@@ -79,6 +81,24 @@ def test_the_concurrency_faults_pass_the_sequential_suite(tmp_path, local_server
 
 
 # --- the server's queue (item 3) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["trickle", "endless"])
+def test_a_hostile_target_leaves_every_request_unanswered_and_the_run_inconclusive_in_bounded_time(tmp_path, kind):
+    """Under load as in the suites, the client's guard ends each answer: a body that trickles at the time
+    limit (under gevent too), one that never ends at the 200's bound; then the target is down."""
+    with hostile_target(kind) as (url, seen):
+        started = time.monotonic()
+        out = CliRunner().invoke(load, ["--target", url, "--pixels", SMALL, "--report-dir", str(tmp_path),
+                                        "--timeout", "2", "--patience", "0", "--requests", "4",
+                                        "--concurrency", "2"], env={"PHOTOROOM_API_KEY": KEY})
+        took = time.monotonic() - started
+    report = json.loads(next(tmp_path.glob("load-*/load.json")).read_text())
+    assert out.exit_code == 3, out.output
+    assert report["answers_by_status"] == {"no answer": 4} and report["requests"] == 4, out.output
+    assert took < 30, took  # a hang detector: 2 s a request and 2 s its known-good one, then none is sent
+    assert len(seen) <= 4  # per user: the request and the known-good one; the rest end without a call
+    assert KEY not in out.output
 
 
 def test_eight_concurrent_requests_to_one_image_thread_all_get_200(local_server, edit, make_picture, encode_image):

@@ -14,8 +14,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from upscale_conformance import errors
 from upscale_conformance.cli.load import load
-from upscale_conformance.client import UpscaleResult
+from upscale_conformance.client import Secret, UpscaleResult
 from upscale_conformance.contract import load_profile
 from upscale_conformance.load import judge, mix, summary
 from upscale_conformance.server.app import Gate
@@ -80,12 +81,27 @@ def test_another_requests_picture_of_the_same_size_is_caught_and_its_own_passes(
 def test_each_status_is_judged_as_the_contract_says():
     case = mix.case_for(2, 0, (4096, 4096), PROFILE)  # ai.slow
     error = b'{"error": {"message": "x"}}'
-    assert judge.judge(case, 429, {"Retry-After": "2"}, error, 0.1, PROFILE).outcome == judge.RATE_LIMITED
-    assert judge.judge(case, 0, {}, b"", 30.0, PROFILE, "ReadTimeout").outcome == judge.NO_ANSWER
-    refused = judge.judge(case, 400, {"content-type": "application/json"}, error, 0.1, PROFILE)
+
+    def answer(status, headers, content):
+        return judge.judge(case, UpscaleResult(status, headers, content, 0.1, request=case.describe()), PROFILE)
+
+    refused = answer(400, {"content-type": "application/json"}, error)
     assert [v["clause"] for v in refused.violations] == ["LIMIT-SLOW-MAX"]
-    crashed = judge.judge(case, 503, {}, b"busy", 0.1, PROFILE)
+    crashed = answer(503, {}, b"busy")
     assert [v["clause"] for v in crashed.violations] == ["ERR-NO-5XX"]
+    assert answer(401, {}, error).outcome == judge.NO_ANSWER  # the key, not the target under load
+
+
+def test_what_the_client_raises_is_counted_or_inconclusive_and_never_shows_the_key():
+    case = mix.case_for(2, 0, (4096, 4096), PROFILE)
+    scrub = Secret(KEY).scrub
+    limited = judge.unanswered(case, errors.RateLimited("429 after 1 attempt(s)", "2"), 0.1, scrub)
+    assert (limited.status, limited.outcome, limited.note) == (429, judge.RATE_LIMITED, "Retry-After: 2")
+    for error in (errors.TargetDown("down"), errors.AnswerTimedOut("late"), errors.TargetUnreachable(f"key {KEY}"),
+                  errors.AnswerTooLarge("big"), errors.BudgetExhausted("spent"), errors.CreditsExhausted("402")):
+        got = judge.unanswered(case, error, 30.0, scrub)
+        assert (got.status, got.outcome) == (0, judge.NO_ANSWER) and type(error).__name__ in got.note
+        assert KEY not in got.note
 
 
 def test_the_mix_covers_both_modes_the_header_and_every_format_within_the_limits():

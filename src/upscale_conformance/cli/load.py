@@ -15,6 +15,7 @@ import click
 from ..client.secret import Secret
 from ..client.target import DEFAULT_TIMEOUT, is_local
 from ..contract import load_profile
+from ..load import LOAD_PATIENCE
 from .options import PROFILE, api_key_flag, parse_target
 
 
@@ -50,10 +51,13 @@ def _pixels(ctx, param, value: str) -> tuple[int, int]:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated pictures.")
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds to wait for one answer.")
+@click.option("--patience", type=click.FloatRange(0, 3600), default=LOAD_PATIENCE, show_default=True,
+              help="Seconds to wait for a target that is down (a 502/503/504 or no answer, and a known-good "
+                   "request failing too) before its requests end inconclusive.")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where reports/load-<timestamp>/ is written.")
 def load(target, api_key, profile, concurrency, requests_, duration, budget, workers, remote_workers, pixels, seed,
-         timeout, report_dir) -> None:
+         timeout, patience, report_dir) -> None:
     """Send a mix of valid requests (both modes, the model header, PNG/JPEG/WebP in, every export format)
     at a given concurrency, and judge every answer against the contract: exactly 4x of that request's
     input, that request's picture, documented errors, no 5xx. 429s are counted, not violations.
@@ -82,7 +86,7 @@ def load(target, api_key, profile, concurrency, requests_, duration, budget, wor
         raise click.UsageError(f"--report-dir {report_dir}: {exc.strerror or exc}") from None
     cap = min(n for n in (requests_, budget) if n is not None) if (requests_ or budget) else None
     settings = LoadSettings(target, profile or load_profile(None), concurrency, cap, duration, workers,
-                            remote_workers, pixels, seed, timeout, key)
+                            remote_workers, pixels, seed, timeout, patience, key)
     with ExitStack() as stack:
         if target == "local":
             from ..server import serve_in_subprocess

@@ -160,7 +160,7 @@ class UpscaleClient:
                         self.sleep(self.retry.delay(attempt, retry_after))
                         attempt += 1
                         continue
-                    raise RateLimited(f"{self.base_url} answered 429 after {attempt + 1} attempt(s)")
+                    raise RateLimited(f"{self.base_url} answered 429 after {attempt + 1} attempt(s)", retry_after)
                 return self._answered(result, exchange)
             if not healthy:
                 if not self.health.diagnose(symptom, retry_after, lambda: self._probe(key)):

@@ -4,12 +4,14 @@ that the picture is this request's picture.
 Every valid request of the mix is within its mode's limit and of an ordinary shape, so the
 contract promises it a 200 that is exactly 4x, decodes, is in the asked format and shows the
 input. A 429 is the vendor's documented rate limit (500 images a minute): counted, not a
-violation. No answer at all (connection refused, reset, timeout), or a key or credit refusal,
+violation. No answer to judge (the client's :class:`~upscale_conformance.errors.NoAnswer`: the
+target down, no answer in time, one past the guard's bounds, credits spent), or a key refusal,
 leaves the request unjudged: the run cannot say, so it is inconclusive, not failed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ from PIL import Image
 from .. import checks
 from ..client import UpscaleResult
 from ..contract import SCALE, Profile
+from ..errors import RateLimited
 from ..verdicts import Violation
 from .mix import GRID, LoadCase, picture
 
@@ -85,25 +88,28 @@ def violations_of(case: LoadCase, result: UpscaleResult, profile: Profile) -> li
     return found + checks.check_error_body(result)
 
 
-def judge(case: LoadCase, status: int, headers: dict[str, str], content: bytes, seconds: float,
-          profile: Profile, error: str = "") -> Answer:
-    """The verdict on one answer; ``status`` 0 with ``error`` for a request that got none."""
-    answer = Answer(case.index, case.label, case.describe(), status, round(seconds, 4), OK, len(content))
-    if status == 0:
-        answer.outcome, answer.note = NO_ANSWER, error or "no answer"
+def judge(case: LoadCase, result: UpscaleResult, profile: Profile) -> Answer:
+    """The verdict on one answer the client returned (a 429 or no answer raises instead: :func:`unanswered`)."""
+    answer = Answer(case.index, case.label, case.describe(), result.status, round(result.elapsed, 4), OK,
+                    len(result.content))
+    if result.status in (401, 403):  # the key, not the target's behaviour under load: nothing to judge
+        answer.outcome, answer.note = NO_ANSWER, f"the key was refused ({result.status})"
         return answer
-    headers = {k.lower(): v for k, v in headers.items()}
-    if status == 429:
-        answer.outcome = RATE_LIMITED
-        answer.note = f"Retry-After: {headers['retry-after']}" if "retry-after" in headers else "no Retry-After"
-        return answer
-    if status in (401, 402, 403):  # the key, not the target's behaviour under load: nothing to judge
-        answer.outcome = NO_ANSWER
-        answer.note = "credits exhausted (402)" if status == 402 else f"the key was refused ({status})"
-        return answer
-    result = UpscaleResult(status, headers, content, seconds, request=case.describe())
     found = violations_of(case, result, profile)
     if found:
         answer.outcome = VIOLATION
         answer.violations = [{"code": v.code, "clause": v.clause, "message": v.message} for v in found]
+    return answer
+
+
+def unanswered(case: LoadCase, error: Exception, seconds: float, scrub: Callable[[str], str]) -> Answer:
+    """A request without an answer to judge: a 429 (the client's :class:`RateLimited`: counted), or any
+    other :class:`~upscale_conformance.errors.NoAnswer` (or a bug of ours): inconclusive, with the
+    message passed through ``scrub`` so no key reaches a report."""
+    answer = Answer(case.index, case.label, case.describe(), 0, round(seconds, 4), NO_ANSWER)
+    if isinstance(error, RateLimited):
+        answer.status, answer.outcome = 429, RATE_LIMITED
+        answer.note = f"Retry-After: {error.retry_after}" if error.retry_after else "no Retry-After"
+    else:
+        answer.note = scrub(f"{type(error).__name__}: {error}")
     return answer

@@ -21,15 +21,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ..client.health import PROBE_TIMEOUT
 from ..client.secret import Secret
 from ..client.target import DEFAULT_TIMEOUT
 from ..contract import Profile
 from ..report.summary import stamped_folder
+from . import LOAD_PATIENCE
 from . import summary as figures
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 PROGRESS_EVERY = 2.0  # seconds between progress lines
-STALL_GRACE = 30.0  # beyond the per-answer timeout: no new verdict for this long and the run is stopped
+STALL_GRACE = 30.0  # beyond the longest a request can take: no new verdict for this long and the run is stopped
 
 
 @dataclass
@@ -44,6 +46,7 @@ class LoadSettings:
     pixels: tuple[int, int] = (250_000, 1_000_000)
     seed: int = 0
     timeout: float = DEFAULT_TIMEOUT
+    patience: float = LOAD_PATIENCE
     api_key: Secret = field(default_factory=Secret.from_sources, repr=False)
 
     def public(self) -> dict:
@@ -51,7 +54,13 @@ class LoadSettings:
         return {"target": self.target, "profile": self.profile.id, "concurrency": self.concurrency,
                 "requests": self.requests, "duration": self.duration, "workers": self.workers,
                 "remote_workers": self.remote_workers, "pixels": list(self.pixels), "seed": self.seed,
-                "timeout": self.timeout}
+                "timeout": self.timeout, "patience": self.patience}
+
+    def longest_request(self) -> float:
+        """The longest one request can hold a user: its answer, the known-good request, the patience and
+        the last probe (client.health), so the stall guard never stops a run that is waiting out an outage."""
+        probe = min(self.timeout, PROBE_TIMEOUT)
+        return self.timeout + probe + self.patience + probe
 
 
 def free_port() -> int:
@@ -67,7 +76,8 @@ def locust_command(settings: LoadSettings, out: Path) -> list[str]:
            "--exit-code-on-error", "0", "--logfile", str(out / "locust.log"), "--csv", str(out / "locust"),
            "--upscale-out", str(out), "--upscale-requests", str(settings.requests or 0),
            "--upscale-profile", settings.profile.path, "--upscale-pixels", "{}-{}".format(*settings.pixels),
-           "--upscale-seed", str(settings.seed), "--upscale-timeout", str(settings.timeout)]
+           "--upscale-seed", str(settings.seed), "--upscale-timeout", str(settings.timeout),
+           "--upscale-patience", str(settings.patience)]
     if settings.duration:
         cmd += ["-t", f"{settings.duration}s"]
     if settings.remote_workers:
@@ -130,6 +140,7 @@ def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], Non
                                 start_new_session=True)
         try:
             last_count, last_change, last_said = 0, started, 0.0
+            quiet = settings.longest_request() + STALL_GRACE + (60 if settings.remote_workers else 10)
             while proc.poll() is None:
                 time.sleep(0.25)
                 now = time.monotonic()
@@ -139,9 +150,9 @@ def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], Non
                         last_count, last_change = len(rows), now
                     say(_progress(rows, planned, now - started))
                     last_said = now
-                if settings.duration and now - started > settings.duration + settings.timeout + STALL_GRACE:
+                if settings.duration and now - started > settings.duration + quiet:
                     stopped = "Locust did not stop at the end of the duration"
-                elif now - last_change > settings.timeout + STALL_GRACE + (60 if settings.remote_workers else 10):
+                elif now - last_change > quiet:
                     stopped = f"no answer arrived for {now - last_change:.0f} s: the run was stopped"
                 if stopped:
                     _stop(proc)
