@@ -23,10 +23,8 @@ from ..client.secret import Secret
 from ..client.target import is_local
 from ..contract import load_profile
 from ..errors import ConformanceError
-from ..monitor import compare, digest, docdiff, record, run
 from ..monitor.discover import CAP
 from ..monitor.probes import PROBE_CALLS
-from ..report.pages import write_page
 from .options import api_key_flag
 
 console = Console(soft_wrap=True, highlight=False)
@@ -84,6 +82,8 @@ def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name) -> Non
     """Probe TARGET's AI Upscale behaviour (limits by search, 4x, errors, model header, formats,
     perceptual signatures, latency), write record.json and digest.md, and with --baseline report
     drift as breaking or notable. Exit: 0 no breaking drift, 1 breaking, 2 usage, 3 inconclusive."""
+    from ..monitor import record, run  # on use: the monitor's modules load scipy (startup of every command)
+
     target = _target(target)
     try:
         profile = load_profile(profile_name)
@@ -117,6 +117,9 @@ def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name) -> Non
 
 def _finish(rec: dict, base: dict | None, out_dir: str | None) -> int:
     """Judge drift, write the record and the digest, print the verdict; returns the exit code."""
+    from ..monitor import compare, digest, record
+    from ..report.pages import write_page
+
     drift = None
     if base is not None and not rec["inconclusive"]:
         try:
@@ -166,6 +169,8 @@ def contract_diff(old, new, fail_on) -> None:
     """Compare two versions of the vendor's OpenAPI document (JSON or YAML) on what AI Upscale
     depends on: modes, downscaleIfNeeded, export formats, the model header, error schemas and the
     limits stated in prose. Prints a changelog and, when limits changed, the matching profile."""
+    from ..monitor import docdiff
+
     try:
         before, after = docdiff.read_facts(Path(old)), docdiff.read_facts(Path(new))
     except ConformanceError as exc:

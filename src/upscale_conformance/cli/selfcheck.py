@@ -9,7 +9,6 @@ import click
 from rich.console import Console
 
 from ..selfcheck import catalog
-from ..selfcheck.session import default_jobs, run_selfcheck
 
 
 @click.command("selfcheck")
@@ -24,6 +23,8 @@ def selfcheck(quick: bool, names: str | None, jobs: int | None, report_dir: Path
     Exit 0 only when the clean server and every tolerated variation pass, no transport fault fails,
     and every contract and quality fault is killed or listed as a known survivor with a reason.
     """
+    from ..selfcheck.session import default_jobs, run_selfcheck  # on use: it loads the server and its engines
+
     try:
         entries = catalog.by_name([n.strip() for n in names.split(",") if n.strip()]) if names else (
             catalog.quick() if quick else list(catalog.CATALOG))

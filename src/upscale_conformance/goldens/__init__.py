@@ -22,36 +22,46 @@ Callers import this package, so the split into modules stays an internal matter.
 
 from __future__ import annotations
 
-from .checking import CheckReport, GoldenCheck, check, check_one
-from .compare import (
-    STATUS_ORDER,
-    MetricVerdict,
-    PortableVerdict,
-    RegressionVerdict,
-    judge,
-    portable_check,
-    regression_verdict,
-    spread_between,
-)
-from .document import SCHEMA, Golden, golden_from
-from .document import _sha256 as _sha256  # calibrate hashes answers the way goldens record them
-from .keys import (
-    IMAGE_SUFFIXES,
-    Combo,
-    GoldenKey,
-    combos_for,
-    default_golden_dir,
-    default_inputs_dir,
-    golden_dir_to_read,
-    golden_stem,
-    golden_target_for,
-    golden_target_name,
-    target_slug,
-)
-from .recording import SAMPLES, RecordOutcome, RecordReport, record, record_calls, record_one
-from .run import INPUT_SUFFIXES, Progress, applicable, list_inputs, plan, unused_goldens, upscale
-from .store import GoldenStore, StoredGolden
-from .thresholds import SPREAD_FACTOR, Limit, Thresholds, load_thresholds, thresholds_path
+import importlib
+
+# Names are loaded on first use (PEP 562): a command that needs only the layout (`.keys`) does not load
+# scipy and scikit-image, which the comparisons need; every CLI process starts faster.
+_FROM = {
+    ".checking": (
+        "CheckReport", "GoldenCheck", "check", "check_one",
+    ),
+    ".compare": (
+        "STATUS_ORDER", "MetricVerdict", "PortableVerdict", "RegressionVerdict", "judge", "portable_check",
+        "regression_verdict", "spread_between",
+    ),
+    ".document": (
+        "SCHEMA", "Golden", "golden_from", "_sha256",
+    ),
+    ".keys": (
+        "IMAGE_SUFFIXES", "Combo", "GoldenKey", "combos_for", "default_golden_dir", "default_inputs_dir",
+        "golden_dir_to_read", "golden_stem", "golden_target_for", "golden_target_name", "target_slug",
+    ),
+    ".recording": (
+        "SAMPLES", "RecordOutcome", "RecordReport", "record", "record_calls", "record_one",
+    ),
+    ".run": (
+        "INPUT_SUFFIXES", "Progress", "applicable", "list_inputs", "plan", "unused_goldens", "upscale",
+    ),
+    ".store": (
+        "GoldenStore", "StoredGolden",
+    ),
+    ".thresholds": (
+        "SPREAD_FACTOR", "Limit", "Thresholds", "load_thresholds", "thresholds_path",
+    ),
+}
+
+
+def __getattr__(name: str):
+    for module, names in _FROM.items():
+        if name in names:
+            return getattr(importlib.import_module(module, __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "IMAGE_SUFFIXES",

@@ -29,35 +29,46 @@ package, so the split stays an internal matter.
 
 from __future__ import annotations
 
-from .diff import PANEL, diff_image
-from .fidelity import FidelityLimits, FidelityVerdict, fidelity_verdict
-from .hashes import COLORHASH_BINBITS, HASH_KINDS, HASH_SIDE, ImageHashes, hash_distances, image_hashes
-from .images import (
-    BACKGROUND,
-    SCALE,
-    ImageSource,
-    alpha_array,
-    has_alpha,
-    luminance,
-    open_image,
-    png_bytes,
-    to_rgb,
-    to_rgba,
-)
-from .patches import (
-    DETAIL_INPUT_PX,
-    FLAT_MARGIN,
-    THUMB_SIDE,
-    channel_means,
-    detail_box,
-    detail_patch,
-    flat_box,
-    ssim,
-    thumbnail,
-)
-from .roundtrip import METRIC_SIDE, PERMUTATIONS, RoundTrip, roundtrip_distance
-from .sharpness import SHARPNESS_SIDE, bicubic_upscale, gradient_energy, sharpness_ratio
-from .signatures import BANDS, REGRESSION_METRICS, Signature, band_energies, signature, signature_distances
+import importlib
+
+# Loaded on first use (PEP 562): importing the checks or the goldens' layout does not load scipy and
+# scikit-image until a measure is taken; every command starts faster.
+_FROM = {
+    ".diff": (
+        "PANEL", "diff_image",
+    ),
+    ".fidelity": (
+        "FidelityLimits", "FidelityVerdict", "fidelity_verdict",
+    ),
+    ".hashes": (
+        "COLORHASH_BINBITS", "HASH_KINDS", "HASH_SIDE", "ImageHashes", "hash_distances", "image_hashes",
+    ),
+    ".images": (
+        "BACKGROUND", "SCALE", "ImageSource", "alpha_array", "has_alpha", "luminance", "open_image", "png_bytes",
+        "to_rgb", "to_rgba",
+    ),
+    ".patches": (
+        "DETAIL_INPUT_PX", "FLAT_MARGIN", "THUMB_SIDE", "channel_means", "detail_box", "detail_patch", "flat_box",
+        "ssim", "thumbnail",
+    ),
+    ".roundtrip": (
+        "METRIC_SIDE", "PERMUTATIONS", "RoundTrip", "roundtrip_distance",
+    ),
+    ".sharpness": (
+        "SHARPNESS_SIDE", "bicubic_upscale", "gradient_energy", "sharpness_ratio",
+    ),
+    ".signatures": (
+        "BANDS", "REGRESSION_METRICS", "Signature", "band_energies", "signature", "signature_distances",
+    ),
+}
+
+
+def __getattr__(name: str):
+    for module, names in _FROM.items():
+        if name in names:
+            return getattr(importlib.import_module(module, __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BACKGROUND",

@@ -9,8 +9,21 @@ Its engines are classical stand-ins (bicubic, Lanczos, back-projection), not AI;
 'ok'
 """
 
-from .app import create_app
-from .faults import Faults
-from .runner import ServerURL, run_app_in_thread, serve_in_subprocess, serve_in_thread
+import importlib
+
+# Loaded on first use (PEP 562): the fault catalog needs `Faults` only, and a command that lists it
+# should not load FastAPI and the image engines.
+_FROM = {
+    ".app": ("create_app",),
+    ".faults": ("Faults",),
+    ".runner": ("ServerURL", "run_app_in_thread", "serve_in_subprocess", "serve_in_thread"),
+}
+
+
+def __getattr__(name: str):
+    for module, names in _FROM.items():
+        if name in names:
+            return getattr(importlib.import_module(module, __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["Faults", "ServerURL", "create_app", "run_app_in_thread", "serve_in_subprocess", "serve_in_thread"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi.responses import JSONResponse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the fault catalog imports ApiError; listing it should not load the web framework
+    from fastapi.responses import JSONResponse
 
 
 class ApiError(Exception):
@@ -27,4 +30,6 @@ class ApiError(Exception):
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
     return JSONResponse({"error": {"message": message}}, status_code=status, headers=headers)
