@@ -31,6 +31,8 @@ def _evidence(result: UpscaleResult, **extra: Any) -> dict[str, Any]:
         ev["curl"] = result.curl
     if result.status != 200:
         ev["body"] = result.content[:300].decode("utf-8", "replace")
+    if result.asked:
+        ev["asked"] = result.asked  # what the results store fingerprints (history.records)
     ev.update(extra)
     return ev
 

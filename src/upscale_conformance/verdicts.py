@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -123,6 +124,8 @@ class Tally:
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
         self.outages: list[dict[str, Any]] = []  # the target's outages (client.health), as the run saw them
+        self.model_versions: set[str] = set()  # the model-version header values the run sent
+        self.started = datetime.now(UTC).isoformat(timespec="seconds")
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)

@@ -85,6 +85,20 @@ class UpscaleRequest:
         lines += [f"--form {shlex.quote(f'{k}={v}')}" for k, v in self.form()]
         return " \\\n  ".join([*lines, "--output result"])
 
+    def asked(self) -> dict[str, str]:
+        """What this request asked for, as the results store fingerprints a finding (no pixel data)."""
+        from .guard import header
+
+        if self.raw is not None:
+            kind = "raw body"
+        elif self.image is None or "imageFile" in self.omit:
+            kind = "no image"
+        else:
+            found = header(self.image)
+            kind = found[2] if found else "not an image"
+        return {"mode": self.mode, "model_version": self.model_version or "",
+                "export_format": self.export_format or "", "input_kind": kind}
+
     def describe(self) -> str:
         parts = [f"{_short(k)}={_short(v)}" for k, v in self.form() if k not in ("referenceBox", "removeBackground")]
         if self.model_version is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -25,6 +25,7 @@ class UpscaleResult:
     from_cache: bool = False
     request: str = ""
     curl: str = ""  # how to send the same request by hand (the key stays in the environment)
+    asked: dict[str, str] = field(default_factory=dict)  # what the request asked for (UpscaleRequest.asked)
     max_pixels: int = DEFAULT_BOUNDS.answer_pixels  # a header claiming more is not decoded (guard.decoding)
 
     @property

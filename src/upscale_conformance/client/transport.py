@@ -96,6 +96,7 @@ class UpscaleClient:
         if self.health is None:
             self.health = TargetHealth(sleep=self.sleep, say=self.say)
         self._stopped: ConformanceError | None = None  # credits spent, or an answer past any bound
+        self.model_versions: set[str] = set()  # the model-version header values this client sent (the run's record)
 
     def close(self) -> None:
         self._http.close()
@@ -116,10 +117,14 @@ class UpscaleClient:
         digest = self.cache.key(self.base_url, request, key) if self.cache else ""
         if self.cache and (hit := self.cache.get(digest)):
             hit.max_pixels = self.bounds.answer_pixels  # replayed answers are decoded under the same bound
+            hit.asked = request.asked()
             return hit
         exchange = Exchange("POST", "/v2/edit", request.headers(), request.payload(), request.timeout,
                             request.describe(), request.curl(self.base_url), own_key=request.api_key is None)
         result = self._call(exchange, key)
+        result.asked = request.asked()
+        if request.model_version is not None:
+            self.model_versions.add(request.model_version)
         if self.cache:
             self.cache.put(digest, result)
         return result

@@ -133,7 +133,7 @@ def upscale_calls(upscale_client, verdict, request):
     state = request.node.stash[TEST]
     state.budget = upscale_client.budget
     state.calls_before, state.billable_before = upscale_client.budget.spent, upscale_client.budget.billable
-    state.health = upscale_client.health
+    state.health, state.model_versions = upscale_client.health, upscale_client.model_versions
     state.outages_before = len(upscale_client.health.outages)
     return state
 

@@ -48,6 +48,7 @@ def pytest_runtest_makereport(item, call):
     payload["calls"] = budget.spent - state.calls_before if budget else 0
     payload["billable"] = budget.billable - state.billable_before if budget else 0
     payload["outages"] = state.outages() if state else []
+    payload["model_versions"] = sorted(state.model_versions or ()) if state else []
     payload["seconds"] = report.duration
     report.user_properties.append((REPORT_KEY, scrub(item.config, json.dumps(payload, default=str))))
 
@@ -98,6 +99,7 @@ class TallyCollector:
             error=str(report.longreprtext)[-800:] if report.failed else "",
         ))
         self.tally.outages.extend(payload.get("outages", []))
+        self.tally.model_versions.update(payload.get("model_versions", []))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -107,7 +109,8 @@ def pytest_sessionfinish(session, exitstatus):
     if tally is None or not path:
         return
     from ..report.summary import write_summary
+    from .options import golden_target
 
     profile = load_profile(option(config, "upscale_profile") or None)
     write_summary(path, tally, profile, target=option(config, "upscale_target") or "local",
-                  pytest_exit=int(exitstatus))
+                  pytest_exit=int(exitstatus), golden_target=golden_target(config))

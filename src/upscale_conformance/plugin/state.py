@@ -25,6 +25,7 @@ class TestState:
     calls_before: int = 0
     billable_before: int = 0
     health: Any = None  # the client's TargetHealth
+    model_versions: set[str] | None = None  # the client's model-version values sent so far
     outages_before: int = 0
 
     def outages(self) -> list[dict]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +35,23 @@ def stamped_folder(root: Path, prefix: str = "") -> Path:
     return folder
 
 
-def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, target: str, pytest_exit: int) -> dict:
+def ci_context(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Commit, branch and job URL from the usual CI variables (GitHub Actions, GitLab, generic)."""
+    env = os.environ if environ is None else environ
+    github_job = ""
+    if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
+        github_job = (f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env['GITHUB_REPOSITORY']}"
+                      f"/actions/runs/{env['GITHUB_RUN_ID']}")
+    return {
+        "commit": env.get("GITHUB_SHA") or env.get("CI_COMMIT_SHA") or env.get("GIT_COMMIT") or "",
+        "branch": env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or env.get("CI_COMMIT_REF_NAME")
+        or env.get("GIT_BRANCH") or "",
+        "job_url": github_job or env.get("CI_JOB_URL") or env.get("BUILD_URL") or "",
+    }
+
+
+def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, target: str, pytest_exit: int,
+                  golden_target: str = "") -> dict:
     clauses = load_clauses()
     levels = {cid: profile.level_of(c) for cid, c in clauses.items()}
     verdicts = tally.verdicts(levels)
@@ -43,9 +61,14 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,  # report/summary.schema.json, docs/report-format.md
         "tool": f"upscale-conformance {__version__}",
+        "run_id": uuid.uuid4().hex,  # the results store keeps a run once, however often it is imported
+        "started": tally.started,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "target": target,
         "profile": profile.id,
+        "golden_target": golden_target,
+        "model_versions": sorted(tally.model_versions),
+        "ci": ci_context(),
         "exit_code": code,
         "verdict": EXIT_MEANING[code],
         "calls_spent": sum(o.calls for o in tally.outcomes),
