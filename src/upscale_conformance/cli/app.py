@@ -12,6 +12,7 @@ from .. import __version__
 from ..errors import ConformanceError
 from .contract import contract
 from .goldens import goldens_group
+from .history import history_group
 from .load import load
 from .monitor import contract_diff, monitor_cmd
 from .report import report
@@ -32,7 +33,7 @@ def cli() -> None:
     """
 
 
-for command in (run, goldens_group, contract, monitor_cmd, serve, selfcheck, report, load):
+for command in (run, goldens_group, contract, monitor_cmd, serve, selfcheck, report, load, history_group):
     cli.add_command(command)
 contract.add_command(contract_diff)
 

@@ -65,3 +65,11 @@ def timeout_option(ctx, param, value: float | None) -> float | None:
     if value is not None and not 0 < value < float("inf"):
         raise click.BadParameter(f"expected a number of seconds above 0, got {value}")
     return value
+
+
+def history_option(command):
+    """``--history URL``: the results store every command records its run into (default: $UPSCALE_HISTORY,
+    else ./reports/history.sqlite). Used by run, monitor, load, selfcheck and the `history` commands."""
+    return click.option("--history", "history_url", default=None, metavar="URL",
+                        help="Results store, a SQLAlchemy URL (default: $UPSCALE_HISTORY, else "
+                             "sqlite:///reports/history.sqlite; postgresql+psycopg://... for a team).")(command)
