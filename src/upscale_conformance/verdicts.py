@@ -33,6 +33,10 @@ class Violation:
 
 
 PASS, FAIL, OBSERVED, INCONCLUSIVE, NOT_RUN = "PASS", "FAIL", "OBSERVED", "INCONCLUSIVE", "NOT RUN"
+# A FAIL whose every finding a known-failures file accepts (history/known.py): it takes FAIL's place in the
+# precedence, never counts as PASS, and does not fail the gate.
+KNOWN = "KNOWN"
+NO_FINDING = "test_error"  # the code of a clause failed by an exception rather than a finding
 INCONCLUSIVE_PREFIX = "INCONCLUSIVE: "
 MAX_EVIDENCE = 3
 
@@ -148,7 +152,7 @@ class Tally:
                 if o.failed and (cid in broken or not broken):
                     cv.verdict = FAIL
                     found = [v for v in o.violations if v["clause"] == cid] or [
-                        {"code": "test_error", "clause": cid, "message": o.error[:500], "evidence": {}}]
+                        {"code": NO_FINDING, "clause": cid, "message": o.error[:500], "evidence": {}}]
                     cv.evidence.extend(found[: MAX_EVIDENCE - len(cv.evidence)])
                 elif o.inconclusive and cv.verdict != FAIL:
                     cv.verdict = INCONCLUSIVE
@@ -168,9 +172,26 @@ class Tally:
                 cv.evidence.append({"code": "not_run", "message": why_not_run[cid].removeprefix("Skipped: ")})
         return out
 
+    def failures(self) -> dict[str, list[dict[str, Any]]]:
+        """Every finding that failed each clause, as :meth:`verdicts` decides it, not only the first few it
+        keeps as evidence: what a known-failures file is matched against. A test that failed with no
+        violation fails its clauses with a ``test_error`` entry (an exception: never known)."""
+        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for o in self.outcomes:
+            broken = {v["clause"] for v in o.violations}
+            if o.failed:
+                for cid in o.clauses:
+                    out[cid] += [v for v in o.violations if v["clause"] == cid] if broken else [
+                        {"code": NO_FINDING, "clause": cid, "message": o.error[:500], "evidence": {}}]
+            for v in o.violations:
+                if v["clause"] not in o.clauses:
+                    out[v["clause"]].append(v)
+        return dict(out)
+
 
 def exit_code(verdicts: dict[str, ClauseVerdict]) -> int:
-    """0 conformant, 1 a must clause failed, 3 inconclusive (a must clause could not be judged)."""
+    """0 conformant, 1 a must clause failed, 3 inconclusive (a must clause could not be judged). KNOWN is
+    no failure: the gate passes a run whose every failure is known and unexpired."""
     if any(v.verdict == FAIL and v.level == "must" for v in verdicts.values()):
         return 1
     if any(v.verdict == INCONCLUSIVE for v in verdicts.values()):

@@ -36,3 +36,72 @@ def ingest(history_url: str | None, folders: tuple[Path, ...]) -> None:
         raise click.UsageError(str(exc)) from None
     console.print(f"{added} run(s) added, {seen} already in the store ({len(found)} found)")
     sys.exit(0)
+
+
+@history_group.command("triage")
+@history_option
+@click.argument("run_ref", metavar="RUN")
+@click.option("--write", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The known-failures YAML file to draft.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def triage(history_url: str | None, run_ref: str, out: Path, force: bool) -> None:
+    """Draft a known-failures file from RUN's failing findings, one entry each (reason TODO, expiring in 30
+    days): a person completes or deletes each, commits it and passes it to `run --known-failures`.
+    RUN is a run id, `latest` or `latest@TARGET` from the store, or a report folder."""
+    from datetime import UTC, datetime
+
+    from ..history.known import draft_entries, dump, parse_text
+
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} exists: pass --force to overwrite it")
+    findings, source = _failing_findings(history_url, run_ref)
+    if not findings:
+        console.print(f"no failing finding in {source}: nothing to write")
+        sys.exit(0)
+    entries = draft_entries(findings, datetime.now(UTC).date())
+    text = dump(entries, source)
+    parse_text(text, str(out))  # what triage writes, run reads: a draft that would not parse is our bug
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    console.print(f"wrote {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} to {out} "
+                  f"(from {source}; expire {entries[0]['expires']}):")
+    for e in entries:
+        console.print(f"  {e['fingerprint']}")
+    sys.exit(0)
+
+
+def _failing_findings(history_url: str | None, ref: str):
+    """(findings, what they came from): a report folder's summary.json, or a run in the store."""
+    import json
+
+    from ..history.known import finding_of
+    from ..history.records import finding_from
+    from ..history.store import HistoryError, Store
+
+    folder = Path(ref)
+    if folder.is_dir() or folder.name == "summary.json":
+        path = folder / "summary.json" if folder.is_dir() else folder
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise click.UsageError(f"cannot read {path}: {exc}") from None
+        found = []
+        for c in (summary.get("clauses") or {}).values():
+            if c.get("verdict") != "FAIL":
+                continue
+            if c.get("findings"):  # every failing finding; evidence keeps only the first few
+                found += [finding_of(fp) for fp in c["findings"]]
+            else:
+                found += [finding_from(e) for e in c.get("evidence", ())]
+        # A finding an unexpired entry accepts already has its entry, even in a clause failed by another.
+        known = {fp for e in (summary.get("known_failures") or {}).get("entries", []) if e["state"] == "known"
+                 for fp in e["findings"]}
+        return [f for f in found if f.fingerprint not in known], f"the report {path.parent}"
+    try:
+        store = Store(history_url)
+        run = store.resolve(ref)
+        verdicts = {c.clause: c.verdict for c in store.clause_results([run.id])[run.id]}
+        found = [f for f in store.findings([run.id])[run.id] if verdicts.get(f.clause) == "FAIL"]
+    except HistoryError as exc:
+        raise click.UsageError(str(exc)) from None
+    return found, f"run {run.id} ({run.target}, {run.finished})"

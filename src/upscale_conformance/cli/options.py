@@ -67,6 +67,20 @@ def timeout_option(ctx, param, value: float | None) -> float | None:
     return value
 
 
+def known_failures_option(ctx, param, value):
+    """Click callback for --known-failures: the file is read and checked before anything is sent, so a bad
+    one is a usage error (exit 2) naming its line; the path goes on (the plugin reads it again)."""
+    if value is None:
+        return None
+    from ..history.known import KnownFailuresError, parse_file
+
+    try:
+        parse_file(value)
+    except KnownFailuresError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value.resolve()
+
+
 def history_option(command):
     """``--history URL``: the results store every command records its run into (default: $UPSCALE_HISTORY,
     else ./reports/history.sqlite). Used by run, monitor, load, selfcheck and the `history` commands."""

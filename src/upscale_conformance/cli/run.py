@@ -16,7 +16,15 @@ from ..contract import is_sandbox_key, load_profile
 from ..goldens.keys import golden_target_for
 from ..running.planning import print_plan
 from ..running.runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, run_suites
-from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target, timeout_option
+from .options import (
+    GOLDEN_TARGET_HELP,
+    PROFILE,
+    api_key_flag,
+    golden_target_option,
+    known_failures_option,
+    parse_target,
+    timeout_option,
+)
 
 
 @click.command("run")
@@ -51,9 +59,13 @@ from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_op
               help=f"Seconds to wait for a target that is down (503, 502, 504, refused, no answer, and a known-good "
                    f"request fails the same way) before the run ends inconclusive (default: {DEFAULT_PATIENCE:g}). "
                    "While it is down nothing is sent but a probe now and then.")
+@click.option("--known-failures", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              callback=known_failures_option,
+              help="A YAML file of accepted failures (docs/history.md, \"Known failures\"): a clause whose every "
+                   "failing finding it names, unexpired, is KNOWN and does not fail the run.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_only, report_dir, cache, golden_target,
-        timeout, patience, pytest_args) -> None:
+        timeout, patience, known_failures, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -68,7 +80,8 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
     paid = not is_local(target)  # calls to any other host may cost money
     settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
                            golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
-                           key.reveal() or None, cache, tuple(pytest_args), timeout, allow_negative, patience)
+                           key.reveal() or None, cache, tuple(pytest_args), timeout, allow_negative, patience,
+                           known_failures)
     plan = make_plan(settings) if (plan_only or settings.economy) else None
     if plan is not None:
         print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)

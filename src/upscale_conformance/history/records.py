@@ -134,7 +134,10 @@ def from_summary(summary: Mapping[str, Any], folder: Path | None = None) -> Reco
     for cid, c in (summary.get("clauses") or {}).items():
         clauses.append(ClauseResult(cid, str(c.get("level", "")), str(c.get("verdict", "")), int(c.get("tests", 0)),
                                     int(c.get("cases", 0)), int(c.get("calls", 0))))
-        findings += [finding_from(e) for e in c.get("evidence", ()) if c.get("verdict") in ("FAIL", "KNOWN")]
+        if c.get("verdict") in ("FAIL", "KNOWN"):
+            # `findings` (fingerprints) holds every failing finding where the evidence keeps the first few.
+            findings += ([Finding(*[("" if p == "-" else p) for p in fp.split("/", 5)]) for fp in c["findings"]]
+                         if c.get("findings") else [finding_from(e) for e in c.get("evidence", ())])
     return Recorded(run, clauses, sorted(set(findings), key=lambda f: f.fingerprint))
 
 

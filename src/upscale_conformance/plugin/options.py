@@ -37,6 +37,9 @@ OPTIONS = (
     ("--upscale-golden-dir", "upscale_golden_dir",
      "Golden store (default: fixtures/goldens in the checkout, else ./goldens, falling back to the shipped "
      "goldens when it holds none for the target).", ""),
+    ("--upscale-known-failures", "upscale_known_failures",
+     "A YAML file of known failures (docs/history.md): a failing clause whose every finding it accepts, "
+     "unexpired, is KNOWN and does not fail the run; a bad file is a usage error naming its line.", ""),
     ("--upscale-golden-target", "upscale_golden_target",
      "Whose goldens to compare with: a name (default: `local` for the reference server, else the target's host; "
      "the port is never part of it).", ""),
@@ -60,6 +63,27 @@ def pytest_configure(config):
         raise pytest.UsageError(f"--upscale-profile: {exc}") from None
     answer_timeout(config)  # bad numbers are usage errors before any test runs
     patience(config)
+    known_failures(config)
+
+
+def known_failures(config) -> tuple[list | None, str]:
+    """The known-failures entries (None: no file given) and the file's path; a bad file is a usage error.
+    A relative path from the ini file is read beside the ini file, as a user who wrote it there expects."""
+    from pathlib import Path
+
+    from ..history.known import KnownFailuresError, parse_file
+
+    flag = config.getoption("upscale_known_failures", default=None)
+    raw = flag or str(config.getini("upscale_known_failures") or "")
+    if not raw:
+        return None, ""
+    path = Path(raw)
+    if not flag and not path.is_absolute() and config.inipath is not None:
+        path = Path(config.inipath).parent / path
+    try:
+        return parse_file(path), str(path)
+    except KnownFailuresError as exc:
+        raise pytest.UsageError(f"--upscale-known-failures: {exc}") from None
 
 
 def option(config, ini: str) -> str:

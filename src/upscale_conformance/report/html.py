@@ -18,7 +18,7 @@ from PIL import Image
 
 from .summary import EXIT_MEANING
 
-SECTION_ORDER = {"FAIL": 0, "INCONCLUSIVE": 1, "OBSERVED": 2, "NOT RUN": 3, "PASS": 4}  # why first
+SECTION_ORDER = {"FAIL": 0, "KNOWN": 1, "INCONCLUSIVE": 2, "OBSERVED": 3, "NOT RUN": 4, "PASS": 5}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
@@ -27,7 +27,7 @@ h1{font-size:1.5em;margin-bottom:.2em}.meta{color:#555}
 .b0{background:#2e7d32}.b1{background:#c62828}.b2{background:#6d4c41}.b3{background:#ef6c00}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;
 vertical-align:top}th{background:#f4f4f4}.PASS{color:#2e7d32}.FAIL{color:#c62828;font-weight:bold}
-.OBSERVED{color:#00838f}.INCONCLUSIVE{color:#ef6c00}.NOTRUN{color:#888}
+.OBSERVED{color:#00838f}.KNOWN{color:#8e24aa;font-weight:bold}.INCONCLUSIVE{color:#ef6c00}.NOTRUN{color:#888}
 section{margin:2em 0;padding-top:.5em;border-top:2px solid #eee}pre{background:#f7f7f7;padding:.6em;
 overflow-x:auto;white-space:pre-wrap}figure{display:inline-block;margin:.5em 1em .5em 0}
 figcaption{color:#555;font-size:.9em}img{max-width:360px;border:1px solid #ccc}
@@ -84,6 +84,28 @@ def _outages(outages: list[dict[str, Any]]) -> str:
     return f'<section id="outages"><h2>The target was down</h2><ul>{"".join(items)}</ul></section>' if items else ""
 
 
+_KNOWN_STATE = {"known": "accepts a failure of this run", "expired": "expired on {expires}: its failures count again",
+                "passing": "matched nothing and its clauses passed: remove it",
+                "not seen": "matched nothing, but its clauses were not all judged"}
+
+
+def _known_failures(section: dict[str, Any] | None) -> str:
+    """The known-failures file's entries and what each did this run."""
+    if not section:
+        return ""
+    items = []
+    for e in section["entries"]:
+        # Only a web address becomes a link: the file is the user's, the page may be shared.
+        web = e["link"].startswith(("https://", "http://"))
+        link = (f' (<a href="{_e(e["link"])}">{_e(e["link"])}</a>)' if web else
+                f" ({_e(e['link'])})" if e["link"] else "")
+        state = _KNOWN_STATE[e["state"]].format(expires=e["expires"])
+        items.append(f"<li>line {e['line']} <code>{_e(e['match'])}</code>: {_e(e['reason'])}{link}, until "
+                     f"{_e(e['expires'])} &mdash; <b>{_e(state)}</b></li>")
+    return (f'<section id="known-failures"><h2>Known failures ({_e(section.get("file", ""))})</h2>'
+            f'<ul>{"".join(items)}</ul></section>')
+
+
 def render(summary: dict[str, Any], base: Path) -> str:
     """The page for ``summary``; ``base`` is the report folder (evidence paths are resolved from it)."""
     code = int(summary.get("exit_code", 3))
@@ -104,8 +126,13 @@ def render(summary: dict[str, Any], base: Path) -> str:
         body = "".join(_evidence_block(item, base) for item in c["evidence"])
         observed = "".join(f"<li>{_e(o['summary'])}</li>" for o in c.get("observations", []))
         css = _e(verdict.replace(" ", ""))
+        known = ""
+        if c.get("known"):
+            entries = {e["line"]: e for e in (summary.get("known_failures") or {}).get("entries", [])}
+            known = "".join(f"<p>Known (line {n}): {_e(entries[n]['reason'])}, until {_e(entries[n]['expires'])}</p>"
+                            for n in c["known"] if n in entries)
         text = (f'<section id="{_e(cid)}"><h2>{_e(cid)} <span class="{css}">{_e(verdict)}</span></h2>'
-                f'<p>{_e(c.get("promise", ""))}</p>{body}'
+                f'<p>{_e(c.get("promise", ""))}</p>{known}{body}'
                 + (f"<h3>Observed</h3><ul>{observed}</ul>" if observed else "") + "</section>")
         sections.append((SECTION_ORDER.get(verdict, 9), text))
     return f"""<!DOCTYPE html>
@@ -117,6 +144,7 @@ def render(summary: dict[str, Any], base: Path) -> str:
 <div class="banner b{code}">{_e(summary.get('verdict', EXIT_MEANING.get(code, '')))} (exit {code}:
  {_e(EXIT_MEANING.get(code, ''))}) &middot; {_e(cost)}</div>
 {_outages(summary.get('outages', []))}
+{_known_failures(summary.get('known_failures'))}
 <table><tr><th>clause</th><th>level</th><th>verdict</th><th>tests</th><th>cases</th><th>calls</th>
 <th>first evidence</th></tr>{''.join(rows)}</table>
 {''.join(text for _, text in sorted(sections, key=lambda s: s[0]))}

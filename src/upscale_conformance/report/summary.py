@@ -18,9 +18,9 @@ from rich.table import Table
 
 from .. import __version__
 from ..contract import Profile, load_clauses
-from ..verdicts import FAIL, INCONCLUSIVE, NOT_RUN, OBSERVED, PASS, Tally, exit_code
+from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, NOT_RUN, OBSERVED, PASS, Tally, exit_code
 
-_STYLE = {PASS: "green", FAIL: "red", OBSERVED: "cyan", INCONCLUSIVE: "yellow", NOT_RUN: "dim"}
+_STYLE = {PASS: "green", FAIL: "red", KNOWN: "magenta", OBSERVED: "cyan", INCONCLUSIVE: "yellow", NOT_RUN: "dim"}
 SUMMARY_SCHEMA_VERSION = 1
 EXIT_MEANING = {0: "conformant", 1: "a must clause failed", 2: "usage error", 3: "inconclusive"}
 
@@ -51,12 +51,20 @@ def ci_context(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, target: str, pytest_exit: int,
-                  golden_target: str = "") -> dict:
+                  golden_target: str = "", known: list | None = None, known_file: str = "") -> dict:
+    """Write and return ``summary.json``; ``known`` (history.known entries, read from ``known_file``) turns
+    the FAIL clauses whose every finding they accept into KNOWN."""
+    from ..history.known import apply
+    from ..history.records import finding_from
+
     clauses = load_clauses()
     levels = {cid: profile.level_of(c) for cid, c in clauses.items()}
     verdicts = tally.verdicts(levels)
+    failures = tally.failures()
+    known_section = (apply(verdicts, failures, known, datetime.now(UTC).date(), known_file)
+                     if known is not None else None)
     code = exit_code(verdicts)
-    if code == 0 and pytest_exit not in (0, 5) and not any(v.verdict == FAIL for v in verdicts.values()):
+    if code == 0 and pytest_exit not in (0, 5) and not any(v.verdict in (FAIL, KNOWN) for v in verdicts.values()):
         code = 3  # pytest failed outside any clause (collection, internal error): no verdict was reached
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,  # report/summary.schema.json, docs/report-format.md
@@ -89,13 +97,25 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
         "clauses": {cid: {**asdict(v), "promise": clauses[cid].promise if cid in clauses else ""}
                     for cid, v in verdicts.items()},
     }
+    for cid, entry in summary["clauses"].items():
+        if entry["verdict"] in (FAIL, KNOWN) and failures.get(cid):
+            # Every failing finding, where evidence keeps the first few: what triage and the store read.
+            entry["findings"] = sorted({finding_from(f).fingerprint for f in failures[cid]})
+    if known_section is not None:
+        for cid, lines in known_section.pop("clauses").items():
+            summary["clauses"][cid]["known"] = lines
+        summary["known_failures"] = known_section
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
 
 def _first_evidence(entry: dict[str, Any], width: int = 160) -> str:
-    if entry["evidence"]:
+    if entry["verdict"] == KNOWN:
+        text = f"known (line {', '.join(map(str, entry.get('known', [])))}): " + (
+            f"{entry['evidence'][0].get('code', '')}: {entry['evidence'][0].get('message', '')}"
+            if entry["evidence"] else "")
+    elif entry["evidence"]:
         e = entry["evidence"][0]
         text = f"{e.get('code', '')}: {e.get('message', '')}"
     else:
@@ -123,6 +143,29 @@ def print_table(summary: dict, console: Console | None = None) -> None:
         console.print(f"[yellow]outage[/] from {outage['began']}: {outage['answered']!r}, known-good request "
                       f"{outage['known_good']!r}; {outage['answered_before']} answered before, {outage['probes']} "
                       f"probe(s) after, {state} after {outage['seconds']:g} s", highlight=False)
+    _print_known(summary.get("known_failures"), console)
     style = "green" if summary["exit_code"] == 0 else ("red" if summary["exit_code"] == 1 else "yellow")
     console.print(f"[{style}]verdict: {summary['verdict']}[/] (exit {summary['exit_code']}); "
                   f"{summary['calls_spent']} calls, {summary.get('calls_billable', 0)} billable")
+
+
+def _print_known(section: dict[str, Any] | None, console: Console) -> None:
+    """What each known-failures entry did: accepted a failure, expired (its failures count again), or
+    matched nothing in clauses that passed (remove it)."""
+    if not section:
+        return
+    name = section.get("file") or "the known-failures file"
+    for e in section["entries"]:
+        where = f"{name}:{e['line']} ({e['match']})"
+        if e["state"] == "known":
+            console.print(f"[magenta]known[/] {where}: {e['reason']} (until {e['expires']}; "
+                          f"{len(e['findings'])} finding(s))", highlight=False)
+        elif e["state"] == "expired":
+            console.print(f"[red]expired on {e['expires']}[/] {where}: its failures count again "
+                          f"({len(e['findings'])} finding(s))", highlight=False)
+        elif e["state"] == "passing":
+            console.print(f"[green]passes now[/] {where}: matched nothing and its clauses passed; remove it",
+                          highlight=False)
+        else:
+            console.print(f"[dim]not seen[/] {where}: matched nothing, but its clauses were not all judged",
+                          highlight=False)

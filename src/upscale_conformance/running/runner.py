@@ -64,6 +64,7 @@ class RunSettings:
     timeout: float | None = None  # seconds for one whole answer (None: the plugin's default)
     allow_negative: bool = False  # the hostile-input group in economy too
     patience: float | None = None  # seconds to wait for a target that is down (None: the plugin's default)
+    known_failures: Path | None = None  # the YAML file of accepted failures (history/known.py)
 
     @property
     def sandbox(self) -> bool:
@@ -96,6 +97,8 @@ def pytest_args(url: str, settings: RunSettings, report: Path) -> list[str]:
         args += ["--upscale-timeout", str(settings.timeout)]
     if settings.patience is not None:
         args += ["--upscale-patience", str(settings.patience)]
+    if settings.known_failures is not None:
+        args += ["--upscale-known-failures", str(settings.known_failures)]
     return args + settings.suite_options()
 
 

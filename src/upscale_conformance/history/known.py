@@ -1,0 +1,217 @@
+"""Known failures: a YAML file the user commits that names failures accepted for a while.
+
+An entry names findings by ``fingerprint`` (exact) or by ``pattern`` (any of ``clause``, ``code``,
+``mode``, ``model``, shell-style globs), says why (``reason``, ``link``) and until when (``expires``,
+valid through that day). A FAIL clause whose every failing finding is matched by an unexpired entry
+becomes KNOWN: it no longer fails the gate, but it is never shown as PASS. An expired entry counts as
+not known. A clause failed by an exception (no finding) is never known.
+
+>>> known = parse_text("- pattern: {clause: DIM-4X, mode: 'ai.*'}\\n  reason: r\\n  expires: 2026-01-31\\n")
+>>> known[0].matches(Finding("DIM-4X", "size_not_4x", "ai.slow")), known[0].expired(date(2026, 2, 1))
+(True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..contract import load_clauses
+from ..errors import ConformanceError
+from ..verdicts import FAIL, KNOWN, NO_FINDING, OBSERVED, PASS, ClauseVerdict
+from .records import Finding, finding_from
+
+KEYS = {"fingerprint", "pattern", "reason", "link", "expires"}
+PATTERN_KEYS = {"clause", "code", "mode", "model"}  # model: the model version
+TODO_REASON = "TODO: why this is accepted"
+DRAFT_DAYS = 30
+
+
+class KnownFailuresError(ConformanceError):
+    """The known-failures file cannot be read or breaks its format (a usage error, exit 2)."""
+
+    code = "UC401"
+
+
+@dataclass(frozen=True)
+class KnownEntry:
+    line: int  # 1-based, where the entry starts in its file
+    reason: str
+    expires: date
+    link: str = ""
+    fingerprint: str = ""
+    pattern: tuple[tuple[str, str], ...] = ()  # (key, glob), keys from PATTERN_KEYS
+
+    @property
+    def match(self) -> str:
+        """What the entry names, as a person reads it."""
+        return self.fingerprint or " ".join(f"{k}={v}" for k, v in self.pattern)
+
+    def matches(self, finding: Finding) -> bool:
+        if finding.code == NO_FINDING:
+            return False
+        if self.fingerprint:
+            return finding.fingerprint == self.fingerprint
+        # An empty field reads "-" as in the fingerprint, so `model: "-"` names "no model header".
+        values = {"clause": finding.clause, "code": finding.code, "mode": finding.mode or "-",
+                  "model": finding.model_version or "-"}
+        return all(fnmatchcase(values[k], glob) for k, glob in self.pattern)
+
+    def expired(self, today: date) -> bool:
+        return today > self.expires
+
+    def clauses(self, known_clauses: Iterable[str]) -> list[str]:
+        """The clause IDs this entry can match."""
+        glob = self.fingerprint.split("/", 1)[0] if self.fingerprint else dict(self.pattern).get("clause", "*")
+        return [c for c in known_clauses if fnmatchcase(c, glob)]
+
+
+def parse_file(path: str | Path) -> list[KnownEntry]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnownFailuresError(f"{path}: cannot read the known-failures file: {exc}") from None
+    return parse_text(text, str(path))
+
+
+def parse_text(text: str, name: str = "known-failures") -> list[KnownEntry]:
+    """Every entry, checked strictly; a problem raises :class:`KnownFailuresError` naming its line.
+    The YAML nodes are read rather than the loaded values: they carry line numbers, and dates stay text
+    (so only YYYY-MM-DD is a date, never a timestamp YAML happens to accept)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise KnownFailuresError(f"{name}{where}: not YAML: {problem}") from None
+    if root is None:
+        return []  # an empty file: nothing is known
+    if not isinstance(root, yaml.SequenceNode):
+        _fail(name, root, "expected a list of entries (each `- fingerprint: ...` or `- pattern: ...`)")
+    clauses = load_clauses()
+    return [_entry(name, node, clauses) for node in root.value]
+
+
+def _fail(name: str, node: yaml.Node, message: str):
+    raise KnownFailuresError(f"{name}:{node.start_mark.line + 1}: {message}")
+
+
+def _mapping(name: str, node: yaml.Node, what: str) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        _fail(name, node, f"{what} must be a mapping")
+    out: dict[str, yaml.Node] = {}
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            _fail(name, key, f"{what}: keys must be plain words")
+        if key.value in out:  # YAML would silently keep the last one
+            _fail(name, key, f"{what}: `{key.value}` given twice")
+        out[key.value] = value
+    return out
+
+
+def _text(name: str, node: yaml.Node, key: str) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        _fail(name, node, f"`{key}` must be text")
+    return str(node.value).strip()
+
+
+def _entry(name: str, node: yaml.Node, clauses: Mapping[str, Any]) -> KnownEntry:
+    fields = _mapping(name, node, "an entry")
+    unknown = sorted(set(fields) - KEYS)
+    if unknown:
+        _fail(name, fields[unknown[0]], f"unknown key `{unknown[0]}` (allowed: {', '.join(sorted(KEYS))})")
+    if ("fingerprint" in fields) == ("pattern" in fields):
+        _fail(name, node, "an entry has either `fingerprint` or `pattern`, not both and not neither")
+    for required in ("reason", "expires"):
+        if required not in fields or not _text(name, fields[required], required):
+            _fail(name, fields.get(required, node), f"`{required}` is required")
+    expires_text = _text(name, fields["expires"], "expires")
+    try:
+        expires = date.fromisoformat(expires_text)
+    except ValueError:
+        _fail(name, fields["expires"], f"`expires` must be a date, YYYY-MM-DD, got {expires_text!r}")
+    fingerprint, pattern = "", ()
+    if "fingerprint" in fields:
+        fingerprint = _text(name, fields["fingerprint"], "fingerprint")
+        parts = fingerprint.split("/")
+        if len(parts) != 6 or not all(parts):
+            _fail(name, fields["fingerprint"], "a fingerprint is CLAUSE/code/mode/model_version/export_format/"
+                                               f"input_kind (`-` for none), got {fingerprint!r}")
+        if parts[0] not in clauses:
+            _fail(name, fields["fingerprint"], f"unknown clause ID {parts[0]!r} (contracts/clauses.yaml)")
+    else:
+        given = _mapping(name, fields["pattern"], "`pattern`")
+        bad = sorted(set(given) - PATTERN_KEYS)
+        if bad or not given:
+            _fail(name, given[bad[0]] if bad else fields["pattern"],
+                  f"`pattern` takes any of {', '.join(sorted(PATTERN_KEYS))}"
+                  + (f", not `{bad[0]}`" if bad else ""))
+        pattern = tuple((k, _text(name, v, k)) for k, v in given.items())
+        glob = dict(pattern).get("clause")
+        if glob is not None and not any(fnmatchcase(c, glob) for c in clauses):
+            _fail(name, given["clause"], f"unknown clause ID {glob!r}: it names no clause of contracts/clauses.yaml")
+    link = _text(name, fields["link"], "link") if "link" in fields else ""
+    return KnownEntry(node.start_mark.line + 1, _text(name, fields["reason"], "reason"), expires, link,
+                      fingerprint, pattern)
+
+
+def apply(verdicts: dict[str, ClauseVerdict], failures: Mapping[str, list[dict]], entries: list[KnownEntry],
+          today: date, file: str = "") -> dict[str, Any]:
+    """Turn FAIL into KNOWN where every failing finding of the clause is known and unexpired (in place),
+    and say what each entry did: the ``known_failures`` section of ``summary.json``, with the entries
+    behind each clause under ``clauses``. ``failures`` holds every failing finding of a clause
+    (``Tally.failures``), not only the few the summary keeps as evidence."""
+    matched: dict[int, set[str]] = {i: set() for i in range(len(entries))}
+    by_clause: dict[str, set[int]] = {}
+    for cid, cv in verdicts.items():
+        if cv.verdict != FAIL or not failures.get(cid):
+            continue
+        all_known = True
+        for raw in failures[cid]:
+            finding = finding_from(raw)
+            hits = [i for i, e in enumerate(entries) if e.matches(finding)]
+            for i in hits:
+                matched[i].add(finding.fingerprint)
+                by_clause.setdefault(cid, set()).add(i)
+            all_known &= any(not entries[i].expired(today) for i in hits)
+        if all_known:
+            cv.verdict = KNOWN
+    rows = []
+    for i, e in enumerate(entries):
+        if matched[i]:
+            state = "expired" if e.expired(today) else "known"
+        else:
+            # Listed for removal only where its clauses were judged and kept; a clause not run tells nothing.
+            judged = [verdicts[c].verdict in (PASS, OBSERVED) for c in e.clauses(verdicts)]
+            state = "passing" if judged and all(judged) else "not seen"
+        rows.append({"line": e.line, "match": e.match, "reason": e.reason, "link": e.link,
+                     "expires": e.expires.isoformat(), "state": state, "findings": sorted(matched[i])})
+    return {"file": file, "entries": rows,
+            "clauses": {cid: sorted(entries[i].line for i in found) for cid, found in by_clause.items()}}
+
+
+def finding_of(fp: str) -> Finding:
+    """A fingerprint back as a finding (``-`` is an empty field)."""
+    parts = [("" if p == "-" else p) for p in fp.split("/", 5)]
+    return Finding(*parts, *([""] * (6 - len(parts))))
+
+
+def draft_entries(findings: Iterable[Finding], today: date) -> list[dict[str, Any]]:
+    """One entry per failing finding, for a person to complete (``history triage``)."""
+    expires = today + timedelta(days=DRAFT_DAYS)
+    unique = sorted({f.fingerprint for f in findings if f.code != NO_FINDING})
+    return [{"fingerprint": fp, "reason": TODO_REASON, "link": "", "expires": expires} for fp in unique]
+
+
+def dump(entries: list[dict[str, Any]], source: str) -> str:
+    header = (f"# Known failures drafted by `upscale-conformance history triage` from {source}.\n"
+              "# Give each a real reason and link, or delete it; see docs/history.md, \"Known failures\".\n")
+    return header + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=200)

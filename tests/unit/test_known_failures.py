@@ -1,0 +1,206 @@
+"""Known failures (history/known.py): the strict file format, matching, expiry, and KNOWN's place among
+the verdicts and in the exit code. No server, no process."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+import yaml
+
+from upscale_conformance.contract import load_profile
+from upscale_conformance.history.known import (
+    KnownFailuresError,
+    apply,
+    draft_entries,
+    dump,
+    finding_of,
+    parse_file,
+    parse_text,
+)
+from upscale_conformance.history.records import Finding, from_summary
+from upscale_conformance.report import render, summary_problems
+from upscale_conformance.report.summary import print_table, write_summary
+from upscale_conformance.verdicts import FAIL, KNOWN, Outcome, Tally, exit_code
+
+TODAY = date(2026, 6, 1)
+FP = "FIDELITY-GEOMETRY/fidelity_mirrored/ai.fast/-/png/PNG"
+
+
+def violation(clause="FIDELITY-GEOMETRY", code="fidelity_mirrored", mode="ai.fast", fmt="png", kind="PNG"):
+    return {"clause": clause, "code": code, "message": "m",
+            "evidence": {"asked": {"mode": mode, "model_version": "", "export_format": fmt, "input_kind": kind}}}
+
+
+def entry(match: str, expires: str = "2026-12-31") -> str:
+    return f"- {match}\n  reason: vendor ticket 42\n  link: https://example.invalid/42\n  expires: {expires}\n"
+
+
+def tally(*violations, error: bool = False, clauses=("FIDELITY-GEOMETRY",)) -> Tally:
+    t = Tally()
+    t.add(Outcome(clauses=clauses, failed=True, violations=list(violations), error="boom" if error else ""))
+    t.add(Outcome(clauses=("DIM-4X",), passed=True))
+    return t
+
+
+def verdicts_after(text: str, t: Tally, today: date = TODAY):
+    verdicts = t.verdicts({"FIDELITY-GEOMETRY": "must", "DIM-4X": "must", "LIMIT-SLOW-EDGE": "must"})
+    section = apply(verdicts, t.failures(), parse_text(text), today)
+    return verdicts, section
+
+
+# --- the format ---------------------------------------------------------------------------------------------
+
+def test_a_good_file_parses_with_lines_fingerprints_and_patterns():
+    text = entry(f"fingerprint: {FP}") + entry("pattern: {clause: 'LIMIT-*', model: ai-upscale-*}")
+    first, second = parse_text(text)
+    assert (first.line, first.fingerprint, first.expires, first.link) == (1, FP, date(2026, 12, 31),
+                                                                         "https://example.invalid/42")
+    assert second.line == 5 and dict(second.pattern) == {"clause": "LIMIT-*", "model": "ai-upscale-*"}
+    assert parse_text("") == [] and parse_text("# nothing yet\n") == []
+
+
+@pytest.mark.parametrize(("text", "line", "says"), [
+    ("- fingerprint: [unclosed\n", 2, "not YAML"),
+    ("fingerprint: x\n", 1, "a list of entries"),
+    (entry(f"fingerprint: {FP}") + "  owner: me\n", 5, "unknown key `owner`"),
+    (f"- fingerprint: {FP}\n  expires: 2026-12-31\n", 1, "`reason` is required"),
+    (f"- fingerprint: {FP}\n  reason: ''\n  expires: 2026-12-31\n", 2, "`reason` is required"),
+    (f"- fingerprint: {FP}\n  reason: r\n", 1, "`expires` is required"),
+    (entry(f"fingerprint: {FP}", "2026-02-30"), 4, "must be a date"),
+    (entry(f"fingerprint: {FP}", "next week"), 4, "must be a date"),
+    (entry(f"fingerprint: {FP}", "2026-12-31 10:00"), 4, "must be a date"),
+    (entry("fingerprint: NO-SUCH/x/-/-/-/-"), 1, "unknown clause ID 'NO-SUCH'"),
+    (entry("fingerprint: DIM-4X/size_not_4x"), 1, "a fingerprint is"),
+    (entry("pattern: {clause: 'NOPE-*'}"), 1, "unknown clause ID 'NOPE-*'"),
+    (entry("pattern: {status: 500}"), 1, "not `status`"),
+    (entry("pattern: {}"), 1, "`pattern` takes"),
+    (entry(f"fingerprint: {FP}\n  pattern: {{code: x}}"), 1, "not both"),
+    ("- reason: r\n  expires: 2026-12-31\n", 1, "not both and not neither"),
+    (entry(f"fingerprint: {FP}") + entry(f"fingerprint: {FP}") + "  reason: again\n", 9, "given twice"),
+])
+def test_a_bad_file_is_refused_naming_its_line(text, line, says):
+    with pytest.raises(KnownFailuresError) as raised:
+        parse_text(text, "known.yaml")
+    assert f"known.yaml:{line}:" in str(raised.value) and says in str(raised.value), str(raised.value)
+
+
+def test_an_unreadable_file_is_refused(tmp_path):
+    with pytest.raises(KnownFailuresError, match="cannot read"):
+        parse_file(tmp_path / "missing.yaml")
+    (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(KnownFailuresError, match="cannot read"):
+        parse_file(tmp_path / "bin.yaml")
+
+
+# --- matching and expiry ------------------------------------------------------------------------------------
+
+def test_a_fingerprint_matches_exactly_and_a_pattern_by_glob():
+    fp, = parse_text(entry(f"fingerprint: {FP}"))
+    pat, = parse_text(entry("pattern: {clause: 'FIDELITY-*', code: 'fidelity_*', mode: ai.fast, model: '-'}"))
+    same = finding_of(FP)
+    other_format = Finding("FIDELITY-GEOMETRY", "fidelity_mirrored", "ai.fast", "", "jpeg", "PNG")
+    slow = Finding("FIDELITY-GEOMETRY", "fidelity_mirrored", "ai.slow")
+    with_model = Finding("FIDELITY-GEOMETRY", "fidelity_mirrored", "ai.fast", "ai-upscale-2025-07-29")
+    assert fp.matches(same) and not fp.matches(other_format)
+    assert pat.matches(same) and pat.matches(other_format) and not pat.matches(slow) and not pat.matches(with_model)
+
+
+def test_an_entry_is_valid_through_its_date_and_expired_after():
+    e, = parse_text(entry(f"fingerprint: {FP}", "2026-06-01"))
+    assert not e.expired(date(2026, 6, 1)) and e.expired(date(2026, 6, 2))
+
+
+def test_a_clause_whose_every_failure_is_known_is_known_not_pass_and_the_gate_passes():
+    verdicts, section = verdicts_after(entry(f"fingerprint: {FP}"), tally(violation()))
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == KNOWN and verdicts["DIM-4X"].verdict == "PASS"
+    assert exit_code(verdicts) == 0
+    assert section["entries"][0]["state"] == "known" and section["entries"][0]["findings"] == [FP]
+    assert section["clauses"] == {"FIDELITY-GEOMETRY": [1]}
+
+
+def test_a_new_failure_beside_a_known_one_fails():
+    verdicts, _ = verdicts_after(entry(f"fingerprint: {FP}"), tally(violation(), violation(fmt="jpeg")))
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == FAIL and exit_code(verdicts) == 1
+
+
+def test_every_failure_counts_not_only_the_evidence_the_summary_keeps():
+    # Evidence keeps three findings per clause: a fourth, new one must still fail the clause.
+    known = [violation(kind=k) for k in ("PNG", "JPEG", "WEBP")]
+    text = "".join(entry(f"fingerprint: FIDELITY-GEOMETRY/fidelity_mirrored/ai.fast/-/png/{k}")
+                   for k in ("PNG", "JPEG", "WEBP"))
+    verdicts, _ = verdicts_after(text, tally(*known))
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == KNOWN
+    verdicts, _ = verdicts_after(text, tally(*known, violation(kind="TIFF")))
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == FAIL
+
+
+def test_an_expired_entry_counts_as_not_known():
+    verdicts, section = verdicts_after(entry(f"fingerprint: {FP}", "2026-05-31"), tally(violation()))
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == FAIL and exit_code(verdicts) == 1
+    assert section["entries"][0]["state"] == "expired"
+    # ... unless another, unexpired entry accepts the same failure.
+    verdicts, _ = verdicts_after(entry(f"fingerprint: {FP}", "2026-05-31") + entry("pattern: {code: fidelity_*}"),
+                                 tally(violation()))
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == KNOWN
+
+
+def test_a_clause_failed_by_an_exception_is_never_known():
+    verdicts, _ = verdicts_after(entry("pattern: {clause: FIDELITY-GEOMETRY}"), tally(error=True))
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == FAIL
+
+
+def test_an_entry_that_matched_nothing_is_passing_only_where_its_clauses_were_judged():
+    text = entry("fingerprint: DIM-4X/size_not_4x/ai.fast/-/png/PNG") + entry("pattern: {clause: LIMIT-SLOW-EDGE}")
+    _, section = verdicts_after(text, tally(violation()))
+    assert [e["state"] for e in section["entries"]] == ["passing", "not seen"]  # LIMIT-SLOW-EDGE: NOT RUN
+
+
+def test_known_takes_fail_s_place_over_inconclusive():
+    t = tally(violation())
+    t.add(Outcome(clauses=("FIDELITY-GEOMETRY",), inconclusive="the budget ran out"))
+    verdicts, _ = verdicts_after(entry(f"fingerprint: {FP}"), t)
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == KNOWN
+
+
+# --- the summary, the table, the page, triage ----------------------------------------------------------------
+
+def test_the_summary_table_and_page_show_known_and_what_each_entry_did(tmp_path, capsys):
+    from rich.console import Console
+
+    text = entry(f"fingerprint: {FP}") + entry("fingerprint: DIM-4X/size_not_4x/ai.fast/-/png/PNG", "2026-01-01")
+    summary = write_summary(tmp_path / "summary.json", tally(violation()), load_profile(None), "local",
+                            pytest_exit=1, known=parse_text(text), known_file="known.yaml")
+    assert summary_problems(summary) == []
+    clause = summary["clauses"]["FIDELITY-GEOMETRY"]
+    assert clause["verdict"] == "KNOWN" and clause["known"] == [1] and clause["findings"] == [FP]
+    assert summary["exit_code"] == 0  # pytest said 1, but every failure is known
+    assert [e["state"] for e in summary["known_failures"]["entries"]] == ["known", "passing"]
+    print_table(summary, Console(width=200, force_terminal=False))
+    out = capsys.readouterr().out
+    assert "KNOWN" in out and "known known.yaml:1" in out and "passes now known.yaml:5" in out
+    page = render(summary, tmp_path)
+    assert 'class="KNOWN"' in page and 'id="known-failures"' in page and "remove it" in page
+    assert [f.fingerprint for f in from_summary(summary).findings] == [FP]
+
+
+def test_an_expired_entry_says_so_in_the_table(tmp_path, capsys):
+    from rich.console import Console
+
+    summary = write_summary(tmp_path / "summary.json", tally(violation()), load_profile(None), "local",
+                            pytest_exit=1, known=parse_text(entry(f"fingerprint: {FP}", "2020-01-01")))
+    assert summary["exit_code"] == 1 and summary["clauses"]["FIDELITY-GEOMETRY"]["verdict"] == "FAIL"
+    print_table(summary, Console(width=200, force_terminal=False))
+    assert "expired on 2020-01-01" in capsys.readouterr().out
+
+
+def test_a_draft_parses_back_and_accepts_the_findings_it_came_from():
+    findings = [finding_of(FP), finding_of(FP), Finding("DIM-4X", "test_error")]
+    entries = draft_entries(findings, TODAY)
+    assert [e["fingerprint"] for e in entries] == [FP]  # one per finding; an exception is never known
+    parsed = parse_text(dump(entries, "run r1"))
+    assert parsed[0].expires == date(2026, 7, 1) and parsed[0].reason.startswith("TODO")
+    verdicts, _ = verdicts_after(dump(entries, "run r1"), tally(violation()))
+    assert verdicts["FIDELITY-GEOMETRY"].verdict == KNOWN
+    assert json.dumps(yaml.safe_load(dump(entries, "r")), default=str)  # plain YAML a person can edit
