@@ -204,3 +204,8 @@ def test_a_draft_parses_back_and_accepts_the_findings_it_came_from():
     verdicts, _ = verdicts_after(dump(entries, "run r1"), tally(violation()))
     assert verdicts["FIDELITY-GEOMETRY"].verdict == KNOWN
     assert json.dumps(yaml.safe_load(dump(entries, "r")), default=str)  # plain YAML a person can edit
+
+
+def test_a_draft_has_no_yaml_anchors():
+    text = dump(draft_entries([finding_of(FP), finding_of(FP.replace("PNG", "JPEG"))], TODAY), "r")
+    assert "&" not in text and "*" not in text and text.count("expires: 2026-07-01") == 2

@@ -214,4 +214,11 @@ def draft_entries(findings: Iterable[Finding], today: date) -> list[dict[str, An
 def dump(entries: list[dict[str, Any]], source: str) -> str:
     header = (f"# Known failures drafted by `upscale-conformance history triage` from {source}.\n"
               "# Give each a real reason and link, or delete it; see docs/history.md, \"Known failures\".\n")
-    return header + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=200)
+    return header + yaml.dump(entries, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=200)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors (`&id001`) for a date every entry shares: a person edits each entry on its own."""
+
+    def ignore_aliases(self, data):
+        return True

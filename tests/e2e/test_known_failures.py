@@ -1,0 +1,95 @@
+"""Known failures end to end: `history triage` drafts a file from a failing run, and `run --known-failures`
+with it turns that fault into KNOWN (exit 0); a new fault, an expired entry or a bad file does not pass,
+and an entry whose fault is gone is listed for removal. Cheap runs: `--quick -k faithful` (about 4 s each)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import cli
+from tests.support.cli import failed, verdicts
+from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server.faults import Faults
+
+KEY = "sk_test_known_0123456789"
+SELECT = ("--", "-k", "faithful")
+
+
+def run(url: str, reports: Path, *args: str) -> cli.Ran:
+    return cli.run(reports, "--target", url, "--quick", *args, *SELECT, key=KEY)
+
+
+@pytest.fixture(scope="module")
+def mirrored():
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def triaged(mirrored, tmp_path_factory) -> Path:
+    """The known-failures file `history triage` drafted from a run against the mirrored server."""
+    tmp = tmp_path_factory.mktemp("triage")
+    first = run(mirrored, tmp / "reports")
+    assert first.code == 1 and "FIDELITY-GEOMETRY" in failed(first.summary), first.output[-3000:]
+    known = tmp / "known-failures.yaml"
+    drafted = cli.cli("history", "triage", str(tmp / "reports" / "latest"), "--write", str(known))
+    assert drafted.code == 0 and f"to {known}" in drafted.output, drafted.output
+    assert "FIDELITY-GEOMETRY/fidelity_mirrored/" in drafted.output and "TODO" in known.read_text()
+    again = cli.cli("history", "triage", str(tmp / "reports" / "latest"), "--write", str(known))
+    assert again.code == 2 and "--force" in again.output  # a committed file is never overwritten by accident
+    return known
+
+
+def test_a_triaged_fault_is_known_and_the_run_passes(mirrored, triaged, tmp_path):
+    ran = run(mirrored, tmp_path, "--known-failures", str(triaged))
+    assert ran.code == 0, ran.output[-3000:]
+    assert verdicts(ran.summary)["FIDELITY-GEOMETRY"] == "KNOWN" and not failed(ran.summary)
+    assert "KNOWN" in ran.output and f"known {triaged}:" in ran.output
+    assert {e["state"] for e in ran.summary["known_failures"]["entries"]} == {"known"}
+    page = (tmp_path / "latest" / "index.html").read_text(encoding="utf-8")
+    assert 'class="KNOWN"' in page and "TODO: why this is accepted" in page
+
+
+def test_an_expired_entry_counts_as_not_known(mirrored, triaged, tmp_path):
+    expired = tmp_path / "expired.yaml"
+    expired.write_text("".join(line if not line.startswith("  expires:") else "  expires: 2020-01-01\n"
+                               for line in triaged.read_text().splitlines(keepends=True)))
+    ran = run(mirrored, tmp_path / "reports", "--known-failures", str(expired))
+    assert ran.code == 1, ran.output[-3000:]
+    assert "FIDELITY-GEOMETRY" in failed(ran.summary) and "expired on 2020-01-01" in ran.output
+
+
+def test_a_second_new_fault_fails_the_run(triaged, tmp_path):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True, size_offset=1)) \
+            as url:
+        ran = run(url, tmp_path, "--known-failures", str(triaged))
+    assert ran.code == 1, ran.output[-3000:]
+    assert "DIM-4X" in failed(ran.summary)
+
+
+def test_an_entry_whose_fault_is_gone_is_listed_for_removal(triaged, tmp_path):
+    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY) as url:
+        ran = run(url, tmp_path, "--known-failures", str(triaged))
+    assert ran.code == 0, ran.output[-3000:]
+    assert verdicts(ran.summary)["FIDELITY-GEOMETRY"] == "PASS"
+    assert {e["state"] for e in ran.summary["known_failures"]["entries"]} == {"passing"}
+    assert f"passes now {triaged}:3" in ran.output and "remove it" in ran.output
+
+
+def test_a_bad_file_is_a_usage_error_naming_the_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- fingerprint: FIDELITY-GEOMETRY/fidelity_mirrored/ai.fast/-/-/PNG\n"
+                   "  reason: vendor ticket 42\n"
+                   "  expires: soon\n")
+    ran = cli.run(tmp_path / "reports", "--target", "local", "--known-failures", str(bad))
+    assert ran.code == 2 and f"{bad}:3:" in ran.output and "must be a date" in ran.output, ran.output
+    assert "Traceback" not in ran.output and not (tmp_path / "reports").exists()  # refused before anything ran
+    # The plugin's flag, as plain pytest users meet it: a usage error too.
+    plain = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "upscale_conformance.suites", "-p",
+                            "no:cacheprovider", "--upscale-known-failures", str(bad), "--collect-only", "-q"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert plain.returncode == 4 and f"{bad}:3:" in plain.stderr + plain.stdout, plain.stderr[-2000:]
