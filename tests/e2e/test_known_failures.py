@@ -12,6 +12,7 @@ import pytest
 
 from tests.support import cli
 from tests.support.cli import failed, verdicts
+from upscale_conformance.contract import suites_dir
 from upscale_conformance.server import serve_in_subprocess
 from upscale_conformance.server.faults import Faults
 
@@ -89,7 +90,20 @@ def test_a_bad_file_is_a_usage_error_naming_the_line(tmp_path):
     assert ran.code == 2 and f"{bad}:3:" in ran.output and "must be a date" in ran.output, ran.output
     assert "Traceback" not in ran.output and not (tmp_path / "reports").exists()  # refused before anything ran
     # The plugin's flag, as plain pytest users meet it: a usage error too.
-    plain = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "upscale_conformance.suites", "-p",
-                            "no:cacheprovider", "--upscale-known-failures", str(bad), "--collect-only", "-q"],
+    plain = subprocess.run([sys.executable, "-m", "pytest", str(suites_dir()), "-p", "no:cacheprovider",
+                            "--upscale-known-failures", str(bad), "--collect-only", "-q"],
                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
-    assert plain.returncode == 4 and f"{bad}:3:" in plain.stderr + plain.stdout, plain.stderr[-2000:]
+    assert plain.returncode == 4 and f"{bad}:3:" in plain.stderr, plain.stderr[-2000:]
+    assert "--upscale-known-failures" in plain.stderr
+
+
+def test_plain_pytest_passes_the_gate_when_every_failure_is_known(mirrored, triaged, tmp_path):
+    import os
+
+    plain = subprocess.run([sys.executable, "-m", "pytest", str(suites_dir()), "-p", "no:cacheprovider", "-q",
+                            "--upscale-target", mirrored, "--upscale-quick", "1", "-k", "faithful",
+                            "--upscale-summary", str(tmp_path / "summary.json"),
+                            "--upscale-known-failures", str(triaged)],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                           env=dict(os.environ, PHOTOROOM_API_KEY=KEY))
+    assert plain.returncode == 0 and " failed" in plain.stdout, plain.stdout[-2000:]  # failed, all known
