@@ -123,13 +123,13 @@ class Flaky:
 
 def flaky(history: History, window: int = FLAKY_WINDOW, threshold: int = FLAKY_FLIPS) -> list[Flaky]:
     """Clauses whose verdict flipped ``threshold`` times or more in the last ``window`` runs of one
-    target with the same tool version and profile (a new tool or profile changing a verdict is a
-    change, not flakiness)."""
-    groups: dict[tuple[str, str, str], list[Run]] = defaultdict(list)
+    target (and model versions sent) with the same tool version and profile: a new tool, profile or
+    model changing a verdict is a change, not flakiness."""
+    groups: dict[tuple[str, str, str, str], list[Run]] = defaultdict(list)
     for run in history.runs:
-        groups[(run.target, run.tool, run.profile)].append(run)
+        groups[(column_of(run), run.target, run.tool, run.profile)].append(run)
     out = []
-    for (target, tool, profile), runs in groups.items():
+    for (_, target, tool, profile), runs in groups.items():
         recent = runs[-window:]
         for clause in sorted({c for r in recent for c in history.verdicts.get(r.id, {})}):
             seq = [v for r in recent if (v := history.verdicts.get(r.id, {}).get(clause, UNDECIDED)) != UNDECIDED]

@@ -168,7 +168,7 @@ def _flaky(items: list[views.Flaky]) -> str:
              f"<th>verdicts, oldest first</th></tr>{rows}</table>" if rows else "<p>No flaky clause.</p>")
     return (f'<section id="flaky"><h2>Flaky clauses</h2><p class="note">A clause is flaky when its verdict '
             f"flipped {views.FLAKY_FLIPS} times or more in the last {views.FLAKY_WINDOW} runs of one target "
-            f"with the same tool version and profile (NOT RUN is skipped).</p>{table}</section>")
+            f"and model versions with the same tool version and profile (NOT RUN is skipped).</p>{table}</section>")
 
 
 def _limits(series: dict[str, list[views.LimitPoint]]) -> str:
