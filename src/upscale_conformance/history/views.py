@@ -22,6 +22,9 @@ from .store import Store
 FLAKY_WINDOW = 10  # the last N runs of one target, tool version and profile
 FLAKY_FLIPS = 2  # flips within the window that make a clause flaky
 FAILING = ("FAIL",)  # KNOWN is a failure someone accepted: not "new", not "still failing"
+# "Fixed" needs a verdict that says so: NOT RUN (a run that stopped early or did not select the clause)
+# and INCONCLUSIVE say nothing, and KNOWN is still a failure.
+FIXED = ("PASS", "OBSERVED")
 UNDECIDED = "NOT RUN"  # a clause the run did not select: no verdict, so no change either
 _SPAN = re.compile(r"^(\d+)([dh])$")
 
@@ -209,7 +212,8 @@ def compare(a: Run, b: Run, results_a: list[ClauseResult], results_b: list[Claus
     fails_a = {c for c in clauses if va.get(c) in FAILING}
     fails_b = {c for c in clauses if vb.get(c) in FAILING}
     fa, fb = {f.fingerprint for f in findings_a}, {f.fingerprint for f in findings_b}
-    return Diff(a, b, sorted(fails_b - fails_a), sorted(fails_a - fails_b), sorted(fails_a & fails_b),
+    fixed = {c for c in fails_a if vb.get(c) in FIXED}
+    return Diff(a, b, sorted(fails_b - fails_a), sorted(fixed), sorted(fails_a & fails_b),
                 [(c, va.get(c, "-"), vb.get(c, "-")) for c in clauses if va.get(c, "-") != vb.get(c, "-")],
                 sorted(fb - fa), sorted(fa - fb))
 

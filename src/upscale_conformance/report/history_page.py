@@ -125,7 +125,9 @@ def _matrix(history: views.History, out_dir: Path) -> str:
     columns = history.columns
     head = "".join(f"<th>{_e(c)}</th>" for c in columns)
     rows = []
-    for clause in history.clauses:
+    # A clause no run in view selected says nothing: one line under the table, not a row of dashes.
+    idle = [c for c in history.clauses if all(v == views.UNDECIDED for v, _ in cells.get(c, {}).values())]
+    for clause in (c for c in history.clauses if c not in idle):
         tds = []
         for col in columns:
             verdict, run = cells.get(clause, {}).get(col, ("", None))
@@ -136,7 +138,9 @@ def _matrix(history: views.History, out_dir: Path) -> str:
             f'<p class="note">Columns: target and the model versions a run sent '
             f'(<code>pr-ai-upscale-model-version</code>). A clause a run did not select (NOT RUN) keeps '
             f'its older verdict.</p><table class="matrix"><tr><th>clause</th><th>level</th>{head}</tr>'
-            f'{"".join(rows)}</table></section>')
+            f'{"".join(rows)}</table>'
+            + (f'<p class="note">Not run in any run in view: {_e(", ".join(idle))}.</p>' if idle else "")
+            + "</section>")
 
 
 def _timeline(history: views.History, out_dir: Path) -> str:
