@@ -105,7 +105,7 @@ def test_diff_names_new_failures_fixes_and_findings(five_runs):
     out = command.cli("history", "diff", ids[3], "latest", "--history", store, cwd=work).output
     assert f"new failures (1): {COLOUR}" in out and "fixed (0)" in out and f"{GEOMETRY}: FAIL -> NOT RUN" in out, out
     ran = command.cli("history", "diff", ids[0], f"latest@{url}", "--markdown", "--history", store, cwd=work)
-    assert ran.code == 0 and f"**New failures:** `{COLOUR}`" in ran.output, ran.output
+    assert ran.code == 0 and f"- **New failures:** `{COLOUR}`" in ran.output, ran.output
     assert f"| `{COLOUR}` | PASS | FAIL |" in ran.output and "**Fixed:**" not in ran.output
     bad = command.cli("history", "diff", "no-such-run", "latest", "--history", store, cwd=work)
     assert bad.code == 2 and len(bad.output.strip().splitlines()) == 1, bad.output

@@ -99,8 +99,8 @@ def test_the_diff_names_new_failures_fixes_and_findings(store):
     assert (d.new_failures, d.fixed, d.still_failing) == ([], ["FIDELITY-GEOMETRY"], ["DIM-4X"])
     assert d.changed == [("FIDELITY-GEOMETRY", "FAIL", "PASS")] and d.gone_findings == [MIRROR.fingerprint]
     md = views.diff_markdown(d)
-    assert "**Fixed:** `FIDELITY-GEOMETRY`" in md and "| `FIDELITY-GEOMETRY` | FAIL | PASS |" in md
-    assert "**Still failing:** `DIM-4X`" in md and f"gone `{MIRROR.fingerprint}`" in md
+    assert "- **Fixed:** `FIDELITY-GEOMETRY`" in md and "| `FIDELITY-GEOMETRY` | FAIL | PASS |" in md
+    assert "- **Still failing:** `DIM-4X`" in md and f"gone `{MIRROR.fingerprint}`" in md
     with pytest.raises(HistoryError, match="no run 'nope'"):
         views.diff(store, "nope", "latest")
 

@@ -237,14 +237,15 @@ def diff_text(d: Diff) -> str:
 
 def diff_markdown(d: Diff) -> str:
     """The body of a pull-request comment (GitHub-flavoured Markdown)."""
-    head = ("**new failures**" if d.new_failures else "no new failure") + \
+    news = f"{len(d.new_failures)} new failure(s)"
+    head = (f"**{news}**" if d.new_failures else news) + \
         f" · {len(d.fixed)} fixed · {len(d.still_failing)} still failing"
     lines = ["### upscale-conformance: what changed", "",
              f"`{d.a.id}` ({d.a.target}, {d.a.verdict or '-'}) → `{d.b.id}` ({d.b.target}, {d.b.verdict or '-'})",
              "", head, ""]
     for title, items in (("New failures", d.new_failures), ("Fixed", d.fixed), ("Still failing", d.still_failing)):
         if items:
-            lines.append(f"**{title}:** " + ", ".join(f"`{c}`" for c in items))
+            lines.append(f"- **{title}:** " + ", ".join(f"`{c}`" for c in items))  # a list: one line each
     if d.changed:
         lines += ["", "| clause | before | after |", "|---|---|---|"]
         lines += [f"| `{c}` | {x} | {y} |" for c, x, y in d.changed]
