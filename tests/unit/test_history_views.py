@@ -101,6 +101,10 @@ def test_the_diff_names_new_failures_fixes_and_findings(store):
     md = views.diff_markdown(d)
     assert "- **Fixed:** `FIDELITY-GEOMETRY`" in md and "| `FIDELITY-GEOMETRY` | FAIL | PASS |" in md
     assert "- **Still failing:** `DIM-4X`" in md and f"gone `{MIRROR.fingerprint}`" in md
+    assert views.diff(store, "latest~", "latest").a.id == "r5" and views.resolve(store, "latest~5").id == "r1"
+    assert views.resolve(store, "latest@http://vendor~2").id == "r4"
+    with pytest.raises(HistoryError, match="only 6 run"):
+        views.resolve(store, "latest~6")
     with pytest.raises(HistoryError, match="no run 'nope'"):
         views.diff(store, "nope", "latest")
 

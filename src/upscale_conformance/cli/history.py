@@ -76,7 +76,8 @@ def show(since: str, target: str | None, history_url: str | None, out_dir: Path)
 @click.option("--markdown", is_flag=True, help="Print the body of a pull-request comment.")
 @history_option
 def diff(run_a: str, run_b: str, markdown: bool, history_url: str | None) -> None:
-    """What changed from run A to run B (each a run id, latest or latest@TARGET): new failures, fixed
+    """What changed from run A to run B (each a run id, latest or latest@TARGET, with ~N for N runs
+    before it: `history diff latest~ latest`): new failures, fixed
     clauses, failures still there, every verdict change, new and gone findings. Exit 0 whatever changed."""
     from ..history.store import HistoryError, Store
     from ..history.views import diff as compare

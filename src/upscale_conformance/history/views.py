@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from .records import ClauseResult, Finding, Run
-from .store import Store
+from .store import HistoryError, Store
 
 FLAKY_WINDOW = 10  # the last N runs of one target, tool version and profile
 FLAKY_FLIPS = 2  # flips within the window that make a clause flaky
@@ -196,9 +196,27 @@ class Diff:
     gone_findings: list[str]
 
 
+_BACK = re.compile(r"^(latest(?:@.+)?)~(\d*)$")
+
+
+def resolve(store: Store, ref: str) -> Run:
+    """A run id, ``latest``, ``latest@TARGET``, or either of the latter two with ``~N`` (N runs before it,
+    ``~`` alone one: the run a CI job compares its own with); HistoryError when there is none."""
+    back = _BACK.match(ref)
+    if not back:
+        return store.resolve(ref)
+    newest = store.resolve(back[1])  # the store's own message when there is no run at all
+    target = back[1].partition("@")[2] or None
+    runs = store.runs(target=target, command="run")
+    steps = int(back[2] or 1)
+    if steps >= len(runs):
+        raise HistoryError(f"{ref}: only {len(runs)} run(s){' of ' + target if target else ''} in the store")
+    return runs[runs.index(newest) - steps]
+
+
 def diff(store: Store, ref_a: str, ref_b: str) -> Diff:
-    """What changed from run A to run B (refs: an id, ``latest`` or ``latest@TARGET``); HistoryError."""
-    a, b = store.resolve(ref_a), store.resolve(ref_b)
+    """What changed from run A to run B (refs: see :func:`resolve`); HistoryError."""
+    a, b = resolve(store, ref_a), resolve(store, ref_b)
     results = store.clause_results([a.id, b.id])
     found = store.findings([a.id, b.id])
     return compare(a, b, results.get(a.id, []), results.get(b.id, []), found.get(a.id, []), found.get(b.id, []))
