@@ -83,7 +83,7 @@ def test_the_report_command_renders_a_folder_again_and_refuses_a_bad_one(tmp_pat
     assert code == 2 and "summary schema" in output and "Traceback" not in output
 
 
-def open_in_chromium(page: Path, tmp_path: Path) -> tuple[str, str, Path]:
+def open_in_chromium(page: Path, tmp_path: Path, window: str = "1280,1600") -> tuple[str, str, Path]:
     """(the DOM after load, Chromium's log, a screenshot) of ``page`` opened from file://."""
     browser = shutil.which("chromium")
     if browser is None:
@@ -92,7 +92,7 @@ def open_in_chromium(page: Path, tmp_path: Path) -> tuple[str, str, Path]:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'chromium-profile'}", "--enable-logging=stderr", "--v=0",
-             "--window-size=1280,1600"]
+             f"--window-size={window}"]
     url = page.resolve().as_uri()
     dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
     shot = tmp_path / "page.png"

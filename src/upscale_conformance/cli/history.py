@@ -105,3 +105,57 @@ def _failing_findings(history_url: str | None, ref: str):
     except HistoryError as exc:
         raise click.UsageError(str(exc)) from None
     return found, f"run {run.id} ({run.target}, {run.finished})"
+
+
+def _usage(message: str) -> None:
+    """A usage error on one line (exit 2), as the brief of every history command promises."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@history_group.command("show")
+@click.option("--since", default="30d", show_default=True, metavar="30d|12h|DATE",
+              help="Runs finished since: a number of days (30d) or hours (12h) ago, or an ISO date.")
+@click.option("--target", default=None, help="Only this target (as the runs name it, e.g. its URL).")
+@history_option
+@click.option("--out", "out_dir", default=Path("reports") / "history", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Where index.html is written.")
+def show(since: str, target: str | None, history_url: str | None, out_dir: Path) -> None:
+    """Write OUT/index.html: the matrix of latest verdicts, where verdicts changed, flaky clauses,
+    limits over time (monitor) and calls per day, on one self-contained page."""
+    from ..history.store import HistoryError, Store
+    from ..history.views import parse_since
+    from ..report.history_page import write_history_page
+
+    try:
+        cutoff = parse_since(since)
+    except ValueError as exc:
+        _usage(str(exc))
+    try:
+        path = write_history_page(Store(history_url), out_dir, cutoff, target)
+    except HistoryError as exc:
+        _usage(str(exc))
+    console.print(f"history: {path}")
+    sys.exit(0)
+
+
+@history_group.command("diff")
+@click.argument("run_a", metavar="A")
+@click.argument("run_b", metavar="B")
+@click.option("--markdown", is_flag=True, help="Print the body of a pull-request comment.")
+@history_option
+def diff(run_a: str, run_b: str, markdown: bool, history_url: str | None) -> None:
+    """What changed from run A to run B (each a run id, latest or latest@TARGET, with ~N for N runs
+    before it: `history diff latest~ latest`): new failures, fixed
+    clauses, failures still there, every verdict change, new and gone findings. Exit 0 whatever changed."""
+    from ..history.store import HistoryError, Store
+    from ..history.views import diff as compare
+    from ..history.views import diff_markdown, diff_text
+
+    try:
+        result = compare(Store(history_url), run_a, run_b)
+    except HistoryError as exc:
+        _usage(str(exc))
+    # click.echo, not rich: Markdown and fingerprints must come out exactly as written.
+    click.echo(diff_markdown(result) if markdown else diff_text(result), nl=not markdown)
+    sys.exit(0)

@@ -180,8 +180,10 @@ def _killer(server: uvicorn.Server, loop: asyncio.AbstractEventLoop) -> Callable
 @contextlib.contextmanager
 def serve_in_subprocess(profile: str | Profile | None = DEFAULT_PROFILE, api_key: str | None = None,
                         faults: Faults | None = None, workers: int = 1, *, host: str = "127.0.0.1",
-                        timeout: float = STARTUP_TIMEOUT) -> Iterator[ServerURL]:
+                        timeout: float = STARTUP_TIMEOUT, port: int = 0) -> Iterator[ServerURL]:
     """Serve from ``upscale-conformance serve`` in a child process, killed on exit.
+
+    ``port`` 0 takes a free one; a fixed port lets successive servers be the same target (one URL).
 
     The key and the faults travel in the environment, never on the command line (``ps`` shows it).
     """
@@ -191,7 +193,7 @@ def serve_in_subprocess(profile: str | Profile | None = DEFAULT_PROFILE, api_key
     if faults is not None and faults.active:
         env[ENV_FAULTS] = faults.to_json()
     ref = profile.path if isinstance(profile, Profile) else (profile or DEFAULT_PROFILE)
-    cmd = [sys.executable, "-m", "upscale_conformance.server", "--host", host, "--port", "0",
+    cmd = [sys.executable, "-m", "upscale_conformance.server", "--host", host, "--port", str(port),
            "--profile", ref, "--workers", str(workers), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
     try:
