@@ -14,9 +14,18 @@ from ..client.health import DEFAULT_PATIENCE
 from ..client.target import DEFAULT_TIMEOUT, is_local
 from ..contract import is_sandbox_key, load_profile
 from ..goldens.keys import golden_target_for
+from ..history.recording import record
 from ..running.planning import print_plan
-from ..running.runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, run_suites
-from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target, timeout_option
+from ..running.runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, new_report_dir, run_suites
+from .options import (
+    GOLDEN_TARGET_HELP,
+    PROFILE,
+    api_key_flag,
+    golden_target_option,
+    history_option,
+    parse_target,
+    timeout_option,
+)
 
 
 @click.command("run")
@@ -51,9 +60,10 @@ from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_op
               help=f"Seconds to wait for a target that is down (503, 502, 504, refused, no answer, and a known-good "
                    f"request fails the same way) before the run ends inconclusive (default: {DEFAULT_PATIENCE:g}). "
                    "While it is down nothing is sent but a probe now and then.")
+@history_option
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_only, report_dir, cache, golden_target,
-        timeout, patience, pytest_args) -> None:
+        timeout, patience, history_url, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -76,4 +86,8 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
         sys.exit(0)
     if budget is None and paid:  # a default run never stops for a budget of our own choosing
         settings.budget = max(DEFAULT_VENDOR_BUDGET, plan.calls if plan else 0)
-    sys.exit(run_suites(settings, report_dir, plan))
+    report = new_report_dir(report_dir)
+    code = run_suites(settings, report, plan)
+    if (report / "summary.json").is_file():
+        record(report / "summary.json", history_url)
+    sys.exit(code)
