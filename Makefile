@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 0
 
-.PHONY: run test test-unit lint bench install clean selfcheck browser dist
+.PHONY: run test test-unit lint bench install clean selfcheck browser postgresql dist
 
 # The stamp depends on pyproject.toml, so a second call does not reinstall unless the pins changed.
 $(STAMP): pyproject.toml
@@ -24,9 +24,17 @@ browser:
 	    apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
 	  echo "chromium could not be installed: the browser test of the HTML report will be skipped"
 
+# The results store's tests start a throwaway PostgreSQL 15 cluster (Debian's package): installed here when
+# missing and possible, otherwise those tests run on SQLite only and say why the rest were skipped.
+postgresql:
+	@test -x /usr/lib/postgresql/15/bin/initdb || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -q postgresql >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q postgresql >/dev/null 2>&1; }; }; } || \
+	  echo "PostgreSQL 15 could not be installed: the store's PostgreSQL tests will be skipped"
+
 # The tests start many Python processes (runs, servers, suites); where the environment turns byte-code
 # caching off (PYTHONDONTWRITEBYTECODE), each would compile and assertion-rewrite the same modules again.
-test: $(STAMP) browser
+test: $(STAMP) browser postgresql
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist worksteal
 
 # The quick loop: no server, no process started (tests/unit) and the doctests; well under a minute.

@@ -6,4 +6,5 @@ Run outputs and fixture data are never collected. The load engine's locustfile i
 here: Locust patches the standard library with gevent on import, which must not happen in pytest.
 """
 
-collect_ignore_glob = ["reports/*", "fixtures/*", ".venv/*", "src/upscale_conformance/load/locustfile.py"]
+collect_ignore_glob = ["reports/*", "fixtures/*", ".venv/*", "src/upscale_conformance/load/locustfile.py",
+                     "src/upscale_conformance/history/migrations/*"]

@@ -143,3 +143,16 @@ def pytest_collection_modifyitems(items):
         rest = rest[share - len(mine):]
         left -= share
     items[:] = ordered + rest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _history_store_of_the_session(tmp_path_factory):
+    """Every command the tests run records into a store of the session's own (never ./reports/history.sqlite
+    of the checkout): the CLI runner passes the environment on."""
+    old = os.environ.get("UPSCALE_HISTORY")
+    os.environ["UPSCALE_HISTORY"] = f"sqlite:///{tmp_path_factory.mktemp('history') / 'history.sqlite'}"
+    yield
+    if old is None:
+        os.environ.pop("UPSCALE_HISTORY", None)
+    else:
+        os.environ["UPSCALE_HISTORY"] = old

@@ -67,6 +67,12 @@ def test_the_wheel_carries_every_data_file_and_nothing_a_run_or_a_build_leaves(d
         missing = [f for f in _data_files(folder) if f"{inside}/{f}" not in names]
         assert not missing, f"{folder}/ files missing from the wheel: {missing}"
     assert "upscale_conformance/data.py" in names
+    # the store's schema is built by these on first open: without them an installed tool cannot record
+    migrations = Path(upscale_conformance.__file__).parent / "history" / "migrations"
+    missing = [str(p.relative_to(migrations.parent.parent)) for p in migrations.rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts
+               and f"upscale_conformance/{p.relative_to(migrations.parent.parent)}" not in names]
+    assert not missing, f"migration scripts missing from the wheel: {missing}"
     leftovers = [n for n in names if any(mark in n for mark in LEFTOVERS)]
     assert not leftovers, leftovers
     assert wheel.stat().st_size < MAX_WHEEL_BYTES, f"{wheel.name}: {wheel.stat().st_size} bytes"

@@ -15,8 +15,10 @@ import click
 from ..client.secret import Secret
 from ..client.target import DEFAULT_TIMEOUT, is_local
 from ..contract import load_profile
+from ..history.recording import record
 from ..load import LOAD_PATIENCE
-from .options import PROFILE, api_key_flag, parse_target
+from ..report.summary import stamped_folder
+from .options import PROFILE, api_key_flag, history_option, parse_target
 
 
 def _pixels(ctx, param, value: str) -> tuple[int, int]:
@@ -56,8 +58,9 @@ def _pixels(ctx, param, value: str) -> tuple[int, int]:
                    "request failing too) before its requests end inconclusive.")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where reports/load-<timestamp>/ is written.")
+@history_option
 def load(target, api_key, profile, concurrency, requests_, duration, budget, workers, remote_workers, pixels, seed,
-         timeout, patience, report_dir) -> None:
+         timeout, patience, report_dir, history_url) -> None:
     """Send a mix of valid requests (both modes, the model header, PNG/JPEG/WebP in, every export format)
     at a given concurrency, and judge every answer against the contract: exactly 4x of that request's
     input, that request's picture, documented errors, no 5xx. 429s are counted, not violations.
@@ -94,6 +97,7 @@ def load(target, api_key, profile, concurrency, requests_, duration, budget, wor
             local_key = "local-" + secrets.token_hex(8)
             settings.target = stack.enter_context(serve_in_subprocess(settings.profile.path, api_key=local_key))
             settings.api_key = Secret(local_key)
+            settings.name = "local"
             click.echo(f"reference server ({settings.profile.id}) on {settings.target}")
         spend = f"at most {cap} calls" if cap else f"for {duration} s, no cap (loopback: calls cost nothing)"
         click.echo(f"load on {settings.target}: {concurrency} in flight, {spend}"
@@ -102,5 +106,7 @@ def load(target, api_key, profile, concurrency, requests_, duration, budget, wor
             click.echo(f"waiting for {remote_workers} worker(s): on each, PHOTOROOM_API_KEY=... python -m locust "
                        f"-f {Path(__file__).parent.parent / 'load' / 'locustfile.py'} --worker --master-host "
                        "<this machine>")
-        code = run_load(settings, report_dir, click.echo)
+        out = stamped_folder(report_dir, "load-")
+        code = run_load(settings, report_dir, click.echo, out)
+    record(out / "load.json", history_url)
     sys.exit(code)

@@ -25,7 +25,8 @@ from ..contract import load_profile
 from ..errors import ConformanceError
 from ..monitor.discover import CAP
 from ..monitor.probes import PROBE_CALLS
-from .options import api_key_flag
+from ..report.summary import ci_context
+from .options import api_key_flag, history_option
 
 console = Console(soft_wrap=True, highlight=False)
 DEFAULT_BUDGET = 2 * CAP + PROBE_CALLS  # the whole plan: both searches at their cap, and every probe
@@ -78,7 +79,8 @@ def _budget(target: str, budget: int | None) -> int | None:
               "(default: reports/monitor/<timestamp>).")
 @click.option("--profile", "profile_name", default=None,
               help="Profile whose limits start the search when there is no baseline (and served by `local`).")
-def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name) -> None:
+@history_option
+def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name, history_url) -> None:
     """Probe TARGET's AI Upscale behaviour (limits by search, 4x, errors, model header, formats,
     perceptual signatures, latency), write record.json and digest.md, and with --baseline report
     drift as breaking or notable. Exit: 0 no breaking drift, 1 breaking, 2 usage, 3 inconclusive."""
@@ -97,6 +99,7 @@ def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name) -> Non
     shown = f"local (reference server, profile {profile.id})" if target == "local" else target
     rec = record.new_record(shown, f"upscale-conformance {__version__}", run.now(), run.hints_for(profile, base),
                             calls.limit)
+    rec["ci"] = ci_context()
     with contextlib.ExitStack() as stack:
         url = target
         if target == "local":
@@ -112,11 +115,13 @@ def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name) -> Non
         status = stack.enter_context(console.status("monitor: starting"))
         run.monitor(client, rec, progress=lambda text: status.update(f"monitor: {escape(text)}"),
                     say=lambda text: console.print(escape(text)))
-    sys.exit(_finish(rec, base, out_dir))
+    sys.exit(_finish(rec, base, out_dir, history_url))
 
 
-def _finish(rec: dict, base: dict | None, out_dir: str | None) -> int:
-    """Judge drift, write the record and the digest, print the verdict; returns the exit code."""
+def _finish(rec: dict, base: dict | None, out_dir: str | None, history_url: str | None = None) -> int:
+    """Judge drift, write the record and the digest, print the verdict, record the run in the results store;
+    returns the exit code."""
+    from ..history.recording import record as into_history
     from ..monitor import compare, digest, record
     from ..report.pages import write_page
 
@@ -129,10 +134,11 @@ def _finish(rec: dict, base: dict | None, out_dir: str | None) -> int:
         rec["drift"] = {"baseline_started_at": base.get("started_at"), "baseline_target": base.get("target"),
                         "items": [d.to_dict() for d in drift]}
     folder = Path(out_dir) if out_dir else _new_folder()
+    code = 3 if rec["inconclusive"] else (1 if any(d.severity == "breaking" for d in drift or []) else 0)
+    rec["exit_code"] = code
     path = record.write_record(rec, folder)
     text = digest.digest(rec, drift, base)
     (folder / "digest.md").write_text(text, encoding="utf-8")
-    code = 3 if rec["inconclusive"] else (1 if any(d.severity == "breaking" for d in drift or []) else 0)
     write_page(folder, f"monitor: {rec.get('target', '')}", code,
                {0: "no breaking drift", 1: "breaking drift from the baseline", 3: "inconclusive"}[code],
                ["severity", "what", "change"],
@@ -149,9 +155,8 @@ def _finish(rec: dict, base: dict | None, out_dir: str | None) -> int:
     elif rec.get("partial"):
         console.print(f"[yellow]partial[/] {escape(rec['partial'])}: the probes not run are not compared")
     console.print(f"{rec['cost']['spent']} calls, {rec['cost']['billable']} billable")
-    if rec["inconclusive"]:
-        return 3
-    return 1 if any(d.severity == "breaking" for d in drift or []) else 0
+    into_history(path, history_url)
+    return code
 
 
 def _new_folder() -> Path:

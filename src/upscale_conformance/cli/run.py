@@ -14,13 +14,15 @@ from ..client.health import DEFAULT_PATIENCE
 from ..client.target import DEFAULT_TIMEOUT, is_local
 from ..contract import is_sandbox_key, load_profile
 from ..goldens.keys import golden_target_for
+from ..history.recording import record
 from ..running.planning import print_plan
-from ..running.runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, run_suites
+from ..running.runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, new_report_dir, run_suites
 from .options import (
     GOLDEN_TARGET_HELP,
     PROFILE,
     api_key_flag,
     golden_target_option,
+    history_option,
     known_failures_option,
     parse_target,
     timeout_option,
@@ -63,9 +65,10 @@ from .options import (
               callback=known_failures_option,
               help="A YAML file of accepted failures (docs/history.md, \"Known failures\"): a clause whose every "
                    "failing finding it names, unexpired, is KNOWN and does not fail the run.")
+@history_option
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_only, report_dir, cache, golden_target,
-        timeout, patience, known_failures, pytest_args) -> None:
+        timeout, patience, known_failures, history_url, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -89,4 +92,8 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
         sys.exit(0)
     if budget is None and paid:  # a default run never stops for a budget of our own choosing
         settings.budget = max(DEFAULT_VENDOR_BUDGET, plan.calls if plan else 0)
-    sys.exit(run_suites(settings, report_dir, plan))
+    report = new_report_dir(report_dir)
+    code = run_suites(settings, report, plan)
+    if (report / "summary.json").is_file():
+        record(report / "summary.json", history_url)
+    sys.exit(code)

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from ..history.recording import record
 from ..selfcheck import catalog
+from .options import history_option
 
 
 @click.command("selfcheck")
@@ -17,12 +19,14 @@ from ..selfcheck import catalog
 @click.option("--jobs", type=click.IntRange(1), default=None, help="Runs at once (default: min(2, cores)).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/selfcheck"),
               show_default=True, help="Where <timestamp>/selfcheck.json and selfcheck.md are written.")
-def selfcheck(quick: bool, names: str | None, jobs: int | None, report_dir: Path) -> None:
+@history_option
+def selfcheck(quick: bool, names: str | None, jobs: int | None, report_dir: Path, history_url: str | None) -> None:
     """Run the suite against the clean reference server and a catalog of faulted ones; print the kill matrix.
 
     Exit 0 only when the clean server and every tolerated variation pass, no transport fault fails,
     and every contract and quality fault is killed or listed as a known survivor with a reason.
     """
+    from ..running.runner import new_report_dir
     from ..selfcheck.session import default_jobs, run_selfcheck  # on use: it loads the server and its engines
 
     try:
@@ -30,4 +34,7 @@ def selfcheck(quick: bool, names: str | None, jobs: int | None, report_dir: Path
             catalog.quick() if quick else list(catalog.CATALOG))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    sys.exit(run_selfcheck(entries, quick, jobs or default_jobs(), report_dir, Console()))
+    folder = new_report_dir(report_dir)
+    code = run_selfcheck(entries, quick, jobs or default_jobs(), folder, Console())
+    record(folder / "selfcheck.json", history_url)
+    sys.exit(code)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -141,19 +142,31 @@ def from_summary(summary: Mapping[str, Any], folder: Path | None = None) -> Reco
     return Recorded(run, clauses, sorted(set(findings), key=lambda f: f.fingerprint))
 
 
+MONITOR_VERDICTS = {0: "no breaking drift", 1: "breaking drift", 3: "inconclusive"}
+
+
+def _monitor_target(shown: str) -> str:
+    """monitor writes ``local (reference server, profile X)`` for the reference server: `local`, as elsewhere."""
+    return "local" if shown.startswith("local ") else shown
+
+
 def from_monitor(record: Mapping[str, Any], folder: Path | None = None) -> Recorded:
     """A ``monitor`` run (``record.json``, and ``drift`` when it compared with a baseline)."""
     cost = record.get("cost") or {}
     ci = record.get("ci") or {}
     inconclusive = bool(record.get("inconclusive"))
     run = Run(id=run_id("monitor", record), command="monitor", started=str(record.get("started_at", "")),
-              finished=str(record.get("finished_at", "")), target=str(record.get("target", "")),
+              finished=str(record.get("finished_at") or ""), target=_monitor_target(str(record.get("target", ""))),
               tool=str(record.get("tool", "")), commit=str(ci.get("commit", "")), branch=str(ci.get("branch", "")),
               job_url=str(ci.get("job_url", "")), calls=int(cost.get("spent", 0)),
               billable=int(cost.get("billable", 0)), exit_code=int(record.get("exit_code", 3 if inconclusive else 0)),
-              verdict="inconclusive" if inconclusive else str(record.get("verdict", "recorded")),
+              verdict=MONITOR_VERDICTS.get(int(record.get("exit_code", 3 if inconclusive else 0)), ""),
               report=str(folder) if folder else "")
-    drift = {d.get("mode", ""): d.get("class", "") for d in record.get("drift", ()) if isinstance(d, dict)}
+    # A comparison with a baseline writes {"items": [{severity, area, subject, message}]}; a limit's subject is
+    # its mode, and its class the severity (breaking | notable). A mode without an item did not drift.
+    items = (record.get("drift") or {}).get("items", ()) if isinstance(record.get("drift"), dict) else ()
+    drift = {d.get("subject", ""): d.get("severity", "") for d in items
+             if isinstance(d, dict) and d.get("area") == "limit"}
     limits = [LimitSeen(mode, json.dumps(entry.get("finding", {}), sort_keys=True), drift.get(mode, ""))
               for mode, entry in (record.get("limits") or {}).items()]
     return Recorded(run, limits=limits)
@@ -164,10 +177,12 @@ def from_load(report: Mapping[str, Any], folder: Path | None = None) -> Recorded
     ci = report.get("ci") or {}
     settings = report.get("settings") or {}
     run = Run(id=run_id("load", report), command="load", started=str(report.get("started", "")),
-              finished=str(report.get("finished", "")), target=str(settings.get("target", report.get("target", ""))),
+              finished=str(report.get("finished", report.get("date", ""))),
+              target=str(report.get("target") or settings.get("target", "")),
               profile=str(settings.get("profile", "")), tool=str(report.get("tool", "")),
               commit=str(ci.get("commit", "")), branch=str(ci.get("branch", "")), job_url=str(ci.get("job_url", "")),
-              calls=int(report.get("requests", 0)), billable=int(report.get("billable", 0)),
+              calls=int(report.get("requests", 0)),
+              billable=int((report.get("answers_by_status") or {}).get("200", 0)),  # only a 200 is billed
               exit_code=int(report.get("exit_code", 0)), verdict=str(report.get("verdict", "")),
               report=str(folder) if folder else "")
     findings = [Finding(str(v.get("clause", "")), str(v.get("code", ""))) for v in report.get("violations", ())
@@ -193,11 +208,33 @@ READERS = {"summary.json": from_summary, "record.json": from_monitor, "load.json
 
 
 def read_folder(folder: Path) -> list[Recorded]:
-    """Every run recorded under ``folder`` (a report folder, or a tree of them such as CI artifacts)."""
-    found = []
-    for name, reader in READERS.items():
-        for path in sorted(Path(folder).rglob(name)):
-            if path.parent.name == "latest" or path.parent.is_symlink():
-                continue  # `latest` points at a folder already read
-            found.append(reader(json.loads(path.read_text(encoding="utf-8")), path.parent))
+    """Every run recorded under ``folder`` (a report folder, or a tree of them such as CI artifacts).
+
+    Each file is read once however it is reached: ``latest`` and other links to a folder already read are
+    followed (``reports/latest`` alone imports the newest run) but a file is counted by its real path. The
+    runs a selfcheck made of faulted servers (``summary.json`` below a ``selfcheck.json``) are parts of that
+    selfcheck, not runs of a target, and are left out."""
+    found, seen = [], set()
+    root = Path(folder)
+    paths = sorted(p for name in READERS for p in _walk(root, name))
+    selfchecks = {p.resolve().parent for p in paths if p.name == "selfcheck.json"}
+    for path in paths:
+        real = path.resolve()
+        if real in seen or (path.name != "selfcheck.json" and any(s in real.parents for s in selfchecks)):
+            continue
+        seen.add(real)
+        found.append(READERS[path.name](json.loads(path.read_text(encoding="utf-8")), path.parent))
     return found
+
+
+def _walk(root: Path, name: str):
+    """``name`` anywhere below ``root``, through links to folders too, each real folder once (no link loop)."""
+    visited = set()
+    for here, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(here)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        if name in files:
+            yield Path(here) / name

@@ -7,6 +7,10 @@ adding the same run again (the same id) changes nothing, so importing a folder t
 parallel CI jobs that write at once lose nothing (each insert is one transaction; a duplicate is
 refused by the primary key, not by a read before the write).
 
+The schema is versioned (Alembic, the scripts in ``migrations/``): opening a store brings it to this tool's
+version under a lock, so processes that open a fresh store at once create it once; a store written by a
+newer tool is refused in one line.
+
 >>> store = Store("sqlite://")  # in memory
 >>> from .records import Recorded, Run, ClauseResult
 >>> store.add(Recorded(Run("r1", "run", "2026-12-01T00:00:00+00:00", "2026-12-01T00:01:00+00:00", "local"),
@@ -35,7 +39,9 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
     insert,
+    inspect,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +51,14 @@ from .records import ClauseResult, Finding, LimitSeen, Recorded, Run
 
 ENV = "UPSCALE_HISTORY"
 DEFAULT_PATH = Path("reports") / "history.sqlite"
+# Every schema revision this tool knows, oldest first (migrations/versions/); the last is the one it writes.
+# Kept here so that opening an up-to-date store never imports Alembic (tests/unit/test_history_store.py
+# holds this list to the scripts).
+SCHEMA = ("0001",)
+# Not Alembic's default name: a team's database may hold another application's alembic_version.
+VERSION_TABLE = "upscale_history_version"
+# pg_advisory_xact_lock key for the upgrade: any constant other tools are unlikely to use ("UCHIST").
+_PG_LOCK = 0x5543_4849_5354
 
 
 class HistoryError(ConformanceError):
@@ -112,17 +126,21 @@ def default_url(environ=None) -> str:
 class Store:
     """One results store. ``url`` is a SQLAlchemy URL; None: ``$UPSCALE_HISTORY``, else the SQLite default."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, timeout: float = 30):
+        """``timeout``: seconds to wait for the database (a SQLite writer, a server's connection)."""
         self.url = url or default_url()
         if self.url.startswith("sqlite:///") and self.url != "sqlite://":
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
-            # SQLite waits for a writer instead of failing at once: parallel jobs on one machine share the file.
-            args = {"timeout": 30} if self.url.startswith("sqlite") else {}
-            self.engine = create_engine(self.url, connect_args=args)
-            metadata.create_all(self.engine)
+            self.engine = create_engine(self.url, connect_args=_connect_args(self.url, timeout))
+            if self.engine.dialect.name == "sqlite":
+                _immediate_transactions(self.engine)
+            upgrade(self.engine)
+        except HistoryError:
+            raise
         except Exception as exc:  # a bad URL or an unreachable server: one line, no traceback
-            raise HistoryError(f"cannot open the results store {_shown(self.url)}: {exc}".splitlines()[0]) from None
+            raise HistoryError(f"cannot open the results store {_shown(self.url)}: "
+                               f"{str(exc).strip() or type(exc).__name__}".splitlines()[0]) from None
 
     def add(self, recorded: Recorded) -> bool:
         """Store one run; False when it is there already (nothing changes)."""
@@ -199,13 +217,65 @@ class Store:
         return out
 
 
+def _connect_args(url: str, timeout: float) -> dict:
+    if url.startswith("sqlite"):
+        return {"timeout": timeout}  # a writer waits for another instead of failing at once
+    if url.startswith("postgresql"):
+        return {"connect_timeout": max(1, round(timeout))}  # an unreachable server must not hang a run
+    return {}
+
+
+def _immediate_transactions(engine) -> None:
+    """SQLite: every transaction takes the write lock when it begins (BEGIN IMMEDIATE). pysqlite's own
+    deferred BEGIN lets two writers both read and then fail at once ("database is locked") instead of waiting,
+    and runs DDL outside any transaction, so two processes could both create the schema. (SQLAlchemy's
+    documented recipe for taking over SQLite's transaction control.)"""
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def schema_version(db) -> str | None:
+    """The store's schema revision; None for an empty database."""
+    if not inspect(db).has_table(VERSION_TABLE):
+        return None
+    return db.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+
+
+def upgrade(engine) -> None:
+    """Bring the store to this tool's schema, in one transaction under a lock: SQLite's write lock, a
+    PostgreSQL advisory lock. Whoever comes second waits, then finds the schema there. A store at the
+    current version costs one query; Alembic is imported only when there is something to do."""
+    with engine.begin() as db:
+        if engine.dialect.name == "postgresql":
+            db.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+        current = schema_version(db)
+        if current == SCHEMA[-1]:
+            return
+        if current is not None and current not in SCHEMA:
+            raise HistoryError(f"the results store {_shown(engine.url)} has schema version {current}, newer than "
+                               f"this upscale-conformance knows (up to {SCHEMA[-1]}): upgrade upscale-conformance")
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", "upscale_conformance.history:migrations")
+        config.attributes["connection"] = db  # env.py migrates on it, inside this transaction
+        command.upgrade(config, "head")
+
+
 def _run(row) -> Run:
     data = {f.name: row[f.name] for f in fields(Run)}
     data["model_versions"] = tuple(json.loads(data["model_versions"] or "[]"))
     return Run(**data)
 
 
-def _shown(url: str) -> str:
+def _shown(url) -> str:
     """The URL without a password."""
     from sqlalchemy.engine import make_url
 

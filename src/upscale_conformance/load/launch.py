@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from ..client.health import PROBE_TIMEOUT
 from ..client.secret import Secret
 from ..client.target import DEFAULT_TIMEOUT
 from ..contract import Profile
-from ..report.summary import stamped_folder
+from ..report.summary import ci_context, stamped_folder
 from . import LOAD_PATIENCE
 from . import summary as figures
 
@@ -48,6 +49,7 @@ class LoadSettings:
     timeout: float = DEFAULT_TIMEOUT
     patience: float = LOAD_PATIENCE
     api_key: Secret = field(default_factory=Secret.from_sources, repr=False)
+    name: str = ""  # the target as the results store names it ("local"), when ``target`` is a server of the run's
 
     def public(self) -> dict:
         """The settings as a report shows them (no key)."""
@@ -117,14 +119,26 @@ def _progress(rows: list[dict], planned: int | None, elapsed: float) -> str:
     return f"progress {elapsed:5.0f} s: {len(rows)}{of} answers ({shown}); {bad} with violations"
 
 
-def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], None] = print) -> int:
-    """One load run; returns its exit code (0 kept, 1 violated, 3 inconclusive)."""
-    out = stamped_folder(report_root, "load-")
+def _stamp(summary: dict, settings: LoadSettings, started: str) -> None:
+    """What the results store reads of a run besides its figures: its id, times, target and CI context."""
+    from .. import __version__
+
+    summary["date"] = summary["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    summary.update(run_id=uuid.uuid4().hex, started=started, target=settings.name or settings.target,
+                   tool=f"upscale-conformance {__version__}", ci=ci_context())
+
+
+def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], None] = print,
+             out: Path | None = None) -> int:
+    """One load run; returns its exit code (0 kept, 1 violated, 3 inconclusive). ``out``: the run's folder
+    (default: a new ``load-<timestamp>`` under ``report_root``)."""
+    out = out or stamped_folder(report_root, "load-")
+    begun = datetime.now(UTC).isoformat(timespec="seconds")
     planned = settings.requests
     down = reachable(settings.target)
     if down:
         summary = figures.summarize([], planned, settings.public(), f"the target is down: {down}")
-        summary["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+        _stamp(summary, settings, begun)
         for line in figures.write(out, summary):
             say(line)
         say(f"report: {out}")
@@ -165,7 +179,7 @@ def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], Non
     if proc.returncode not in (0, None) and not rows:
         stopped = stopped or f"Locust exited with status {proc.returncode} (see {out / 'locust.out'})"
     summary = figures.summarize(rows, planned, settings.public(), stopped)
-    summary["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    _stamp(summary, settings, begun)
     for line in figures.write(out, summary):
         say(settings.api_key.scrub(line))
     say(f"report: {out}")

@@ -9,7 +9,8 @@ or null), ``partial`` (the budget ran out after the limits were found: later pro
 ``limits`` (per mode: the finding, its observations and discovery calls),
 ``over_limit`` (per mode: status and body shape past the limit), ``fixed`` (the fixed outputs:
 4x, sha256, signature), ``model_header``, ``formats``, ``latency``, and ``calls`` (every request
-sent: purpose, form fields, input size, status, time, billable). No key is ever written.
+sent: purpose, form fields, input size, status, time, billable). For the results store: ``run_id``, ``ci``
+(commit, branch, job URL), ``exit_code`` and, after a comparison, ``drift``. No key is ever written.
 
 >>> check_record({"schema": SCHEMA, "version": 1, "limits": {}}, "x.json")["version"]
 1
@@ -21,6 +22,7 @@ upscale_conformance.monitor.record.RecordError: x.json: not a monitor record (no
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,8 @@ def new_record(target: str, tool: str, started_at: str, hints: dict[str, Any], b
     return {
         "schema": SCHEMA,
         "version": VERSION,
+        "run_id": uuid.uuid4().hex,  # the results store keeps a run once, however often it is imported
+        "ci": {},  # the CI context (commit, branch, job URL): the command line fills it in
         "tool": tool,
         "target": target,
         "started_at": started_at,

@@ -107,9 +107,9 @@ def make_plan(settings: RunSettings) -> Plan:
         return dry_run(settings.suite_options(), settings.profile, settings.sandbox)
 
 
-def run_suites(settings: RunSettings, report_root: Path, plan: Plan | None = None) -> int:
-    """Run the suites once and return the exit code; the local server lives exactly as long as the run."""
-    report = new_report_dir(report_root)
+def run_suites(settings: RunSettings, report: Path, plan: Plan | None = None) -> int:
+    """Run the suites once, writing into the folder ``report`` (see :func:`new_report_dir`), and return the
+    exit code; the local server lives exactly as long as the run."""
     api_key = settings.api_key
     with ExitStack() as stack:
         if settings.target == "local":
@@ -133,10 +133,12 @@ def run_suites(settings: RunSettings, report_root: Path, plan: Plan | None = Non
         console.print(f"[red]no summary was written (pytest exit {pytest_exit})[/]")
         return 2 if pytest_exit in (pytest.ExitCode.USAGE_ERROR, 4) else 3
     summary = json.loads(summary_path.read_text())
+    # The plugin saw the local server's URL; the file says `local`, as the user asked (the results store
+    # groups runs by target: a port number of the moment would make every local run a target of its own).
     summary["target"] = "local" if settings.target == "local" else settings.target
     if plan is not None:
         summary["planned"] = {"calls": plan.calls, "billable": plan.billable}
-        summary_path.write_text(json.dumps(summary, indent=2, default=str))
+    summary_path.write_text(json.dumps(summary, indent=2, default=str))
     print_table(summary, console)
     if plan is not None:
         console.print(f"planned {plan.calls} calls ({plan.billable} billable), spent {summary['calls_spent']} "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -48,8 +50,15 @@ def print_matrix(console: Console, judged: list[Judged], scores: list[Score], se
     console.print(f"time: {seconds:.0f} s")
 
 
-def write(folder: Path, judged: list[Judged], scores: list[Score], seconds: float, quick: bool, code: int) -> None:
-    data = {"quick": quick, "exit": code, "seconds": round(seconds, 1),
+def write(folder: Path, judged: list[Judged], scores: list[Score], seconds: float, quick: bool, code: int,
+          started: str = "") -> None:
+    from .. import __version__
+    from ..report.summary import ci_context
+
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+    # run_id, the times, the tool and the CI context are what the results store reads besides the entries
+    data = {"run_id": uuid.uuid4().hex, "tool": f"upscale-conformance {__version__}", "started": started or finished,
+            "finished": finished, "ci": ci_context(), "quick": quick, "exit": code, "seconds": round(seconds, 1),
             "scores": [asdict(s) for s in scores], "entries": rows(judged)}
     (folder / "selfcheck.json").write_text(json.dumps(data, indent=2) + "\n")
     text = markdown(judged, scores, seconds, quick)

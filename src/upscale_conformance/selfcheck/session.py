@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..running.runner import new_report_dir
 from ..server.faults import Faults
 from . import output, scoring, survivors
 from .catalog import GOLDEN, Entry
@@ -30,9 +30,10 @@ def clean_selection(entries: list[Entry], quick: bool) -> str | None:
     return " or ".join(dict.fromkeys(f"({e.select})" for e in entries)) or None
 
 
-def run_selfcheck(entries: list[Entry], quick: bool, jobs: int, report_root: Path, console: Console) -> int:
+def run_selfcheck(entries: list[Entry], quick: bool, jobs: int, folder: Path, console: Console) -> int:
+    """The selfcheck, written into ``folder`` (a new report folder: see running.runner.new_report_dir)."""
     start = time.monotonic()
-    folder = new_report_dir(report_root)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     known = survivors.load()
     golden_dir = folder / "goldens"
     judged: list[scoring.Judged] = []
@@ -58,7 +59,7 @@ def run_selfcheck(entries: list[Entry], quick: bool, jobs: int, report_root: Pat
     code = scoring.exit_code(judged)
     scores = scoring.scores(judged)
     output.print_matrix(console, judged, scores, seconds)
-    output.write(folder, judged, scores, seconds, quick, code)
+    output.write(folder, judged, scores, seconds, quick, code, started)
     console.print(f"clean server: {judged[0].outcome}; verdict: {'OK' if code == 0 else 'NOT OK'}; "
                   f"report: {folder}", highlight=False)
     return code

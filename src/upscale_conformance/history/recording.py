@@ -1,0 +1,40 @@
+"""Recording a run into the results store as the command ends (run, monitor, load, selfcheck).
+
+The store is a by-product of the verdict, never part of it: a store that cannot be opened or written costs
+one warning line on stderr and nothing else (the exit code stays the command's). Light to import: SQLAlchemy
+loads only when a run is recorded, and the wait for a busy or unreachable database is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+# Seconds to wait for the database: a SQLite file another job is writing (each write takes milliseconds),
+# or a PostgreSQL server's connection. Longer, and a missing server would hold up the command's exit.
+WAIT = 5.0
+
+
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def record(path: Path, url: str | None = None, warn: Callable[[str], None] = _warn) -> bool:
+    """Store the run that wrote ``path`` (its summary.json, record.json, load.json or selfcheck.json) in the
+    store at ``url`` (None: ``$UPSCALE_HISTORY``, else the default). True when it was stored; never raises."""
+    from .records import READERS
+
+    shown = url or "the results store"
+    try:
+        from .store import Store, _shown, default_url
+
+        shown = _shown(url or default_url())
+        recorded = READERS[path.name](json.loads(path.read_text(encoding="utf-8")), path.parent)
+        Store(url, timeout=WAIT).add(recorded)
+        return True
+    except Exception as exc:  # whatever went wrong, the verdict stands
+        reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        warn(f"warning: the run was not recorded in {shown}: {reason}")
+        return False
