@@ -19,7 +19,6 @@ from upscale_conformance.robustness import BATTERY, BY_NAME, EITHER, QUICK, REFU
 from upscale_conformance.running.planning import ClausePlan, Plan, print_plan
 from upscale_conformance.running.runner import RunSettings
 
-KEY = "sk_test_robustness_0123456789"
 ROB = ("ROB-NO-5XX", "ROB-REFUSED", "ROB-ANSWERED", "ROB-ALIVE", "ROB-VALID-AFTER-ALL")
 
 
