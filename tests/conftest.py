@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
+from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
-from upscale_conformance.contract import Profile
+from upscale_conformance.contract import Profile, contracts_dir, suites_dir
 from upscale_conformance.server import Faults, serve_in_thread
 
 DEFAULT_PROFILE = "pixel-budget-2026"
@@ -156,3 +158,12 @@ def _history_store_of_the_session(tmp_path_factory):
         os.environ.pop("UPSCALE_HISTORY", None)
     else:
         os.environ["UPSCALE_HISTORY"] = old
+
+
+@pytest.fixture
+def contract_copy(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "contracts"
+    shutil.copytree(contracts_dir(), folder)
+    monkeypatch.setenv("UPSCALE_SUITES_DIR", str(suites_dir()))  # before the contracts move
+    monkeypatch.setenv("UPSCALE_CONTRACTS_DIR", str(folder))
+    return folder

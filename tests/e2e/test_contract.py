@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
+from tests.support.contracts import replace_once
 from upscale_conformance.contract import (
-    contracts_dir,
-    suites_dir,
     validate_contract,
 )
 
 CLI = [sys.executable, "-m", "upscale_conformance"]
 
 
-@pytest.fixture
-def contract_copy(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "contracts"
-    shutil.copytree(contracts_dir(), folder)
-    monkeypatch.setenv("UPSCALE_SUITES_DIR", str(suites_dir()))  # before the contracts move
-    monkeypatch.setenv("UPSCALE_CONTRACTS_DIR", str(folder))
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
 def test_broken_profile_on_the_command_line_is_one_line_and_exit_2(contract_copy):
-    _edit(contract_copy / "profiles" / "per-axis-2025.yaml", "max_width: 512, ", "")
+    replace_once(contract_copy / "profiles" / "per-axis-2025.yaml", "max_width: 512, ", "")
     out = subprocess.run([*CLI, "contract", "show", "--profile", "per-axis-2025"],
                          capture_output=True, text=True, env=_env(contract_copy))
     assert out.returncode == 2
@@ -43,7 +24,7 @@ def test_broken_profile_on_the_command_line_is_one_line_and_exit_2(contract_copy
 
 
 def test_validate_catches_a_pin_to_an_unknown_clause(contract_copy):
-    _edit(contract_copy / "profiles" / "pixel-budget-2026.yaml", "pins: {}",
+    replace_once(contract_copy / "profiles" / "pixel-budget-2026.yaml", "pins: {}",
           "pins: {NO-SUCH-CLAUSE: {statuses: [400]}, DIM-4X: {statuses: [200]}}")
     problems = validate_contract()
     assert any("pins.NO-SUCH-CLAUSE: no such clause" in p for p in problems)

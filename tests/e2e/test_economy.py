@@ -13,6 +13,7 @@ import pytest
 
 from tests.support import cli
 from tests.support.cli import failed
+from tests.support.faults import PLANTED
 from upscale_conformance.contract import load_clauses
 from upscale_conformance.server import serve_in_subprocess
 from upscale_conformance.server.faults import Faults
@@ -59,14 +60,7 @@ def test_a_full_verdict_within_the_quota_as_planned_and_what_a_small_budget_leav
 # The planted faults of tests/e2e/test_run.py (and a channel swap), in economy and with a sandbox key, so
 # the answers carry a watermark. Faults that break different clauses share a server to keep this short;
 # economy is forced through the plugin's flag, which skips the plan (tested above).
-FAULTS = [
-    (Faults(scale=3, over_limit_status=500), "dimensions or largest_accepted", {"DIM-4X", "LIMIT-FAST-EDGE",
-                                                                                "ERR-NO-5XX"}),
-    (Faults(limit_offset=1, ignore_model_header=True), "largest_accepted or switches",
-     {"LIMIT-FAST-EDGE", "LIMIT-SLOW-EDGE", "MODEL-SWITCH"}),
-    (Faults(mirror=True), "faithful", {"FIDELITY-GEOMETRY"}),
-    (Faults(channel_swap=True), "faithful", {"FIDELITY-COLOUR"}),
-]
+FAULTS = [*PLANTED, (Faults(channel_swap=True), "faithful", {"FIDELITY-COLOUR"})]
 
 
 @pytest.mark.parametrize(("faults", "selection", "clauses"), FAULTS,

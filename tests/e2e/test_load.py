@@ -22,12 +22,10 @@ from click.testing import CliRunner
 
 from tests.support.hostile_targets import hostile_target
 from upscale_conformance.cli.load import load
-from upscale_conformance.contract import load_profile
 from upscale_conformance.server import Faults
 
 KEY = "sk_test_load_0123456789abcdef"
 SMALL = "2000-8000"  # pixels: small pictures keep each run to a few seconds
-PROFILE = load_profile(None)
 
 
 def load_cli(tmp_path: Path, url: str, *args: str) -> tuple[int, dict, str]:

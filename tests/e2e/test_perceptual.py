@@ -5,65 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image, ImageFilter, ImageOps
-
-from upscale_conformance import perceptual as pc
+from PIL import Image
 
 INPUTS = Path(__file__).resolve().parents[2] / "fixtures" / "inputs"
 R = Image.Resampling
-
-
-def up(im: Image.Image, resample=R.BICUBIC) -> Image.Image:
-    im = pc.to_rgba(im) if pc.has_alpha(im) else pc.to_rgb(im)
-    return im.resize((im.width * 4, im.height * 4), resample)
-
-
-def sharpened(im: Image.Image) -> Image.Image:
-    return up(im).filter(ImageFilter.UnsharpMask(radius=2, percent=120, threshold=2))
-
-
-def on_colour(out: Image.Image, fn) -> Image.Image:
-    """Apply fn to the colour bands and keep the alpha, as a server fault would."""
-    alpha = out.getchannel("A") if out.mode == "RGBA" else None
-    rgb = fn(out.convert("RGB")).convert("RGB")
-    if alpha is not None:
-        rgb.putalpha(alpha)
-    return rgb
-
-
-def swap_rb(out: Image.Image) -> Image.Image:
-    def swap(rgb: Image.Image) -> Image.Image:
-        r, g, b = rgb.split()
-        return Image.merge("RGB", (b, g, r))
-
-    return on_colour(out, swap)
-
-
-def shifted(out: Image.Image, dx: int) -> Image.Image:
-    return out.transform(out.size, Image.Transform.AFFINE, (1, 0, -dx, 0, 1, 0), resample=R.NEAREST)
-
-
-HONEST = {
-    "bilinear": lambda im: up(im, R.BILINEAR),
-    "bicubic": lambda im: up(im, R.BICUBIC),
-    "lanczos": lambda im: up(im, R.LANCZOS),
-    "sharpened": sharpened,
-}
-ALL_INPUTS = sorted(p.name for p in INPUTS.iterdir() if p.suffix in (".png", ".jpg"))
-
-
-DEFECTS = {
-    "mirrored": lambda out: ImageOps.mirror(out),
-    "flipped": lambda out: ImageOps.flip(out),
-    "rotated": lambda out: out.rotate(90, expand=True),
-    "shifted": lambda out: shifted(out, 4),
-    "channel-swap": swap_rb,
-    "grayscale": lambda out: on_colour(out, lambda rgb: rgb.convert("L")),
-    "brightness": lambda out: on_colour(out, lambda rgb: rgb.point(lambda v: min(255, v + 12))),
-    "colour-shift": lambda out: on_colour(out, lambda rgb: Image.merge("RGB", (
-        rgb.getchannel("R").point(lambda v: min(255, v + 12)), rgb.getchannel("G"),
-        rgb.getchannel("B").point(lambda v: max(0, v - 8))))),
-}
 
 
 def test_an_answer_that_is_no_image_fails_the_portable_verdict_instead_of_passing_it(tmp_path):

@@ -1,8 +1,8 @@
-"""The hostile-input group (ROB-*): the battery holds what issue 14 names; planted 500s on a bomb,
-on two file parts and on a body without boundary each fail it, by name, in economy with
---allow-negative; the plan marks the group off on a paid target. Runs that exist anyway carry the
-rest: the second implementation passes the whole battery in tests/e2e/test_alt_run.py's default run;
-economy without the flag leaves it NOT RUN (tests/e2e/test_economy.py).
+"""The hostile-input group (ROB-*) against servers: the reference server passes the whole battery and
+answers a normal request after each entry; planted 500s on a bomb, on two file parts and on a body
+without boundary each fail it, by name, in economy with --allow-negative. Runs that exist anyway carry
+the rest: the second implementation passes the whole battery in tests/e2e/test_alt_run.py's default
+run; economy without the flag leaves it NOT RUN (tests/e2e/test_economy.py).
 
 The suite module runs alone, as the planner runs the suites: pytest on that one file (collecting
 every suite would import Schemathesis for nothing).

@@ -10,6 +10,7 @@ import pytest
 
 from tests.support import cli
 from tests.support.cli import failed
+from tests.support.faults import PLANTED
 from upscale_conformance.server import serve_in_subprocess
 from upscale_conformance.server.faults import Faults
 
@@ -44,16 +45,9 @@ def test_quick_run_against_the_reference_server_is_conformant(tmp_path, profile,
     assert key not in output and key not in (tmp_path / "latest" / "summary.json").read_text()
 
 
-# Each fault is run against the part of the suite that should catch it, to keep the test short;
-# the assertion is on the clause the run names, which is what a user reads. Faults that break
-# different clauses share a server (and one run), as in tests/e2e/test_economy.py.
-FAULTS = [
-    (Faults(scale=3, over_limit_status=500), "dimensions or largest_accepted", {"DIM-4X", "LIMIT-FAST-EDGE",
-                                                                                "ERR-NO-5XX"}),
-    (Faults(limit_offset=1, ignore_model_header=True), "largest_accepted or switches",
-     {"LIMIT-FAST-EDGE", "LIMIT-SLOW-EDGE", "MODEL-SWITCH"}),
-    (Faults(mirror=True), "faithful", {"FIDELITY-GEOMETRY"}),
-]
+# Each fault is run against the part of the suite that should catch it (tests/support/faults.py); the
+# assertion is on the clause the run names, which is what a user reads.
+FAULTS = PLANTED
 
 
 @pytest.mark.parametrize(("faults", "selection", "clauses"), FAULTS,

@@ -1,10 +1,7 @@
-"""The schema suite (``suites/test_schema.py``) and its configuration (``schema_checks``).
-
-The end-to-end tests run the suite in a subprocess, as ``upscale-conformance run`` does, against a
-reference server started here: a correct server passes, and a server with one planted fault fails
-the clause that fault breaks. Faults the reference server has no switch for are planted with a
-small ASGI middleware around it (test-only). The unit tests pin the pieces: the image strategy, the
-adapted documents, the 4x check, the cost gate.
+"""The schema suite (``suites/test_schema.py``) end to end: it runs in a subprocess, as
+``upscale-conformance run`` runs it, against a reference server started here. A correct server passes,
+and a server with one planted fault fails the clause that fault breaks. Faults the reference server has
+no switch for are planted with a small ASGI middleware around it (test-only).
 """
 
 from __future__ import annotations

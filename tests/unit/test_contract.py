@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
+from tests.support.contracts import replace_once
 from upscale_conformance.contract import (
     contracts_dir,
     load_clauses,
     load_profile,
-    suites_dir,
     validate_contract,
 )
 from upscale_conformance.errors import ContractError
-
-CLI = [sys.executable, "-m", "upscale_conformance"]
 
 
 def test_openapi_document_is_valid_openapi_3_1():
@@ -78,21 +72,6 @@ def test_shipped_contract_validates():
     assert validate_contract() == []
 
 
-@pytest.fixture
-def contract_copy(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "contracts"
-    shutil.copytree(contracts_dir(), folder)
-    monkeypatch.setenv("UPSCALE_SUITES_DIR", str(suites_dir()))  # before the contracts move
-    monkeypatch.setenv("UPSCALE_CONTRACTS_DIR", str(folder))
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
@@ -105,7 +84,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 )
 def test_broken_profile_names_file_and_field(contract_copy, old, new, field):
     path = contract_copy / "profiles" / "pixel-budget-2026.yaml"
-    _edit(path, old, new)
+    replace_once(path, old, new)
     with pytest.raises(ContractError) as info:
         load_profile("pixel-budget-2026")
     message = str(info.value)
@@ -138,5 +117,5 @@ def test_validate_catches_a_clause_no_suite_checks(contract_copy):
 
 
 def test_validate_catches_an_export_format_the_openapi_does_not_know(contract_copy):
-    _edit(contract_copy / "profiles" / "pixel-budget-2026.yaml", "  webp: image/webp", "  gif: image/gif")
+    replace_once(contract_copy / "profiles" / "pixel-budget-2026.yaml", "  webp: image/webp", "  gif: image/gif")
     assert any("export_formats.gif" in p for p in validate_contract())

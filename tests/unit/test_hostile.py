@@ -7,8 +7,6 @@ Time bounds here are hang detectors (a generous multiple of the limit), not spee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tests.support.hostile_targets import giant_png
 from upscale_conformance.checks import check_decodes, check_size
 from upscale_conformance.client import UpscaleRequest, UpscaleResult
@@ -18,32 +16,7 @@ from upscale_conformance.contract import SCALE, available_profiles, load_profile
 from upscale_conformance.report.pictures import save_exchange
 
 KEY = "sk_test_hostile_5f1c0e"
-ONE_GIB_KB = 1 << 20  # ru_maxrss is in kilobytes on Linux
 ANSWER_LIMIT = "3"  # run --timeout: seconds for one whole answer
-HANG = 120  # a run still going after this many seconds is killed: a hang, whatever the machine's load
-
-
-@dataclass
-class Measured:
-    code: int
-    output: str
-    seconds: float
-    peak_rss_kb: int
-    summary: dict
-
-
-# kind, run options, allowed exits, what the verdict must say about the answer. One formats test
-# each (two calls at most): the bounds are the client's, whatever test calls it. The endless body
-# ends at the byte cap or, on a loaded machine, at the time limit: either names the answer. The
-# giant PNG's run also takes the key on the command line (issue 14, item 5): it fails, so evidence,
-# pictures and curl lines are written, and every file of every run is searched for the key.
-SELECTION = ("--quick", "--", "-k", "test_default_output_is_png")
-SCENARIOS = [
-    ("endless", ("--timeout", "20"), {3}, "the 200 answer to POST /v2/edit ("),
-    ("huge-error", ("--timeout", ANSWER_LIMIT), {3}, "the 400 answer to POST /v2/edit ("),
-    ("giant-png", ("--timeout", ANSWER_LIMIT, "--api-key", KEY), {1}, "gave 60000x60000 (not decoded"),
-    ("silent", ("--timeout", ANSWER_LIMIT), {3}, f"within {ANSWER_LIMIT} s (ReadTimeout); not repeated"),
-]
 
 
 # --- the bounds, one at a time, in this process ------------------------------------------------------

@@ -22,7 +22,6 @@ from upscale_conformance.load import judge, mix, summary
 from upscale_conformance.server.app import Gate
 
 KEY = "sk_test_load_0123456789abcdef"
-SMALL = "2000-8000"  # pixels: small pictures keep each run to a few seconds
 PROFILE = load_profile(None)
 
 

@@ -1,11 +1,6 @@
-"""The hostile-input group (ROB-*): the battery holds what issue 14 names; planted 500s on a bomb,
-on two file parts and on a body without boundary each fail it, by name, in economy with
---allow-negative; the plan marks the group off on a paid target. Runs that exist anyway carry the
-rest: the second implementation passes the whole battery in tests/e2e/test_alt_run.py's default run;
-economy without the flag leaves it NOT RUN (tests/e2e/test_economy.py).
-
-The suite module runs alone, as the planner runs the suites: pytest on that one file (collecting
-every suite would import Schemathesis for nothing).
+"""The hostile-input group (ROB-*), its pieces: the battery holds what issue 14 names, the plan marks
+the group off on a paid target (the flag reaches the suites), and raw bodies and query strings get
+cache keys of their own. The group against servers: tests/e2e/test_robustness.py.
 """
 
 from __future__ import annotations
@@ -19,7 +14,6 @@ from upscale_conformance.robustness import BATTERY, BY_NAME, EITHER, QUICK, REFU
 from upscale_conformance.running.planning import ClausePlan, Plan, print_plan
 from upscale_conformance.running.runner import RunSettings
 
-KEY = "sk_test_robustness_0123456789"
 ROB = ("ROB-NO-5XX", "ROB-REFUSED", "ROB-ANSWERED", "ROB-ALIVE", "ROB-VALID-AFTER-ALL")
 
 

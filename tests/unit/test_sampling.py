@@ -19,9 +19,7 @@ from upscale_conformance.server.faults import apply_output_faults
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "inputs"
 PROFILE = "pixel-budget-2026"
-SUBSET = ("coffee_cup.png", "flat_logo_rgba.png", "text_scan.png")  # colour, alpha, grayscale
 SAMPLING = Faults(sampling=2)  # answers vary by up to 2 levels per pixel: issue 9's server
-KEY = "sk_test_sampling_0123456789"
 
 
 # --- the planted variation -------------------------------------------------------------------------

@@ -1,10 +1,6 @@
-"""The schema suite (``suites/test_schema.py``) and its configuration (``schema_checks``).
-
-The end-to-end tests run the suite in a subprocess, as ``upscale-conformance run`` does, against a
-reference server started here: a correct server passes, and a server with one planted fault fails
-the clause that fault breaks. Faults the reference server has no switch for are planted with a
-small ASGI middleware around it (test-only). The unit tests pin the pieces: the image strategy, the
-adapted documents, the 4x check, the cost gate.
+"""The schema suite's configuration (``plugin/schema.py``), piece by piece: the image strategy,
+the documents adapted to the profile, the 4x check, which failures are hygiene, the cost gate.
+The suite against servers: tests/e2e/test_schema_suite.py.
 """
 
 from __future__ import annotations
@@ -24,59 +20,7 @@ from upscale_conformance.plugin import schema as sc
 from upscale_conformance.strategies import ImageCase
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "suites" / "test_schema.py"
-KEY = "schema-suite-test-key"
 PROFILES = ("pixel-budget-2026", "per-axis-2025")
-# No assertion rewriting (the suite raises its own messages) and no plugins the suite does not use:
-# with PYTHONDONTWRITEBYTECODE set, rewriting alone recompiles every plugin module on each run (3-4 s).
-FAST = ("--assert=plain", "-p", "no:cacheprovider", "-p", "no:allure_pytest", "-p", "no:xdist", "-p", "no:anyio")
-
-
-class PlantedFault:
-    """ASGI middleware that breaks one promise of the OpenAPI document in the server's answers,
-    and counts the requests that reach the server (all but /health)."""
-
-    def __init__(self, app, kinds: tuple[str, ...] = (), counter: list | None = None):
-        self.app, self.kinds, self.counter = app, kinds, counter if counter is not None else []
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] == "/health":
-            return await self.app(scope, receive, send)
-        self.counter.append(scope["method"])
-        start: dict = {}
-        chunks: list[bytes] = []
-
-        async def buffered(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return None
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return None
-            status, headers, body = self.damage(scope["method"], start["status"],
-                                                dict(start.get("headers", [])), b"".join(chunks))
-            headers[b"content-length"] = str(len(body)).encode()
-            await send({"type": "http.response.start", "status": status, "headers": list(headers.items())})
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, buffered)
-
-    def damage(self, method: str, status: int, headers: dict, body: bytes):
-        if "octet_stream_200" in self.kinds and status == 200:
-            headers[b"content-type"] = b"application/octet-stream"
-        if "detail_error_body" in self.kinds and 400 <= status < 500:
-            body = b'{"detail": "refused"}'
-        if "client_error_as_500" in self.kinds and status == 400:
-            status = 500
-        if "method_not_found" in self.kinds and status == 405:
-            status, body = 404, b'{"error": {"message": "not found"}}'
-            headers.pop(b"allow", None)
-            headers[b"content-type"] = b"application/json"
-        if "method_not_implemented" in self.kinds and status == 405:
-            status, body = 501, b"Not Implemented"
-            headers.pop(b"allow", None)
-            headers[b"content-type"] = b"text/plain"
-        return status, headers, body
 
 
 def test_hygiene_failures_are_split_from_must_failures():
