@@ -48,8 +48,10 @@ def parse_since(text: str, now: datetime | None = None) -> str:
 
 
 def column_of(run: Run) -> str:
-    """The matrix column of a run: its target and the model versions it sent (the default when none)."""
-    return f"{run.target} [{', '.join(run.model_versions) or 'default model'}]"
+    """The matrix column of a run: its target (a sandbox key's runs apart from the production key's: the
+    same URL, another golden target), and the model versions it sent (the default when none)."""
+    sandbox = " (sandbox)" if run.golden_target.endswith("-sandbox") else ""
+    return f"{run.target}{sandbox} [{', '.join(run.model_versions) or 'default model'}]"
 
 
 @dataclass(frozen=True)
