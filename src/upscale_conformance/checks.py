@@ -11,6 +11,10 @@ code, the clause ID they break, a message and the evidence. Suites decide what t
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,9 +41,53 @@ def _evidence(result: UpscaleResult, **extra: Any) -> dict[str, Any]:
     return ev
 
 
+# --- how a check was called: replay (replay/) calls it again on a new answer ---------------------
+
+ANSWER = "the answer"  # the UpscaleResult argument: the new answer on replay
+UPLOADED_PICTURE = "the uploaded image, EXIF applied"  # a PIL picture argument: rebuilt from the bundle's upload
+REPLAYABLE: dict[str, Callable[..., list[Violation]]] = {}  # replay calls only these, by name
+
+
+def _described(value: Any) -> Any:
+    """A check argument as JSON: what replay needs to pass it again (no pixels, no answer bytes)."""
+    if isinstance(value, UpscaleResult):
+        return ANSWER
+    if isinstance(value, Image.Image):
+        return UPLOADED_PICTURE
+    if isinstance(value, Profile):
+        return {"profile": value.id}
+    if isinstance(value, tuple | list):
+        return [_described(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
+
+
+def replayable(check: Callable[..., list[Violation]]) -> Callable[..., list[Violation]]:
+    """Attach the call (``evidence["check"]``: function name and arguments) to every violation ``check``
+    returns. The outermost call wins: check_rejected's own call, not the check_no_server_error it makes."""
+    signature = inspect.signature(check)
+
+    @functools.wraps(check)
+    def wrapper(*args: Any, **kwargs: Any) -> list[Violation]:
+        found = check(*args, **kwargs)
+        if found:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()  # stated in full: a default changed later must not change the replay
+            call = {"function": check.__name__,
+                    "args": {name: _described(value) for name, value in bound.arguments.items()}}
+            for v in found:
+                v.evidence["check"] = call
+        return found
+
+    REPLAYABLE[check.__name__] = wrapper
+    return wrapper
+
+
 # --- accepted answers ----------------------------------------------------------------------------
 
 
+@replayable
 def check_accepted(result: UpscaleResult, clause: str, what: str = "") -> list[Violation]:
     """A request the contract accepts must get 200."""
     if result.status == 200:
@@ -48,6 +96,7 @@ def check_accepted(result: UpscaleResult, clause: str, what: str = "") -> list[V
                       f"{what or 'a valid request'} got {result.status}, expected 200", _evidence(result))]
 
 
+@replayable
 def check_size(result: UpscaleResult, oriented: tuple[int, int], clause: str = "DIM-4X") -> list[Violation]:
     """The output is exactly 4x the oriented input in width and height."""
     want = (oriented[0] * SCALE, oriented[1] * SCALE)
@@ -63,6 +112,7 @@ def check_size(result: UpscaleResult, oriented: tuple[int, int], clause: str = "
                                                                  expected=want))]
 
 
+@replayable
 def check_decodes(result: UpscaleResult) -> list[Violation]:
     if result.decode_error is None:
         return []
@@ -73,6 +123,7 @@ def check_decodes(result: UpscaleResult) -> list[Violation]:
 _PIL_FORMAT = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP", "image/avif": "AVIF"}
 
 
+@replayable
 def check_format(result: UpscaleResult, export_format: str | None, profile: Profile) -> list[Violation]:
     """Content-Type matches the requested export.format (PNG by default), and the bytes match both."""
     clause = "FMT-PNG-DEFAULT" if export_format is None else "FMT-EXPORT"
@@ -113,6 +164,7 @@ def jpeg_quality(image: Image.Image | None) -> float | None:
     return 5000.0 / scale if scale > 100 else (200.0 - scale) / 2
 
 
+@replayable
 def check_jpeg_quality(result: UpscaleResult, export_format: str | None) -> list[Violation]:
     """A JPEG answer is not written far below the documented quality 80."""
     if export_format not in ("jpeg", "jpg") or result.format != "JPEG":
@@ -135,6 +187,7 @@ _DEFECT_CLAUSE = {"mirrored": "FIDELITY-GEOMETRY", "flipped": "FIDELITY-GEOMETRY
                   "alpha": "ALPHA-KEPT"}
 
 
+@replayable
 def check_fidelity(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
     """Geometry and colour kept, judged against the input itself (no golden needed).
 
@@ -147,14 +200,17 @@ def check_fidelity(picture: Image.Image, result: UpscaleResult) -> list[Violatio
         return []  # check_size reports it; a wrong size cannot be compared pixel for pixel
     from .goldens import load_thresholds  # the thresholds file is read once and cached there
 
-    found = pc.fidelity_verdict(pc.roundtrip_distance(picture, result.image), load_thresholds().fidelity)
+    limits = load_thresholds().fidelity
+    found = pc.fidelity_verdict(pc.roundtrip_distance(picture, result.image), limits)
     if found.ok:
         return []
     clause = _DEFECT_CLAUSE.get(found.defect or "", "FIDELITY-COLOUR")
+    # The limits go with the measurement, so a bundle says what the answer was held to.
     return [Violation(f"fidelity_{found.defect}", clause, found.message,
-                      _evidence(result, **found.roundtrip.as_dict()))]
+                      _evidence(result, **found.roundtrip.as_dict(), thresholds=dataclasses.asdict(limits)))]
 
 
+@replayable
 def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
     """Transparency survives: the output has alpha and it matches the input's when scaled back down."""
     image = result.image
@@ -282,6 +338,7 @@ def systematic_difference(a1, a2, b) -> SystematicDifference | None:
 DOCUMENTED_ERROR_BODIES = {400: "message", 402: "detail", 500: "message"}
 
 
+@replayable
 def check_error_body(result: UpscaleResult) -> list[Violation]:
     """A 400 or 500 carries {"error": {"message": ...}}, a 402 {"error": {"detail": ...}}."""
     key = DOCUMENTED_ERROR_BODIES.get(result.status)
@@ -295,6 +352,7 @@ def check_error_body(result: UpscaleResult) -> list[Violation]:
                       f'{result.status} body is not {{"error": {{"{key}": "..."}}}}', _evidence(result))]
 
 
+@replayable
 def check_no_server_error(result: UpscaleResult, what: str = "") -> list[Violation]:
     """Whatever the contract leaves open, a 5xx is never a valid answer to a client's request."""
     if result.status < 500:
@@ -303,6 +361,7 @@ def check_no_server_error(result: UpscaleResult, what: str = "") -> list[Violati
                       _evidence(result))]
 
 
+@replayable
 def check_rejected(result: UpscaleResult, statuses: tuple[int, ...], clause: str, what: str = "") -> list[Violation]:
     """A client mistake gets one of ``statuses`` with the documented body, never a 5xx or a 200."""
     out = check_no_server_error(result, what or "a client mistake")

@@ -39,6 +39,7 @@ KNOWN = "KNOWN"
 NO_FINDING = "test_error"  # the code of a clause failed by an exception rather than a finding
 INCONCLUSIVE_PREFIX = "INCONCLUSIVE: "
 MAX_EVIDENCE = 3
+MAX_BUNDLES_PER_CLAUSE = 3  # replay bundles a run writes per clause (replay/bundle.py, docs/replay.md)
 
 
 class Recorder:

@@ -15,6 +15,7 @@ from .goldens import goldens_group
 from .history import history_group
 from .load import load
 from .monitor import contract_diff, monitor_cmd
+from .replay import replay_cmd
 from .report import report
 from .run import run
 from .selfcheck import selfcheck
@@ -33,7 +34,8 @@ def cli() -> None:
     """
 
 
-for command in (run, goldens_group, contract, monitor_cmd, serve, selfcheck, report, load, history_group):
+for command in (run, replay_cmd, goldens_group, contract, monitor_cmd, serve, selfcheck, report, load,
+                history_group):
     cli.add_command(command)
 contract.add_command(contract_diff)
 

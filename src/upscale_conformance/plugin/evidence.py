@@ -3,6 +3,8 @@ violation, the curl reproduction, the request's parameters."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .state import TEST, scrub
@@ -40,6 +42,31 @@ def keep_pictures(violation, node, folder) -> None:
     if exchange is not None and "input_image" not in violation.evidence:
         violation.evidence.update(save_exchange(*exchange, folder, node.nodeid))
     _attach_to_allure(violation, node.config)
+
+
+def keep_bundle(violation, node, folder) -> None:
+    """The bundle behind a violation (replay/bundle.py): the exact exchange and the check's call, in
+    ``bundles/<clause>-<n>/`` beside the summary, at most MAX_BUNDLES_PER_CLAUSE per clause; its folder is
+    named in the violation's evidence (relative to the report folder when there is one)."""
+    from ..replay import new_bundle_folder, write_bundle
+    from .options import option, target
+
+    state = node.stash.get(TEST, None)
+    exchange = state.exchange if state else None
+    if exchange is None or "check" not in violation.evidence or "bundle" in violation.evidence:
+        return  # nothing sent, or a check replay cannot call again (docs/replay.md)
+    bundle = new_bundle_folder(folder, violation.clause)
+    if bundle is None:
+        return
+    from ..contract import load_profile
+
+    config = node.config
+    write_bundle(bundle, *exchange, violation.evidence, violation.clause, violation.code, violation.message,
+                 target=target(config), base_url=state.base_url,
+                 profile=load_profile(option(config, "upscale_profile") or None).id,
+                 scrub=lambda text: scrub(config, text))
+    summary = option(config, "upscale_summary")
+    violation.evidence["bundle"] = str(bundle.relative_to(Path(summary).parent) if summary else bundle)
 
 
 def _attach_to_allure(violation, config) -> None:

@@ -11,7 +11,7 @@ import pytest
 from ..contract import load_profile
 from ..errors import ConformanceError, NoAnswer
 from ..verdicts import INCONCLUSIVE_PREFIX, Recorder
-from .evidence import allure_parameters, keep_pictures
+from .evidence import allure_parameters, keep_bundle, keep_pictures
 from .options import LOCAL_KEY, answer_timeout, api_key, economy, option, patience, target
 from .state import TEST, TestState, scrub, secrets
 
@@ -103,12 +103,25 @@ def upscale_evidence_dir(pytestconfig, tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="session")
+def upscale_bundle_dir(pytestconfig, tmp_path_factory):
+    """Where failing checks leave their bundles (replay/bundle.py): ``bundles/`` beside the summary, else a
+    temporary folder."""
+    summary = option(pytestconfig, "upscale_summary")
+    return Path(summary).parent / "bundles" if summary else tmp_path_factory.mktemp("bundles")
+
+
 @pytest.fixture
-def verdict(request, upscale_evidence_dir):
+def verdict(request, upscale_evidence_dir, upscale_bundle_dir):
     """The test's recorder: ``verdict.check(violations...)`` and ``verdict.observe(clause, ...)``."""
     recorder = Recorder()
     request.node.stash[TEST] = TestState(recorder)
-    recorder.keep_evidence = lambda v: keep_pictures(v, request.node, upscale_evidence_dir)
+
+    def keep(v):
+        keep_pictures(v, request.node, upscale_evidence_dir)
+        keep_bundle(v, request.node, upscale_bundle_dir)
+
+    recorder.keep_evidence = keep
     return recorder
 
 
@@ -131,7 +144,7 @@ def upscale_guarded(upscale_client):
 def upscale_calls(upscale_client, verdict, request):
     """The test's call accounting (calls, billable, outages seen), for the report; every sender requests it."""
     state = request.node.stash[TEST]
-    state.budget = upscale_client.budget
+    state.budget, state.base_url = upscale_client.budget, upscale_client.base_url
     state.calls_before, state.billable_before = upscale_client.budget.spent, upscale_client.budget.billable
     state.health, state.model_versions = upscale_client.health, upscale_client.model_versions
     state.outages_before = len(upscale_client.health.outages)

@@ -27,6 +27,7 @@ class TestState:
     health: Any = None  # the client's TargetHealth
     model_versions: set[str] | None = None  # the client's model-version values sent so far
     outages_before: int = 0
+    base_url: str = ""  # where the test's requests went (a bundle's original target)
 
     def outages(self) -> list[dict]:
         """The target's outages that began during this test."""

@@ -66,12 +66,16 @@ def _figures(evidence: dict[str, Any], base: Path) -> str:
 
 def _evidence_block(item: dict[str, Any], base: Path) -> str:
     detail = item.get("evidence") or {}
-    shown = {k: v for k, v in detail.items() if k not in ("curl",) and not k.endswith("_image")}
+    shown = {k: v for k, v in detail.items() if k not in ("curl", "bundle") and not k.endswith("_image")}
     parts = [f"<p><b>{_e(item.get('code', ''))}</b>: {_e(item.get('message', ''))}</p>", _figures(detail, base)]
     if shown:
         parts.append(f"<pre>{_e(json.dumps(shown, indent=2, default=str)[:3000])}</pre>")
     if detail.get("curl"):
         parts.append(f"<p>Reproduce (the key is read from your environment):</p><pre>{_e(detail['curl'])}</pre>")
+    if detail.get("bundle"):  # the curl line's files are there: cd into it, or run its curl.sh
+        parts.append(f"<p>Bundle: <code>{_e(detail['bundle'])}</code> (the request's files, the answer, the check; "
+                     f"<code>cd {_e(detail['bundle'])}</code> to run the line above, or <code>./curl.sh</code>; "
+                     f"<code>upscale-conformance replay {_e(detail['bundle'])}</code>)</p>")
     return "".join(parts)
 
 

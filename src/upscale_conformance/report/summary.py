@@ -18,7 +18,7 @@ from rich.table import Table
 
 from .. import __version__
 from ..contract import Profile, load_clauses
-from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, NOT_RUN, OBSERVED, PASS, Tally, exit_code
+from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, MAX_BUNDLES_PER_CLAUSE, NOT_RUN, OBSERVED, PASS, Tally, exit_code
 
 _STYLE = {PASS: "green", FAIL: "red", KNOWN: "magenta", OBSERVED: "cyan", INCONCLUSIVE: "yellow", NOT_RUN: "dim"}
 SUMMARY_SCHEMA_VERSION = 1
@@ -94,6 +94,8 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
         # When the target was down (client.health): when it began, what was answered, the requests answered
         # before it and the probes after it. An outage is never a failure: the clauses it hid are INCONCLUSIVE.
         "outages": tally.outages,
+        # Where failing checks left their replay bundles (docs/replay.md), and how many per clause at most.
+        "bundles": {"folder": "bundles", "per_clause": MAX_BUNDLES_PER_CLAUSE},
         "clauses": {cid: {**asdict(v), "promise": clauses[cid].promise if cid in clauses else ""}
                     for cid, v in verdicts.items()},
     }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import json
 import math
 import os
@@ -44,6 +45,7 @@ class Faults:
     limit_offset: int = 0
     over_limit_status: int | None = None
     mirror: bool = False
+    mirror_every: int | None = None  # every Nth image this server upscales comes back mirrored (a flaky server)
     ignore_model_header: bool = False
     channel_swap: bool = False
     blur: float = 0.0
@@ -122,7 +124,9 @@ class Faults:
             raise ValueError("Faults.sampling must be 0 or more")
         if self.die_after is not None and self.die_after < 0:
             raise ValueError("Faults.die_after must be 0 or more")
-        for name in ("throttle_every", "unavailable_every"):
+        # The count of images upscaled, for mirror_every: one per Faults value, so per server (not a field).
+        object.__setattr__(self, "_upscaled", itertools.count(1))
+        for name in ("throttle_every", "unavailable_every", "mirror_every"):
             if getattr(self, name) is not None and getattr(self, name) < 2:
                 raise ValueError(f"Faults.{name} must be 2 or more (1 would refuse every request forever)")
         if self.outage_after is not None and self.outage_after < 0:
@@ -344,7 +348,7 @@ def apply_output_faults(image: Image.Image, faults: Faults) -> Image.Image:
         w, h = image.size
         size = (h, w) if faults.swap_axes else (w + faults.size_offset, h)
         image = image.resize(size, Image.Resampling.BICUBIC)
-    if faults.mirror:
+    if faults.mirror or (faults.mirror_every and next(faults._upscaled) % faults.mirror_every == 0):
         image = ImageOps.mirror(image)
     if faults.shift:  # same size, content moved: the edge pixels are repeated into the gap
         image = ImageOps.expand(image, (faults.shift, faults.shift, 0, 0)).crop((0, 0) + image.size)

@@ -1,0 +1,109 @@
+"""Replay: send a bundle's request again through the suite's client and judge the answer with the same
+check and the same arguments.
+
+A bundle is FIXED when every try is clean, STILL FAILING when every try fails the check again, FLAKY
+when some do and some do not, and INCONCLUSIVE when a try got no answer to judge (``errors.NoAnswer``:
+the target down, the budget spent, an answer past the bounds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import perceptual as pc
+from ..checks import ANSWER, REPLAYABLE, UPLOADED_PICTURE
+from ..client import UpscaleClient, UpscaleResult
+from ..contract import load_profile
+from ..errors import ConformanceError, NoAnswer
+from ..verdicts import Violation
+from .bundle import _NOT_MEASURED, Bundle, load_bundle
+
+FIXED, STILL_FAILING, FLAKY, INCONCLUSIVE = "FIXED", "STILL FAILING", "FLAKY", "INCONCLUSIVE"
+
+
+def judge(bundle: Bundle, result: UpscaleResult) -> list[Violation]:
+    """The bundle's check called again, with its recorded arguments, on ``result``: the violations of the
+    bundle's clause (a check such as check_rejected may also report other clauses, judged elsewhere)."""
+    call = bundle.check.get("call") or {}
+    check = REPLAYABLE.get(call.get("function", ""))
+    if check is None:
+        raise ConformanceError(f"{bundle.folder}: no check to call again (check.json names "
+                               f"{call.get('function') or 'none'})")
+    args = {name: _argument(value, bundle, result) for name, value in call["args"].items()}
+    return [v for v in check(**args) if v.clause == bundle.clause]
+
+
+def _argument(value: Any, bundle: Bundle, result: UpscaleResult) -> Any:
+    if value == ANSWER:
+        return result
+    if value == UPLOADED_PICTURE:
+        return pc.open_image(bundle.upload())
+    if isinstance(value, dict) and set(value) == {"profile"}:
+        return load_profile(value["profile"])
+    if isinstance(value, list):  # JSON has no tuples; the checks take sizes and statuses as tuples
+        return tuple(_argument(v, bundle, result) for v in value)
+    return value
+
+
+def measurement(violation: Violation) -> dict[str, Any]:
+    """What a violation measured: its evidence without the exchange's description."""
+    return {k: v for k, v in violation.evidence.items() if k not in _NOT_MEASURED}
+
+
+def try_once(bundle: Bundle | str | Path, client: UpscaleClient) -> list[Violation]:
+    """Send the bundle's request once and judge the answer (NoAnswer propagates: the caller decides)."""
+    bundle = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
+    return judge(bundle, client.send(bundle.upscale_request()))
+
+
+@dataclass
+class Replayed:
+    bundle: Bundle
+    outcome: str = FIXED
+    tries: int = 0
+    failed: int = 0
+    last: list[Violation] = field(default_factory=list)  # the violations of the last failing try
+    why: str = ""  # what ended it without an answer (INCONCLUSIVE)
+
+    def line(self) -> str:
+        """One line for the terminal: outcome, bundle, check, and what the tries showed."""
+        head = f"{self.outcome:<14} {self.bundle.name:<28} {(self.bundle.check.get('call') or {}).get('function', '')}"
+        if self.outcome == INCONCLUSIVE:
+            return f"{head}  after {self.tries} tries, no answer to judge: {self.why}"
+        if self.outcome == FIXED:
+            return f"{head}  clean on {self.tries} of {self.tries} tries"
+        # A check's message states its measurement and threshold; the full measurement is in check.json.
+        v, was = self.last[0], self.bundle.check.get("message", "")
+        shown = "" if v.message == was else f" (the bundle's answer: {was})"
+        return f"{head}  failed {self.failed} of {self.tries} tries: now {v.code}: {v.message}{shown}"
+
+
+def replay(bundle: Bundle, client: UpscaleClient, times: int,
+           on_try: Callable[[int], None] | None = None) -> Replayed:
+    """Send ``bundle``'s request ``times`` times through ``client`` and classify what came back."""
+    out = Replayed(bundle)
+    for n in range(times):
+        if on_try:
+            on_try(n + 1)
+        try:
+            result = client.send(bundle.upscale_request())
+        except NoAnswer as exc:
+            out.outcome, out.why = INCONCLUSIVE, str(exc)
+            return out
+        out.tries += 1
+        found = judge(bundle, result)
+        if found:
+            out.failed, out.last = out.failed + 1, found
+    out.outcome = FIXED if not out.failed else STILL_FAILING if out.failed == out.tries else FLAKY
+    return out
+
+
+def exit_code(outcomes: list[Replayed]) -> int:
+    """0 every bundle fixed, 1 one still fails or is flaky (as in ``run``, a failure beats not knowing),
+    3 one could not be concluded."""
+    if any(o.outcome in (STILL_FAILING, FLAKY) for o in outcomes):
+        return 1
+    return 3 if any(o.outcome == INCONCLUSIVE for o in outcomes) else 0

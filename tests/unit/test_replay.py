@@ -1,0 +1,145 @@
+"""Bundles and replay without a server: the check's call recorded, a bundle written and read back to the
+same request, no key in any file, and replay's FIXED / STILL FAILING / FLAKY / INCONCLUSIVE against a
+target played by httpx.MockTransport."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+import pytest
+from PIL import Image, ImageOps
+
+from upscale_conformance.checks import check_fidelity, check_rejected, check_size
+from upscale_conformance.client import Budget, RawBody, Secret, UpscaleClient, UpscaleRequest, UpscaleResult
+from upscale_conformance.replay import (
+    FIXED,
+    FLAKY,
+    INCONCLUSIVE,
+    MAX_BUNDLES_PER_CLAUSE,
+    STILL_FAILING,
+    export_pytest,
+    find_bundles,
+    judge,
+    load_bundle,
+    new_bundle_folder,
+    replay,
+    write_bundle,
+)
+from upscale_conformance.replay.engine import exit_code
+from upscale_conformance.strategies import ImageCase, request_for
+
+KEY = "sk_live_unit_REPLAY_0123456789"
+CASE = ImageCase(24, 16, seed=3)
+
+
+def _png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _upscaled(mirrored: bool = False) -> bytes:
+    big = CASE.picture().resize((CASE.width * 4, CASE.height * 4), Image.Resampling.BICUBIC)
+    return _png(ImageOps.mirror(big) if mirrored else big)
+
+
+def _answer(content: bytes, status: int = 200) -> UpscaleResult:
+    return UpscaleResult(status, {"content-type": "image/png"}, content, 0.1)
+
+
+def _bundle(tmp_path, request: UpscaleRequest | None = None):
+    """A FIDELITY-GEOMETRY bundle of a mirrored answer, written as the plugin writes it."""
+    request = request or request_for(CASE, "ai.fast", params=(("a", "1"),), model_version="2")
+    result = _answer(_upscaled(mirrored=True))
+    (found,) = check_fidelity(CASE.picture(), result)
+    folder = new_bundle_folder(tmp_path / "bundles", found.clause)
+    write_bundle(folder, request, result, found.evidence, found.clause, found.code, found.message,
+                 target="http://127.0.0.1:9", base_url="http://127.0.0.1:9", profile="pixel-budget-2026",
+                 scrub=Secret(KEY).scrub)
+    return load_bundle(folder)
+
+
+def test_a_check_records_how_it_was_called_and_the_outermost_call_wins():
+    (v,) = check_size(_answer(_upscaled()), (10, 10))
+    assert v.evidence["check"] == {"function": "check_size",
+                                   "args": {"result": "the answer", "oriented": [10, 10], "clause": "DIM-4X"}}
+    found = check_rejected(UpscaleResult(500, {}, b"{}", 0.1), (400,), "LIMIT-FAST-EDGE")
+    assert {v.evidence["check"]["function"] for v in found} == {"check_rejected"}
+    (v,) = check_fidelity(CASE.picture(), _answer(_upscaled(mirrored=True)))
+    assert v.evidence["check"]["args"]["picture"] == "the uploaded image, EXIF applied"
+
+
+def test_a_bundle_gives_back_the_very_request_and_holds_no_key(tmp_path):
+    request = request_for(CASE, "ai.slow", params=(("q", "x y"),), model_version="2",
+                          extra_fields=(("export.format", "png"),))
+    bundle = _bundle(tmp_path, request)
+    assert bundle.upscale_request() == request
+    assert (bundle.folder / CASE.filename).read_bytes() == request.image
+    assert bundle.check["call"]["function"] == "check_fidelity" and "correlation" in bundle.check["measurement"]
+    assert "geometry_margin" in bundle.check["measurement"]["thresholds"]  # the threshold it was held to
+    assert json.loads((bundle.folder / "request.json").read_text())["headers"]["x-api-key"] == "$PHOTOROOM_API_KEY"
+    script = (bundle.folder / "curl.sh").read_text()
+    assert 'cd "$(dirname "$0")"' in script and f"imageFile=@{CASE.filename}" in script and "q=x y" in script
+    # A key a test chose (an invalid one, say) is kept; the run's key is scrubbed wherever it would appear.
+    raw = UpscaleRequest(None, raw=RawBody(b"not a form " + KEY.encode(), None), api_key=Secret(KEY))
+    other = _bundle(tmp_path, raw)
+    for folder in (bundle.folder, other.folder):
+        for f in folder.iterdir():
+            assert KEY.encode() not in f.read_bytes() or f.name == "body", f  # a raw body is sent as it was
+    assert "--header 'Content-Type:'" in (other.folder / "curl.sh").read_text()
+
+
+def test_bundles_per_clause_are_capped(tmp_path):
+    made = [new_bundle_folder(tmp_path, "DIM-4X") for _ in range(MAX_BUNDLES_PER_CLAUSE + 2)]
+    assert [m.name for m in made if m] == [f"DIM-4X-{n}" for n in range(1, MAX_BUNDLES_PER_CLAUSE + 1)]
+    assert made[-1] is None
+
+
+def test_judging_calls_the_same_check_on_the_new_answer(tmp_path):
+    bundle = _bundle(tmp_path)
+    assert [v.code for v in judge(bundle, _answer(_upscaled(mirrored=True)))] == ["fidelity_mirrored"]
+    assert judge(bundle, _answer(_upscaled())) == []
+
+
+def _client(answers, budget=None):
+    """A client whose target answers from ``answers`` in turn (True: mirrored)."""
+    sent = iter(answers)
+
+    def target(request: httpx.Request) -> httpx.Response:
+        assert request.headers["x-api-key"] == KEY and request.url.params["a"] == "1"
+        return httpx.Response(200, headers={"content-type": "image/png"}, content=_upscaled(next(sent)))
+
+    return UpscaleClient("http://target.test", Secret(KEY), budget or Budget(None),
+                         transport=httpx.MockTransport(target), sleep=lambda s: None)
+
+
+@pytest.mark.parametrize(("answers", "outcome"), [((False,) * 3, FIXED), ((True,) * 3, STILL_FAILING),
+                                                  ((True, False, True), FLAKY)])
+def test_replay_says_fixed_still_failing_or_flaky(tmp_path, answers, outcome):
+    bundle = _bundle(tmp_path)
+    with _client(answers) as client:
+        done = replay(bundle, client, 3)
+    assert (done.outcome, done.tries, done.failed) == (outcome, 3, sum(answers))
+    assert done.line().startswith(outcome)
+    assert exit_code([done]) == (0 if outcome == FIXED else 1)
+
+
+def test_no_answer_is_inconclusive_not_fixed(tmp_path):
+    with _client([False], Budget(0)) as client:
+        done = replay(_bundle(tmp_path), client, 3)
+    assert done.outcome == INCONCLUSIVE and done.tries == 0 and "budget" in done.why
+    assert exit_code([done]) == 3
+
+
+def test_export_writes_one_test_per_bundle_beside_copied_bundles(tmp_path):
+    _bundle(tmp_path)
+    _bundle(tmp_path)
+    bundles = [load_bundle(f) for f in find_bundles(tmp_path)]
+    module = tmp_path / "kept" / "test_kept.py"
+    folder = export_pytest(bundles, module)
+    text = module.read_text()
+    compile(text, str(module), "exec")
+    assert text.count("\ndef test_") == 2 and folder == module.parent / "test_kept_bundles"
+    assert sorted(p.name for p in folder.iterdir()) == ["FIDELITY-GEOMETRY-1", "FIDELITY-GEOMETRY-2"]
