@@ -305,7 +305,9 @@ def review_cmd(report_dir: Path) -> None:
 
     page, grouped = write_review(_report(report_dir), _thresholds())
     for g in grouped:
-        console.print(f"{g.id}  {escape(g.label)}: {', '.join(escape(c.id) for c in g.members)}", highlight=False)
+        console.print(f"{g.id}  {escape(g.label)}", highlight=False)
+        for c in g.members:
+            console.print(f"    {escape(c.id)}", highlight=False, soft_wrap=True)
     console.print(f"review: {page}", highlight=False)
 
 
