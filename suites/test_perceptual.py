@@ -63,6 +63,11 @@ def _judge(case, upscale_client, upscale_profile, upscale_guarded, upscale_evide
                             combo.model_version)
     verdict.sent(found.elapsed)
     evidence = {"input": path.name, "combo": combo.slug, "golden": found.regression.golden_path}
+    summary = option(pytestconfig, "upscale_summary")
+    if summary and found.candidate is not None:  # kept beside the run's report for `goldens review|approve`
+        from upscale_conformance.goldens import candidates
+
+        candidates.keep(Path(summary).parent, found, root, goldens.load_thresholds())
     if found.diff_png:
         diff = upscale_evidence_dir / f"{target}-{upscale_profile.id}-{combo.slug}-{path.stem}.png"
         diff.write_bytes(found.diff_png)

@@ -83,8 +83,10 @@ def test_the_report_command_renders_a_folder_again_and_refuses_a_bad_one(tmp_pat
     assert code == 2 and "summary schema" in output and "Traceback" not in output
 
 
-def open_in_chromium(page: Path, tmp_path: Path, window: str = "1280,1600") -> tuple[str, str, Path]:
-    """(the DOM after load, Chromium's log, a screenshot) of ``page`` opened from file://."""
+def open_in_chromium(page: Path, tmp_path: Path, window: str = "1280,1600", fragment: str = "",
+                     flags: tuple[str, ...] = (), shot_name: str = "page.png") -> tuple[str, str, Path]:
+    """(the DOM after load, Chromium's log, a screenshot) of ``page`` opened from file://, with ``#fragment``
+    if given and Chromium ``flags`` added (e.g. ``--blink-settings=scriptEnabled=false``)."""
     browser = shutil.which("chromium")
     if browser is None:
         pytest.skip("chromium is not installed (make test installs Debian's where apt-get is available)")
@@ -92,10 +94,10 @@ def open_in_chromium(page: Path, tmp_path: Path, window: str = "1280,1600") -> t
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'chromium-profile'}", "--enable-logging=stderr", "--v=0",
-             f"--window-size={window}"]
-    url = page.resolve().as_uri()
+             f"--window-size={window}", *flags]
+    url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
     dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
-    shot = tmp_path / "page.png"
+    shot = tmp_path / shot_name
     snap = subprocess.run([browser, *flags, f"--screenshot={shot}", url], capture_output=True, text=True,
                           timeout=120)
     return dom.stdout, dom.stderr + snap.stderr, shot

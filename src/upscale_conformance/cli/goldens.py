@@ -1,4 +1,5 @@
-"""``upscale-conformance goldens record|check``: perceptual goldens from the command line.
+"""``upscale-conformance goldens record|check|review|approve|history|revert``: perceptual goldens from the
+command line.
 
 Exit codes: 0 ok, 1 a regression failed (or a record could not be made), 2 usage error,
 3 inconclusive (target unreachable, rate limited, or the call budget ran out).
@@ -48,14 +49,18 @@ def _combos(ctx, param, values: tuple[str, ...]) -> list[gs.Combo] | None:
         raise click.BadParameter(str(exc)) from None
 
 
+GOLDEN_DIR = click.option(
+    "--golden-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Golden store (default: fixtures/goldens in the checkout, else ./goldens; `check` falls back to the "
+         "shipped goldens when it holds none for the target). The same store for every goldens command and `run`.")
+
+
 def common_options(fn: Callable) -> Callable:
     options = [
         click.option("--target", default="local", show_default=True, callback=parse_target,
                      help="`local` starts the reference server in-process; otherwise the target's base URL."),
         click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path."),
-        click.option("--golden-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Golden store (default: fixtures/goldens in the checkout, else ./goldens; "
-                          "`check` falls back to the shipped goldens when it holds none for the target)."),
+        GOLDEN_DIR,
         click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP),
         click.option("--inputs", "inputs_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Input images (default: the shipped fixtures/inputs)."),
@@ -210,8 +215,11 @@ def record_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, a
 @click.option("--export-format", default=None, help="Ask for this export.format (goldens are recorded as PNG).")
 @click.option("--diff-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/goldens"),
               show_default=True, help="Where diff images of warnings and failures are written.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="When answers differ, their candidates go to REPORT_DIR/<timestamp>/goldens/ "
+                                      "(REPORT_DIR/latest points to it) for `goldens review` and `goldens approve`.")
 def check_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, export_format,
-              diff_dir) -> None:
+              diff_dir, report_dir) -> None:
     """Check TARGET against its goldens: a regression verdict (warn/fail thresholds from
     contracts/perceptual.yaml) and a portable, golden-free verdict for every input and mode."""
     setup = Setup(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget)
@@ -232,6 +240,16 @@ def check_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, ap
     console.print(f"{report.count('pass')} pass, {report.count('warn')} warn, {report.count('fail')} fail "
                   f"(thresholds: {thresholds.path}); {setup.bill()}", highlight=False)
     _print_unused(report.unused, [], setup.golden_dir)
+    differing = [c for c in report.checks if c.candidate is not None]
+    if differing:
+        from ..goldens import candidates
+        from ..running.runner import new_report_dir
+
+        folder = new_report_dir(report_dir)
+        for c in differing:
+            candidates.keep(folder, c, setup.golden_dir, thresholds)
+        console.print(f"{len(differing)} candidate(s) kept in {folder}; see them with "
+                      f"`upscale-conformance goldens review {folder}`", highlight=False)
     sys.exit(1 if report.count("fail") else 0)
 
 
@@ -254,3 +272,159 @@ def _check_table(report: gs.CheckReport, diff_dir: Path) -> Table:
         table.add_row(escape(c.key.input_name), escape(c.key.combo.slug), f"[{style}]{reg.status}[/]", portable,
                       escape(evidence))
     return table
+
+
+# --- review, approve, history, revert: a vendor change seen, approved on purpose, kept in history -----------
+
+REPORT_ARG = click.argument("report_dir", type=click.Path(file_okay=False, path_type=Path),
+                            default=Path("reports/latest"), required=False)
+
+
+def _report(report_dir: Path) -> Path:
+    from ..goldens.candidates import VERDICTS
+
+    if not (report_dir / VERDICTS).is_dir():
+        raise click.UsageError(f"{report_dir}: no golden candidates (a run or `goldens check` keeps them when "
+                               "answers differ from their goldens)")
+    return report_dir.resolve()
+
+
+def _thresholds() -> gs.Thresholds:
+    try:
+        return gs.load_thresholds()
+    except ContractError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@goldens_group.command("review")
+@REPORT_ARG
+def review_cmd(report_dir: Path) -> None:
+    """Write REPORT_DIR/review.html (default: reports/latest): each answer that differs from its golden beside
+    it, grouped by mode and model and by how it moved, with the group ids `approve --group` takes."""
+    from ..report.review import write_review
+
+    page, grouped = write_review(_report(report_dir), _thresholds())
+    for g in grouped:
+        console.print(f"{g.id}  {escape(g.label)}", highlight=False)
+        for c in g.members:
+            console.print(f"    {escape(c.id)}", highlight=False, soft_wrap=True)
+    console.print(f"review: {page}", highlight=False)
+
+
+def _other_failures(report_dir: Path) -> list[str]:
+    """Clauses the run failed besides PERCEPTUAL-*: a baseline taken from such a run may be a broken answer."""
+    import json
+
+    summary = report_dir / "summary.json"
+    if not summary.is_file():
+        return []  # a `goldens check` folder: no other clause was judged
+    clauses = json.loads(summary.read_text(encoding="utf-8")).get("clauses", {})
+    return sorted(cid for cid, c in clauses.items() if c.get("verdict") == "FAIL" and not cid.startswith("PERCEPTUAL-"))
+
+
+def _matches(wanted: tuple[str, ...], key: gs.GoldenKey) -> bool:
+    from ..goldens.candidates import input_id
+
+    return not wanted or any(w in (input_id(key), key.input_name, key.stem) for w in wanted)
+
+
+@goldens_group.command("approve")
+@REPORT_ARG
+@click.option("--all", "everything", is_flag=True, help="Every candidate of the report.")
+@click.option("--group", "group_ids", multiple=True, help="The candidates of this group (an id review.html shows).")
+@click.option("--input", "inputs", multiple=True,
+              help="This candidate: <mode-and-model>/<input file>, or an input file (every mode). Repeatable.")
+@click.option("--reason", required=True, help="Why this change is accepted; kept in the golden's provenance.")
+@click.option("--force", is_flag=True, help="Approve even from a run whose other clauses failed.")
+@GOLDEN_DIR
+def approve_cmd(report_dir, everything, group_ids, inputs, reason, force, golden_dir) -> None:
+    """Write the report's candidates as the new goldens, each with its provenance; the goldens they
+    replace are kept in the store's history (`goldens history`, `goldens revert`)."""
+    import datetime as dt
+
+    from ..goldens import candidates as cs
+    from ..goldens import history
+
+    if not (everything or group_ids or inputs):
+        raise click.UsageError("say what to approve: --all, --group G or --input ID")
+    if not reason.strip():
+        raise click.UsageError("--reason must say why")
+    report_dir = _report(report_dir)
+    failed = _other_failures(report_dir)
+    if failed and not force:
+        console.print(f"[red]refused[/]: the run also failed {', '.join(failed)}; its answers are no baseline "
+                      "(pass --force to approve anyway)", highlight=False)
+        sys.exit(1)
+    found = cs.load(report_dir)
+    grouped = cs.groups(found, _thresholds())
+    unknown = sorted(set(group_ids) - {g.id for g in grouped})
+    if unknown:
+        raise click.UsageError(f"no group {', '.join(unknown)} in {report_dir} (groups: "
+                               f"{', '.join(g.id for g in grouped) or 'none'})")
+    chosen = found if everything else [c for g in grouped if g.id in group_ids for c in g.members]
+    chosen += [c for c in found if inputs and _matches(inputs, c.key) and c not in chosen]
+    if not chosen:
+        raise click.UsageError(f"no candidate matches {', '.join(inputs)} in {report_dir}")
+    provenance = {"run": report_dir.name, "report": str(report_dir),
+                  "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+                  "reason": reason, "tool": f"upscale-conformance {__version__}"}
+    for c in chosen:
+        root = Path(golden_dir) if golden_dir else Path(c.verdict["golden_dir"])
+        kept = history.approve(root, c, provenance)
+        was = f"previous baseline kept as history {kept}" if kept else "no previous baseline"
+        console.print(f"[green]approved[/] {escape(c.id)} into {escape(str(root))} ({was})", highlight=False)
+
+
+def _history_setup(golden_dir, golden_target, profile) -> tuple[Path, str, str]:
+    profile = profile or load_profile(None)
+    target = golden_target or "local"
+    return Path(golden_dir) if golden_dir else gs.default_golden_dir(), target, profile.id
+
+
+def _history_options(fn: Callable) -> Callable:
+    for option in reversed([
+        GOLDEN_DIR,
+        click.option("--golden-target", default=None, callback=golden_target_option,
+                     help="Whose goldens (default: local)."),
+        click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path."),
+        click.option("--input", "inputs", multiple=True,
+                     help="Only this golden: <mode-and-model>/<input file>, or an input file (every mode)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@goldens_group.command("history")
+@_history_options
+def history_cmd(golden_dir, golden_target, profile, inputs) -> None:
+    """List each golden's baselines, current first, with their provenance (recorded or approved, and why)."""
+    from ..goldens import candidates as cs
+    from ..goldens import history
+
+    root, target, profile_id = _history_setup(golden_dir, golden_target, profile)
+    keys = [k for k in history.keys(root, target, profile_id) if _matches(inputs, k)]
+    if not keys:
+        raise click.UsageError(f"no goldens for {target!r}, profile {profile_id!r} in {root}")
+    for key in keys:
+        console.print(f"[bold]{escape(cs.input_id(key))}[/]", highlight=False)
+        for b in history.baselines(root, key):
+            console.print(f"  {b.label:11} {escape(history.provenance_of(b.golden))}", highlight=False)
+
+
+@goldens_group.command("revert")
+@_history_options
+def revert_cmd(golden_dir, golden_target, profile, inputs) -> None:
+    """Go back one baseline: the newest history entry becomes the golden again (the current one is kept)."""
+    from ..goldens import candidates as cs
+    from ..goldens import history
+
+    root, target, profile_id = _history_setup(golden_dir, golden_target, profile)
+    keys = [k for k in history.keys(root, target, profile_id) if _matches(inputs, k)]
+    reverted = 0
+    for key in keys:
+        back = history.revert(root, key)
+        if back is not None:
+            reverted += 1
+            console.print(f"reverted {escape(cs.input_id(key))} to history {back}", highlight=False)
+    if not reverted:
+        raise click.UsageError(f"nothing to revert: no history for {', '.join(inputs) or 'any golden'} in {root}")

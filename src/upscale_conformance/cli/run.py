@@ -40,6 +40,9 @@ from .options import (
               help=f"Most requests the run may send (default: unlimited for `local` and loopback addresses; "
                    f"otherwise {DEFAULT_VENDOR_BUDGET}, or the plan if it is larger).")
 @click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP)
+@click.option("--golden-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Golden store the perceptual suite reads (as `goldens record|check|approve`; default: "
+                   "fixtures/goldens in the checkout, else ./goldens, else the shipped goldens).")
 @click.option("--quick", is_flag=True, help="Fewer examples; every clause at least once (CI smoke).")
 @click.option("--economy/--no-economy", default=None,
               help="Spend as on a paid target: every call serves a verdict, none is repeated (default: on for "
@@ -68,7 +71,7 @@ from .options import (
 @history_option
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_only, report_dir, cache, golden_target,
-        timeout, patience, known_failures, history_url, pytest_args) -> None:
+        timeout, patience, known_failures, history_url, golden_dir, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -84,7 +87,7 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
     settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
                            golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
                            key.reveal() or None, cache, tuple(pytest_args), timeout, allow_negative, patience,
-                           known_failures)
+                           known_failures, golden_dir)
     plan = make_plan(settings) if (plan_only or settings.economy) else None
     if plan is not None:
         print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)

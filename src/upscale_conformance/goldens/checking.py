@@ -9,7 +9,7 @@ from .. import perceptual as pc
 from ..client import UpscaleClient
 from ..contract import Profile
 from .compare import PortableVerdict, RegressionVerdict, portable_check, regression_verdict
-from .document import _sha256
+from .document import Golden, _sha256, golden_from
 from .keys import Combo, GoldenKey, combos_for
 from .run import Progress, _output_image, plan, unused_goldens, upscale
 from .store import GoldenStore
@@ -27,6 +27,11 @@ class GoldenCheck:
     diff_png: bytes | None = None
     content_type: str = ""
     elapsed: float = 0.0
+    # The answer's would-be golden (document and PNGs, as a recording makes) when it differs from the
+    # golden: what review shows and approve writes (see .candidates).
+    candidate: Golden | None = None
+    candidate_images: dict[str, bytes] | None = None
+    golden: Golden | None = None  # the baseline it was judged against
 
     @property
     def status(self) -> str:
@@ -77,7 +82,23 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
     diff = None
     if regression.status in ("warn", "fail") or not portable.ok:
         diff = pc.diff_image(input_image, output, stored.signature if stored else None)
-    return GoldenCheck(key, input_path, regression, portable, diff, result.content_type, result.elapsed)
+    found = GoldenCheck(key, input_path, regression, portable, diff, result.content_type, result.elapsed,
+                        golden=stored.golden if stored else None)
+    if stored is not None and regression.status in ("warn", "fail") and regression.metrics:
+        # The golden's run-to-run spread goes with it: one answer cannot measure a new one, and a
+        # sampling target's approved golden without any would fail on its own noise.
+        found.candidate = golden_from(key, input_bytes, result, candidate, {"target": target, "tool": _tool()},
+                                      stored.golden.spread, stored.golden.samples)
+        found.candidate_images = {key.thumb_name: pc.png_bytes(candidate.thumb),
+                                  key.detail_name: pc.png_bytes(candidate.detail),
+                                  key.flat_name: pc.png_bytes(candidate.flat)}
+    return found
+
+
+def _tool() -> str:
+    from .. import __version__
+
+    return f"upscale-conformance {__version__}"
 
 
 @dataclass

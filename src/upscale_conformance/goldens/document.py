@@ -39,6 +39,9 @@ class Golden:
     # schema 1 still reads: a deterministic target's golden has neither.
     spread: dict[str, float] = field(default_factory=dict)
     samples: int = 1
+    # Provenance of a golden written by `goldens approve` (the run, when, the reason, the tool);
+    # empty for a recorded one. Optional, so earlier documents still read.
+    approved: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -47,6 +50,8 @@ class Golden:
             data.pop("spread")
         if data["samples"] == 1:
             data.pop("samples")
+        if not data["approved"]:
+            data.pop("approved")
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -62,7 +67,7 @@ class Golden:
     def content(self) -> dict[str, Any]:
         """What identifies the recorded answer; provenance (when, from where) left out."""
         data = asdict(self)
-        for key in ("recorded_at", "recorded_from"):
+        for key in ("recorded_at", "recorded_from", "approved"):
             data.pop(key)
         return data
 

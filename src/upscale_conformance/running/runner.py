@@ -65,6 +65,7 @@ class RunSettings:
     allow_negative: bool = False  # the hostile-input group in economy too
     patience: float | None = None  # seconds to wait for a target that is down (None: the plugin's default)
     known_failures: Path | None = None  # the YAML file of accepted failures (history/known.py)
+    golden_dir: Path | None = None  # the golden store (None: the plugin's default)
 
     @property
     def sandbox(self) -> bool:
@@ -77,6 +78,8 @@ class RunSettings:
             args += ["--upscale-quick", "1"]
         if self.allow_negative:
             args += ["--upscale-allow-negative", "1"]
+        if self.golden_dir is not None:  # which inputs have goldens decides what the perceptual suite sends
+            args += ["--upscale-golden-dir", str(Path(self.golden_dir).resolve())]
         return args + list(self.extra)
 
 

@@ -49,6 +49,7 @@ class Faults:
     ignore_model_header: bool = False
     channel_swap: bool = False
     blur: float = 0.0
+    blur_mode: str | None = None  # only this mode's answers are blurred (None: every mode's)
     noise: float = 0.0
     colour_cast: tuple[int, int, int] = (0, 0, 0)
     jpeg_quality_collapse: bool = False
@@ -64,6 +65,9 @@ class Faults:
     shift: int = 0  # content moved right and down by this many output pixels
     grayscale: bool = False
     wrong_model: bool = False  # the model header selects the ai.slow engine instead of the one it names
+    # A vendor's new model, not a defect: the answers of this ai.fast model version (the header's value)
+    # come out crisper (an unsharp mask), a systematic change for golden review to group and approve.
+    retrained_model: str | None = None
     # --- limits and downscaling
     no_limit: bool = False
     budget_offset: int = 0  # a pixel budget this many pixels larger (-1 refuses the exact budget)
@@ -337,8 +341,10 @@ def answer_in_flight(answer, in_flight: int, box: AnswerBox, faults: Faults):
     return box.exchange(answer)
 
 
-def apply_output_faults(image: Image.Image, faults: Faults) -> Image.Image:
-    """Damage an upscaled image (L, LA, RGB or RGBA) as the faults say; a no-op without faults."""
+def apply_output_faults(image: Image.Image, faults: Faults, mode: str = "", version: str | None = None,
+                        ) -> Image.Image:
+    """Damage an upscaled image (L, LA, RGB or RGBA) as the faults say; a no-op without faults.
+    ``mode`` and ``version`` (the request's) scope ``blur_mode`` and ``retrained_model``."""
     if not faults.active:
         return image
     if faults.scale != 4:
@@ -360,7 +366,9 @@ def apply_output_faults(image: Image.Image, faults: Faults) -> Image.Image:
     if faults.channel_swap and colour.mode == "RGB":
         r, g, b = colour.split()
         colour = Image.merge("RGB", (b, g, r))
-    if faults.blur > 0:
+    if faults.retrained_model is not None and mode == "ai.fast" and version == faults.retrained_model:
+        colour = colour.filter(ImageFilter.UnsharpMask(radius=2, percent=60, threshold=0))
+    if faults.blur > 0 and faults.blur_mode in (None, mode):
         colour = colour.filter(ImageFilter.GaussianBlur(faults.blur))
     if faults.noise > 0 or any(faults.colour_cast):
         colour = _add(colour, faults)

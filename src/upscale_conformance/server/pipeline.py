@@ -158,7 +158,7 @@ def run(edit: EditRequest, profile: Profile, faults: Faults) -> Output:
     except imageio.ImageError as exc:
         raise ApiError(400, str(exc)) from None
     engine = engines.select(*hooks.engine_version(edit.mode, edit.version, faults), profile.switching_modes)
-    out = hooks.apply_output_faults(engine.upscale(im), faults)
+    out = hooks.apply_output_faults(engine.upscale(im), faults, edit.mode, edit.version)
     if edit.watermark:
         out = watermark(out)
     fmt = hooks.export_format(edit.export_format, faults)
