@@ -11,6 +11,7 @@ from ..contract import Profile
 from .compare import PortableVerdict, RegressionVerdict, portable_check, regression_verdict
 from .document import Golden, _sha256, golden_from
 from .keys import Combo, GoldenKey, combos_for
+from .regions import masked, means, regions_from
 from .run import Progress, _output_image, plan, unused_goldens, upscale
 from .store import GoldenStore
 from .thresholds import Thresholds, load_thresholds
@@ -74,10 +75,12 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
         regression = RegressionVerdict("fail", "the input changed since the golden was recorded "
                                                "(re-record with --update)", golden_path=str(stored.path))
     else:
-        candidate = pc.signature(input_image, output)
+        regions = regions_from(stored.golden.regions, str(stored.path))
+        candidate = pc.signature(input_image, masked(output, regions))
         # A golden of a target that samples carries its run-to-run spread: drift is judged against it.
         regression = regression_verdict(stored.signature, candidate, thresholds,
-                                        stored.golden.output["sha256"], _sha256(result.content), stored.golden.spread)
+                                        stored.golden.output["sha256"], _sha256(result.content), stored.golden.spread,
+                                        regions=(regions, means(output, regions)))
         regression.golden_path = str(stored.path)
     diff = None
     if regression.status in ("warn", "fail") or not portable.ok:
@@ -88,7 +91,8 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
         # The golden's run-to-run spread goes with it: one answer cannot measure a new one, and a
         # sampling target's approved golden without any would fail on its own noise.
         found.candidate = golden_from(key, input_bytes, result, candidate, {"target": target, "tool": _tool()},
-                                      stored.golden.spread, stored.golden.samples)
+                                      stored.golden.spread, stored.golden.samples,
+                                      [r.to_dict() for r in means(output, regions)])
         found.candidate_images = {key.thumb_name: pc.png_bytes(candidate.thumb),
                                   key.detail_name: pc.png_bytes(candidate.detail),
                                   key.flat_name: pc.png_bytes(candidate.flat)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import perceptual as pc
+from .regions import region_distances
 from .thresholds import Thresholds, load_thresholds
 
 STATUS_ORDER = ("pass", "warn", "fail")
@@ -81,10 +82,12 @@ def spread_between(samples: list[pc.Signature], thresholds: Thresholds) -> dict[
 
 def regression_verdict(golden: pc.Signature, candidate: pc.Signature, thresholds: Thresholds,
                        golden_sha256: str = "", candidate_sha256: str = "",
-                       spread: dict[str, float] | None = None) -> RegressionVerdict:
+                       spread: dict[str, float] | None = None, regions=None) -> RegressionVerdict:
     """Judge a candidate's signature against the golden's: the worst metric decides.
 
     ``spread``: the golden's recorded run-to-run spread, which widens the thresholds (:func:`judge`).
+    ``regions``: (the golden's regions, the candidate's) of goldens/regions.py: the signatures were taken
+    with them masked; each region's mean colour is judged against its own threshold.
     """
     if golden_sha256 and golden_sha256 == candidate_sha256:
         return RegressionVerdict("pass", "byte-identical to the golden", identical=True)
@@ -92,6 +95,12 @@ def regression_verdict(golden: pc.Signature, candidate: pc.Signature, thresholds
         return RegressionVerdict("fail", f"output is {candidate.width}x{candidate.height}, "
                                          f"the golden {golden.width}x{golden.height}")
     status, metrics = judge(pc.signature_distances(golden, candidate), thresholds, spread)
+    if regions:
+        own = {f"region:{r.name}": r.max_mean_diff for r in regions[0]}
+        for name, value in region_distances(*regions).items():
+            limit = own[name]
+            metrics.append(MetricVerdict(name, value, "fail" if value > limit else "pass", limit, limit))
+        status = max((m.status for m in metrics if m.status in STATUS_ORDER), key=STATUS_ORDER.index, default="pass")
     bad = [m.describe() for m in metrics if m.status in ("warn", "fail")]
     message = "; ".join(bad) if bad else "within thresholds: " + ", ".join(
         m.describe().split(" (")[0] for m in metrics if m.status == "pass")

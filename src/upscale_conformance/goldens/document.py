@@ -42,6 +42,9 @@ class Golden:
     # Provenance of a golden written by `goldens approve` (the run, when, the reason, the tool);
     # empty for a recorded one. Optional, so earlier documents still read.
     approved: dict[str, str] = field(default_factory=dict)
+    # Tolerance by region (goldens/regions.py): rectangles the metrics do not see, each with its own
+    # threshold on the mean colour. Optional, so earlier documents still read.
+    regions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -52,6 +55,8 @@ class Golden:
             data.pop("samples")
         if not data["approved"]:
             data.pop("approved")
+        if not data["regions"]:
+            data.pop("regions")
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -77,7 +82,8 @@ def _sha256(data: bytes) -> str:
 
 
 def golden_from(key: GoldenKey, input_bytes: bytes, result: UpscaleResult, sig: pc.Signature,
-                source: dict[str, str], spread: dict[str, float] | None = None, samples: int = 1) -> Golden:
+                source: dict[str, str], spread: dict[str, float] | None = None, samples: int = 1,
+                regions: list[dict[str, Any]] | None = None) -> Golden:
     """The golden of one answer (``result``, signature ``sig``); ``spread`` and ``samples`` describe
     the further answers to the same request, if the target varies."""
     return Golden(
@@ -98,4 +104,5 @@ def golden_from(key: GoldenKey, input_bytes: bytes, result: UpscaleResult, sig: 
         recorded_from=source,
         spread={k: float(f"{v:.6g}") for k, v in (spread or {}).items()},
         samples=samples,
+        regions=list(regions or []),
     )

@@ -14,6 +14,7 @@ from ..contract import Profile
 from .compare import regression_verdict, spread_between
 from .document import Golden, _sha256, golden_from
 from .keys import Combo, GoldenKey, combos_for
+from .regions import masked, means, regions_from
 from .run import Progress, _output_image, plan, unused_goldens, upscale
 from .store import GoldenStore, StoredGolden
 from .thresholds import Thresholds, load_thresholds
@@ -118,13 +119,16 @@ def record_one(client: UpscaleClient, store: GoldenStore, key: GoldenKey, input_
     if problem:
         return RecordOutcome(key, "error", message=problem, calls=calls, samples=len(answers), probe=tried)
     input_image = pc.open_image(input_bytes)
-    sigs = [pc.signature(input_image, output) for _, output in answers]
+    existing = store.read(key)
+    # A golden's regions (goldens/regions.py) are kept when it is re-recorded, and masked before the signature.
+    regions = regions_from(existing.golden.regions, str(existing.path)) if existing is not None else []
+    sigs = [pc.signature(input_image, masked(output, regions)) for _, output in answers]
     spread = spread_between(sigs, thresholds) if len(sigs) > 1 else {}
-    golden = golden_from(key, input_bytes, answers[0][0], sigs[0], source, spread, len(sigs))
+    golden = golden_from(key, input_bytes, answers[0][0], sigs[0], source, spread, len(sigs),
+                         [r.to_dict() for r in means(answers[0][1], regions)])
     sig = sigs[0]
     images = {key.thumb_name: pc.png_bytes(sig.thumb), key.detail_name: pc.png_bytes(sig.detail),
               key.flat_name: pc.png_bytes(sig.flat)}
-    existing = store.read(key)
     counts = {"calls": calls, "samples": len(sigs), "probe": tried}
     if existing is not None and not update:
         same = _same(existing, golden, sig, thresholds)
