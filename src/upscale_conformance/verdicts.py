@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,18 @@ MAX_EVIDENCE = 3
 MAX_BUNDLES_PER_CLAUSE = 3  # replay bundles a run writes per clause (replay/bundle.py, docs/replay.md)
 
 
+def in_hypothesis_example() -> tuple[bool, bool]:
+    """(inside a Hypothesis example, and that example is the final replay of the failure it reports).
+
+    Hypothesis replays the failing example it settled on once more, with ``is_final``, before it raises:
+    what fails there is the smallest failing input (or the smallest found before shrinking stopped)."""
+    from hypothesis.control import current_build_context, currently_in_test_context
+
+    if not currently_in_test_context():
+        return False, False
+    return True, bool(current_build_context().is_final)
+
+
 class Recorder:
     """Collects what one test found. ``check`` raises on violations so the test (and Hypothesis) fail."""
 
@@ -53,10 +65,19 @@ class Recorder:
         self.judged: set[str] = set()  # clauses this test judged and found kept, even if another one broke
         self.keep_evidence: Callable[[Violation], None] | None = None  # e.g. pictures of the exchange, for reports
         self._seen: dict[tuple[str, str], int] = defaultdict(int)
+        # Hypothesis: what the last request was (set by the plugin), the failure it settled on, and the calls
+        # spent after the first failure (shrinking and explaining it), which a paid target caps.
+        self.describe_input: Callable[[], str] | None = None
+        self.first_failing_input: str | None = None
+        self.final: list[Violation] = []  # found in the final replay: the smallest failing input's violations
+        self.calls_after_failure = 0
+        self.sent_inputs: set[str] = set()  # keys of the inputs this test sent (the plugin's shrink gate)
+        self.stopped_early = ""  # why shrinking stopped before Hypothesis was done, e.g. the budget
 
     def check(self, *groups: list[Violation]) -> None:
         found = [v for group in groups for v in group]
-        for v in found:
+        final = bool(found) and self._note_failure(found)
+        for v in found if not final else ():  # the final replay's findings are in self.final
             key = (v.clause, v.code)
             self._seen[key] += 1
             if self._seen[key] <= MAX_EVIDENCE:  # Hypothesis repeats failures while shrinking
@@ -65,6 +86,24 @@ class Recorder:
                 self.violations.append(v)
         if found:
             raise AssertionError("\n".join(str(v) for v in found))
+
+    def _note_failure(self, found: list[Violation]) -> bool:
+        """Remember the first failing input; in Hypothesis's final replay keep ``found`` as the smallest
+        failing input's findings (and say so: True)."""
+        described = self.describe_input() if self.describe_input is not None else ""
+        if self.first_failing_input is None:
+            self.first_failing_input = described
+        if not in_hypothesis_example()[1]:
+            return False
+        # The evidence Hypothesis repeats while shrinking is of larger inputs; the final replay's comes first.
+        for v in found:
+            if any((f.clause, f.code) == (v.clause, v.code) for f in self.final):
+                continue
+            final = replace(v, evidence={**v.evidence, "smallest_input": described})
+            if self.keep_evidence is not None:
+                self.keep_evidence(final)
+            self.final.append(final)
+        return True
 
     def sent(self, elapsed: float = 0.0) -> None:
         """One more request went out for this test; ``elapsed`` is the time spent waiting on the target
@@ -83,7 +122,7 @@ class Recorder:
 
     def payload(self) -> dict[str, Any]:
         return {
-            "violations": [asdict(v) for v in self.violations],
+            "violations": [asdict(v) for v in self.final + self.violations],
             "observations": self.observations,
             "cases": self.cases,
             "target_seconds": self.target_seconds,

@@ -68,10 +68,13 @@ from .options import (
               callback=known_failures_option,
               help="A YAML file of accepted failures (docs/history.md, \"Known failures\"): a clause whose every "
                    "failing finding it names, unexpired, is KNOWN and does not fail the run.")
+@click.option("--hypothesis-db", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep Hypothesis's failing examples in this folder and try them first in the next run (a CI "
+                   "cache or a developer's checkout); off by default. The derandomized profiles stay so.")
 @history_option
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_only, report_dir, cache, golden_target,
-        timeout, patience, known_failures, history_url, golden_dir, pytest_args) -> None:
+        timeout, patience, known_failures, history_url, golden_dir, hypothesis_db, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -87,7 +90,7 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
     settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
                            golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
                            key.reveal() or None, cache, tuple(pytest_args), timeout, allow_negative, patience,
-                           known_failures, golden_dir)
+                           known_failures, golden_dir, hypothesis_db)
     plan = make_plan(settings) if (plan_only or settings.economy) else None
     if plan is not None:
         print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)

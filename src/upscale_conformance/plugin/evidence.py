@@ -55,7 +55,7 @@ def keep_bundle(violation, node, folder) -> None:
     exchange = state.exchange if state else None
     if exchange is None or "check" not in violation.evidence or "bundle" in violation.evidence:
         return  # nothing sent, or a check replay cannot call again (docs/replay.md)
-    bundle = new_bundle_folder(folder, violation.clause)
+    bundle = new_bundle_folder(folder, violation.clause, smallest="smallest_input" in violation.evidence)
     if bundle is None:
         return
     from ..contract import load_profile
@@ -90,3 +90,28 @@ def allure_parameters(req) -> None:
     for name, value in (("mode", req.mode), ("model header", req.model_version or "none"),
                         ("export format", req.export_format or "png (default)"), ("imageFile", size)):
         allure.dynamic.parameter(name, value)
+
+
+def describe_request(req) -> str:
+    """The input a request sent, read back from its bytes (what the target saw, not what the suite meant):
+    ``ai.fast 50x20001 RGB PNG``, the size as a viewer shows it, then the EXIF orientation and options."""
+    import io
+
+    from PIL import Image
+
+    from .. import orientation
+
+    parts = [req.mode or "no mode"]
+    if req.image is not None:
+        try:
+            with Image.open(io.BytesIO(req.image)) as im:  # the header only: no pixels are decoded
+                turn = orientation.read(im)
+                w, h = orientation.shown_size(im.size, turn)
+                parts.append(f"{w}x{h} {im.mode} {im.format}" + (f" EXIF {turn}" if turn != 1 else ""))
+        except Exception:
+            parts.append(f"{len(req.image):,} B that are no image")
+    for name, value in (("model", req.model_version), ("export", req.export_format),
+                        ("downscaleIfNeeded", req.downscale)):
+        if value is not None:
+            parts.append(f"{name} {value}")
+    return " ".join(parts)

@@ -10,9 +10,10 @@ import pytest
 
 from ..contract import load_profile
 from ..errors import ConformanceError, NoAnswer
-from ..verdicts import INCONCLUSIVE_PREFIX, Recorder
-from .evidence import allure_parameters, keep_bundle, keep_pictures
+from ..verdicts import INCONCLUSIVE_PREFIX, Recorder, in_hypothesis_example
+from .evidence import allure_parameters, describe_request, keep_bundle, keep_pictures
 from .options import LOCAL_KEY, answer_timeout, api_key, economy, option, patience, target
+from .profiles import shrink_stop
 from .state import TEST, TestState, scrub, secrets
 
 
@@ -115,14 +116,45 @@ def upscale_bundle_dir(pytestconfig, tmp_path_factory):
 def verdict(request, upscale_evidence_dir, upscale_bundle_dir):
     """The test's recorder: ``verdict.check(violations...)`` and ``verdict.observe(clause, ...)``."""
     recorder = Recorder()
-    request.node.stash[TEST] = TestState(recorder)
+    state = request.node.stash[TEST] = TestState(recorder)
 
     def keep(v):
         keep_pictures(v, request.node, upscale_evidence_dir)
         keep_bundle(v, request.node, upscale_bundle_dir)
 
     recorder.keep_evidence = keep
+    recorder.describe_input = lambda: describe_request(state.exchange[0]) if state.exchange else ""
     return recorder
+
+
+def shrink_gate(recorder: Recorder, budget, economy_on: bool, key: str) -> None:
+    """Before a call made while Hypothesis works on a failure it found (shrinking, explaining): reject the
+    example, unsent, once the budget or economy's cap says stop. The final replay is always sent, and so is an
+    input sent before (Hypothesis replays some: rejecting one that failed would be an inconsistent replay)."""
+    seen = key in recorder.sent_inputs
+    recorder.sent_inputs.add(key)
+    if recorder.first_failing_input is None:
+        return
+    inside, final = in_hypothesis_example()
+    if not inside or final:
+        return
+    why = "" if seen else shrink_stop(recorder.calls_after_failure, budget.remaining, economy_on)
+    if why:
+        from hypothesis import reject
+
+        recorder.sent_inputs.discard(key)
+        recorder.stopped_early = f"shrinking stopped after {recorder.calls_after_failure} calls: {why}"
+        reject()
+    recorder.calls_after_failure += 1
+
+
+def request_key(req) -> str:
+    """What identifies a request's input for ``shrink_gate``: the image's digest and every other field."""
+    import dataclasses
+    import hashlib
+
+    digest = hashlib.sha256(req.image or b"").hexdigest()
+    return digest + repr(dataclasses.replace(req, image=None))
 
 
 @pytest.fixture
@@ -152,10 +184,11 @@ def upscale_calls(upscale_client, verdict, request):
 
 
 @pytest.fixture
-def upscale(upscale_client, upscale_guarded, upscale_calls, verdict):
+def upscale(upscale_client, upscale_guarded, upscale_calls, verdict, upscale_economy):
     """Send an UpscaleRequest through the run's client and budget; see ``upscale_guarded``."""
 
     def send(req):
+        shrink_gate(verdict, upscale_client.budget, upscale_economy, request_key(req))
         result = upscale_guarded(upscale_client.send, req)
         verdict.sent(result.elapsed)
         upscale_calls.exchange = (req, result)  # the last exchange: pictured if a check fails on it

@@ -40,6 +40,9 @@ OPTIONS = (
     ("--upscale-known-failures", "upscale_known_failures",
      "A YAML file of known failures (docs/history.md): a failing clause whose every finding it accepts, "
      "unexpired, is KNOWN and does not fail the run; a bad file is a usage error naming its line.", ""),
+    ("--upscale-hypothesis-db", "upscale_hypothesis_db",
+     "Keep Hypothesis's failing examples in this folder (a DirectoryBasedExampleDatabase) and try them first in "
+     "the next run, under every profile (off unless set; the ci and quick profiles stay derandomized).", ""),
     ("--upscale-golden-target", "upscale_golden_target",
      "Whose goldens to compare with: a name (default: `local` for the reference server, else the target's host; "
      "the port is never part of it).", ""),
@@ -84,6 +87,20 @@ def known_failures(config) -> tuple[list | None, str]:
         return parse_file(path), str(path)
     except KnownFailuresError as exc:
         raise pytest.UsageError(f"--upscale-known-failures: {exc}") from None
+
+
+def hypothesis_db(config):
+    """The example database's folder (None: off). A relative path from the ini file is read beside it."""
+    from pathlib import Path
+
+    flag = config.getoption("upscale_hypothesis_db", default=None)
+    raw = flag or str(config.getini("upscale_hypothesis_db") or "")
+    if not raw:
+        return None
+    path = Path(raw)
+    if not flag and not path.is_absolute() and config.inipath is not None:
+        path = Path(config.inipath).parent / path
+    return path
 
 
 def option(config, ini: str) -> str:

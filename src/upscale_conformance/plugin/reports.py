@@ -4,6 +4,7 @@ pytest-xdist), scrubbed of every key; the process that writes the summary folds 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from _pytest.subtests import SubtestReport
@@ -50,7 +51,66 @@ def pytest_runtest_makereport(item, call):
     payload["outages"] = state.outages() if state else []
     payload["model_versions"] = sorted(state.model_versions or ()) if state else []
     payload["seconds"] = report.duration
+    if state is not None and state.recorder.final and call.excinfo is not None:
+        hypothesis_evidence(payload["violations"], state.recorder, call.excinfo.value)
+        _complete_bundles(payload["violations"], item.config)
     report.user_properties.append((REPORT_KEY, scrub(item.config, json.dumps(payload, default=str))))
+
+
+def hypothesis_evidence(violations: list[dict], recorder, exc: BaseException) -> None:
+    """The smallest failing input's findings (``smallest_input``, set in Hypothesis's final replay) get what
+    Hypothesis drew and how to reproduce it, from the notes it added to the failure (print_blob: the
+    ``@reproduce_failure`` line). Failure bundles store ``evidence["hypothesis"]`` as it is."""
+    from .profiles import shrinks
+
+    notes = [str(n) for n in getattr(exc, "__notes__", ())]
+    # The example and the blob; the explain phase's "lines only failing cases ran" describe no input.
+    kept = [n for n in notes if n.startswith(("Failing test case:", "Falsifying example:", "Draw "))
+            or "@reproduce_failure(" in n]
+    drawn = [" ".join(n.split()) for n in kept if n.startswith("Draw ")] + _given_arguments(kept)
+    shrunk = recorder.first_failing_input is not None and any(
+        v["evidence"].get("smallest_input") != recorder.first_failing_input for v in violations
+        if "smallest_input" in v["evidence"])
+    stopped = recorder.stopped_early or ("" if shrinks() else "not shrunk: the profile has no shrink phase")
+    info = {"reproduce": "\n".join(n.strip("\n") for n in kept)[:4000], "shrunk": shrunk, "stopped_early": stopped}
+    for v in violations:
+        if "smallest_input" in v["evidence"]:
+            sent = v["evidence"]["smallest_input"]
+            v["evidence"]["smallest_input"] = "; ".join(filter(None, [sent, *drawn]))
+            v["evidence"]["hypothesis"] = info
+
+
+def _complete_bundles(violations: list[dict], config) -> None:
+    """The smallest failing input's bundle gets what Hypothesis said of it (known only once the test has
+    failed, after the bundle was written in the final replay): ``hypothesis.json`` beside ``check.json``."""
+    summary = option(config, "upscale_summary")
+    for v in violations:
+        evidence = v["evidence"]
+        if "hypothesis" not in evidence or not evidence.get("bundle"):
+            continue
+        folder = Path(summary).parent / evidence["bundle"] if summary else Path(evidence["bundle"])
+        if folder.is_dir():
+            text = json.dumps({"smallest_input": evidence.get("smallest_input", ""), **evidence["hypothesis"]},
+                              indent=2)
+            (folder / "hypothesis.json").write_text(scrub(config, text) + "\n")
+
+
+def _given_arguments(notes: list[str]) -> list[str]:
+    """``name=value`` of each generated argument in Hypothesis's "Failing test case: test(...)" note; the
+    fixtures (and arguments the explain phase found free to vary) print with no value and are left out."""
+    head = next((n for n in notes if n.startswith(("Failing test case:", "Falsifying example:"))), "")
+    if "(" not in head:
+        return []
+    inner = head[head.index("(") + 1: head.rindex(")")]
+    inner = " ".join(line.split("#", 1)[0].strip() for line in inner.splitlines())
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(inner + ","):  # split at the commas between arguments, not inside a repr
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            parts.append(inner[start:i].strip())
+            start = i + 1
+    return [p for p in parts if "=" in p and p.split("=", 1)[1].strip()]
 
 
 def _scrub_report(report, config) -> None:

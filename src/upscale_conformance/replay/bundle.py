@@ -43,11 +43,13 @@ def _upload_name(filename: str) -> str:
     return name if safe and all(c not in name for c in ";,\"\n") else "image"
 
 
-def new_bundle_folder(root: Path, clause: str) -> Path | None:
+def new_bundle_folder(root: Path, clause: str, smallest: bool = False) -> Path | None:
     """``root/<clause>-<n>`` for the first free n up to the cap, created; None once the clause has its cap.
-    ``mkdir`` is atomic, so pytest-xdist workers writing into one report folder never share a number."""
+    The smallest failing input of a shrunk failure (``smallest``) gets one more past the cap: shrinking
+    may have used the cap on larger inputs first. ``mkdir`` is atomic, so pytest-xdist workers writing
+    into one report folder never share a number."""
     root.mkdir(parents=True, exist_ok=True)
-    for n in range(1, MAX_BUNDLES_PER_CLAUSE + 1):
+    for n in range(1, MAX_BUNDLES_PER_CLAUSE + 1 + (MAX_BUNDLES_PER_CLAUSE if smallest else 0)):
         folder = root / f"{clause}-{n}"
         try:
             folder.mkdir()

@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from .summary import EXIT_MEANING
+from .summary import EXIT_MEANING, smallest_input_line
 
 SECTION_ORDER = {"FAIL": 0, "KNOWN": 1, "INCONCLUSIVE": 2, "OBSERVED": 3, "NOT RUN": 4, "PASS": 5}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
@@ -68,6 +68,13 @@ def _evidence_block(item: dict[str, Any], base: Path) -> str:
     detail = item.get("evidence") or {}
     shown = {k: v for k, v in detail.items() if k not in ("curl", "bundle") and not k.endswith("_image")}
     parts = [f"<p><b>{_e(item.get('code', ''))}</b>: {_e(item.get('message', ''))}</p>", _figures(detail, base)]
+    smallest = smallest_input_line(detail)
+    if smallest:
+        parts.insert(1, f'<p class="smallest">{_e(smallest)}</p>')
+        reproduce = (detail.get("hypothesis") or {}).get("reproduce", "")
+        if reproduce:
+            parts.append(f"<p>Hypothesis's failing example:</p><pre>{_e(reproduce)}</pre>")
+        shown.pop("hypothesis", None)  # shown once, readable, above
     if shown:
         parts.append(f"<pre>{_e(json.dumps(shown, indent=2, default=str)[:3000])}</pre>")
     if detail.get("curl"):

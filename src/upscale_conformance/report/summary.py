@@ -112,6 +112,15 @@ def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, targe
     return summary
 
 
+def smallest_input_line(evidence: dict[str, Any]) -> str:
+    """``smallest failing input: ...`` for a finding of Hypothesis's final replay, with why shrinking stopped
+    early if it did ("" for any other finding)."""
+    if not evidence.get("smallest_input"):
+        return ""
+    stopped = (evidence.get("hypothesis") or {}).get("stopped_early", "")
+    return f"smallest failing input: {evidence['smallest_input']}" + (f" ({stopped})" if stopped else "")
+
+
 def _first_evidence(entry: dict[str, Any], width: int = 160) -> str:
     if entry["verdict"] == KNOWN:
         text = f"known (line {', '.join(map(str, entry.get('known', [])))}): " + (
@@ -120,6 +129,9 @@ def _first_evidence(entry: dict[str, Any], width: int = 160) -> str:
     elif entry["evidence"]:
         e = entry["evidence"][0]
         text = f"{e.get('code', '')}: {e.get('message', '')}"
+        smallest = smallest_input_line(e.get("evidence") or {})
+        if smallest:  # the input a developer reproduces first: given room enough to be read whole
+            text, width = f"{text}; {smallest}", max(width, 400)
     else:
         text = "; ".join(sorted({o["summary"] for o in entry["observations"]}))
     text = " ".join(text.split())

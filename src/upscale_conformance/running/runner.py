@@ -66,6 +66,7 @@ class RunSettings:
     patience: float | None = None  # seconds to wait for a target that is down (None: the plugin's default)
     known_failures: Path | None = None  # the YAML file of accepted failures (history/known.py)
     golden_dir: Path | None = None  # the golden store (None: the plugin's default)
+    hypothesis_db: Path | None = None  # Hypothesis's example database: failing examples tried first next run
 
     @property
     def sandbox(self) -> bool:
@@ -102,6 +103,8 @@ def pytest_args(url: str, settings: RunSettings, report: Path) -> list[str]:
         args += ["--upscale-patience", str(settings.patience)]
     if settings.known_failures is not None:
         args += ["--upscale-known-failures", str(settings.known_failures)]
+    if settings.hypothesis_db is not None:  # the real run only: the plan's dry run must not read or fill it
+        args += ["--upscale-hypothesis-db", str(settings.hypothesis_db.resolve())]
     return args + settings.suite_options()
 
 
