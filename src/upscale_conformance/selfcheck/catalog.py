@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..contract import NEW_FAST_MODEL
 from ..server.faults import Faults
 
 KINDS = ("contract", "quality", "tolerated", "transport")
@@ -41,6 +42,8 @@ OUTAGE = f"{LIMITS} or {FAITHFUL}"  # well over 20 requests, so an outage from t
 CATALOG: tuple[Entry, ...] = (
     # --- scale
     _e("scale-off-by-one", "contract", "answers are one pixel wider than 4x", FAITHFUL, ["DIM-4X"], size_offset=1),
+    _e("mirrored-sometimes", "contract", "every second answer is mirrored (a flaky server)", FAITHFUL,
+       ["FIDELITY-GEOMETRY"], mirror_every=2),
     _e("scale-3x", "contract", "answers are 3x, not 4x", FAITHFUL, ["DIM-4X"], scale=3),
     _e("axes-swapped", "contract", "answers are 4x but with width and height swapped", FAITHFUL, ["DIM-4X"],
        swap_axes=True),
@@ -123,6 +126,10 @@ CATALOG: tuple[Entry, ...] = (
     _e("blurred", "quality", "answers are soft, as from a weaker model", GOLDEN, ["PERCEPTUAL-REGRESSION"],
        quick=True, blur=1.5),
     _e("noisy", "quality", "answers carry visible noise", GOLDEN, ["PERCEPTUAL-REGRESSION"], noise=8.0),
+    _e("retrained-fast-model", "quality", "the new ai.fast model's answers are sharpened (a retrained model)",
+       GOLDEN, ["PERCEPTUAL-REGRESSION"], retrained_model=NEW_FAST_MODEL),
+    _e("blurred-slow-only", "quality", "only ai.slow answers are soft", GOLDEN, ["PERCEPTUAL-REGRESSION"],
+       blur=1.5, blur_mode="ai.slow"),
     _e("jpeg-artefacts", "quality", "answers carry heavy JPEG block artefacts", GOLDEN, ["PERCEPTUAL-REGRESSION"],
        jpeg_quality_collapse=True),
     _e("wrong-model", "quality", "the model header serves another model than the one it names", GOLDEN,
