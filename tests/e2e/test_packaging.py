@@ -187,3 +187,36 @@ def test_the_installed_wheel_works_from_an_empty_directory(venv, tmp_path):
     assert verdicts.get("MODEL-SWITCH") == "PASS" and "FAIL" not in verdicts.values(), verdicts
     assert not (tmp_path / "goldens" / "goldens").exists()  # checking never writes a store
 
+
+@pytest.mark.slow
+def test_an_exported_failure_runs_under_plain_pytest_with_the_installed_wheel(venv, tmp_path):
+    """Issue 21: `replay --export-pytest` keeps a run's failures as a plain pytest module that, run from an
+    empty directory with the installed wheel (its plugin, its options), fails on the faulty server and passes
+    on the reference server."""
+    from upscale_conformance.server import serve_in_subprocess
+    from upscale_conformance.server.faults import Faults
+
+    bin_dir, key = venv / "bin", "sk_test_export_7c1d2e9a"
+    env = _environ() | {"PHOTOROOM_API_KEY": key}
+    tool, python = str(bin_dir / "upscale-conformance"), str(bin_dir / "python")
+    work, empty, module = tmp_path / "work", tmp_path / "empty", tmp_path / "kept" / "test_kept_failures.py"
+    work.mkdir()
+    empty.mkdir()
+
+    def pytest_(target: str):
+        return subprocess.run([python, "-m", "pytest", str(module), "-p", "no:cacheprovider", "--upscale-target",
+                               target], cwd=empty, env=env, capture_output=True, text=True, timeout=300)
+
+    with serve_in_subprocess(api_key=key, faults=Faults(mirror=True)) as url:
+        ran = subprocess.run([tool, "run", "--target", str(url), "--quick", "--", "-k", "faithful"], cwd=work,
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert ran.returncode == 1, (ran.stdout + ran.stderr)[-3000:]
+        exported = subprocess.run([tool, "replay", str(work / "reports" / "latest"), "--export-pytest", str(module)],
+                                  cwd=work, env=env, capture_output=True, text=True, timeout=120)
+        assert exported.returncode == 0, (exported.stdout + exported.stderr)[-3000:]
+        faulty = pytest_(str(url))
+    assert faulty.returncode == 1 and "fidelity_mirrored" in faulty.stdout, faulty.stdout[-3000:]
+    reference = pytest_("local")
+    assert reference.returncode == 0 and " passed" in reference.stdout, reference.stdout[-3000:]
+    assert key not in module.read_text()
+
