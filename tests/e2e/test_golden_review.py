@@ -134,3 +134,20 @@ def test_approving_from_a_run_that_failed_another_clause_is_refused(world, tmp_p
     forced = command.cli("goldens", "approve", str(folder), "--all", "--reason", "x", "--force", "--golden-dir",
                          str(goldens), cwd=tmp)
     assert forced.code == 0 and forced.output.count("approved") == 6, forced.output
+
+
+def test_a_run_with_its_golden_dir_leaves_candidates_to_review(world):
+    """The same review from `run`: its perceptual suite reads the goldens of `--golden-dir` and keeps the
+    candidates in the run's report, which `goldens review` groups as `goldens check`'s."""
+    tmp, store, url = world
+    golden_dir = store[1]
+    ran = command.run(tmp / "via-run", "--target", url, "--golden-dir", golden_dir, "--golden-target", "local",
+                      "--profile", PROFILE, "--quick", "--", "-k", "close_to_its_golden", key="sk_test_review")
+    assert ran.code == 1 and ran.summary["clauses"]["PERCEPTUAL-REGRESSION"]["verdict"] == "FAIL", ran.output[-3000:]
+    report = (tmp / "via-run" / "latest").resolve()
+    assert ids(report), "the run kept no candidates"
+    reviewed = command.cli("goldens", "review", str(report), cwd=tmp)
+    assert reviewed.code == 0, reviewed.output
+    lines = re.findall(r"^g-[0-9a-f]{6}  (.*)$", reviewed.output, re.M)
+    assert any(line.startswith(f"{NEW}: sharper") for line in lines), reviewed.output
+    assert any(line.startswith("ai.slow: softer") for line in lines), reviewed.output
