@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from .summary import EXIT_MEANING, smallest_input_line
+from .summary import EXIT_MEANING, outage_line, smallest_input_line
 
 SECTION_ORDER = {"FAIL": 0, "KNOWN": 1, "INCONCLUSIVE": 2, "OBSERVED": 3, "NOT RUN": 4, "PASS": 5}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
@@ -88,10 +88,7 @@ def _evidence_block(item: dict[str, Any], base: Path) -> str:
 
 def _outages(outages: list[dict[str, Any]]) -> str:
     """The target's outages: why clauses are INCONCLUSIVE (docs/must-audit.md, "An outage is never a failure")."""
-    items = [f"<li>from {_e(o['began'])}: the request got <code>{_e(o['answered'][:300])}</code>, a known-good "
-             f"request right after it <code>{_e(o['known_good'][:300])}</code>; {o['answered_before']} request(s) "
-             f"answered before it, {o['probes']} probe(s) after it; "
-             f"{'back' if o['recovered'] else 'not back'} after {o['seconds']:g} s</li>" for o in outages]
+    items = [f"<li>{_e(outage_line(o))}</li>" for o in outages]
     return f'<section id="outages"><h2>The target was down</h2><ul>{"".join(items)}</ul></section>' if items else ""
 
 

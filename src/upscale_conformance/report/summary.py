@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .. import __version__
@@ -48,6 +49,14 @@ def ci_context(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         or env.get("GIT_BRANCH") or "",
         "job_url": github_job or env.get("CI_JOB_URL") or env.get("BUILD_URL") or "",
     }
+
+
+def outage_line(outage: Mapping[str, Any]) -> str:
+    """One outage of ``summary.json`` as a person reads it, in the verdict table and on ``index.html``."""
+    state = "back" if outage["recovered"] else "not back"
+    return (f"from {outage['began']}: the request got {outage['answered'][:300]!r}, a known-good request right "
+            f"after it {outage['known_good'][:300]!r}; {outage['answered_before']} request(s) answered before it, "
+            f"{outage['probes']} probe(s) after it; {state} after {outage['seconds']:g} s")
 
 
 def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, target: str, pytest_exit: int,
@@ -153,10 +162,7 @@ def print_table(summary: dict, console: Console | None = None) -> None:
                       _first_evidence(e))
     console.print(table)
     for outage in summary.get("outages", []):
-        state = "back" if outage["recovered"] else "not back"
-        console.print(f"[yellow]outage[/] from {outage['began']}: {outage['answered']!r}, known-good request "
-                      f"{outage['known_good']!r}; {outage['answered_before']} answered before, {outage['probes']} "
-                      f"probe(s) after, {state} after {outage['seconds']:g} s", highlight=False)
+        console.print(f"[yellow]outage[/] {escape(outage_line(outage))}", highlight=False)
     _print_known(summary.get("known_failures"), console)
     style = "green" if summary["exit_code"] == 0 else ("red" if summary["exit_code"] == 1 else "yellow")
     console.print(f"[{style}]verdict: {summary['verdict']}[/] (exit {summary['exit_code']}); "
