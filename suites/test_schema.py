@@ -22,9 +22,7 @@ import schemathesis
 from schemathesis.core.failures import FailureGroup
 
 from upscale_conformance.client import is_local
-from upscale_conformance.errors import NoAnswer
 from upscale_conformance.plugin import schema as schema_checks
-from upscale_conformance.plugin.fixtures import inconclusive
 
 
 def _profile_examples() -> int:
@@ -61,7 +59,7 @@ def probes_sent():
 
 
 @pytest.fixture
-def send_and_check(upscale_client, upscale_calls, verdict, upscale_economy, probes_sent):
+def send_and_check(upscale_client, upscale_guarded, upscale_calls, verdict, upscale_economy, probes_sent):
     """Send a case through the run's client (``schema_checks.send_case``) and turn Schemathesis's
     findings into violations. Whatever is not an answer to judge makes the test inconclusive, as in
     every other suite: one client, one rule."""
@@ -74,10 +72,7 @@ def send_and_check(upscale_client, upscale_calls, verdict, upscale_economy, prob
             if probes_sent[kind] >= schema_checks.ECONOMY_PROBES[kind]:
                 return
             probes_sent[kind] += 1
-        try:
-            result, response = schema_checks.send_case(case, upscale_client)
-        except NoAnswer as exc:
-            inconclusive(str(exc))
+        result, response = upscale_guarded(schema_checks.send_case, case, upscale_client)
         verdict.sent(result.elapsed)
         failures = []
         try:
