@@ -56,6 +56,16 @@ class Exchange:
     curl: str = ""
     own_key: bool = True  # sent with the run's key (a 402 then means the run's credits are spent)
 
+    @classmethod
+    def of(cls, request: UpscaleRequest, base_url: str, described: str = "") -> Exchange:
+        """The seed's form (or a raw body) of ``request``, as it goes on the wire."""
+        return cls("POST", "/v2/edit", request.headers(), request.payload(), request.timeout,
+                   described or request.describe(), request.curl(base_url), own_key=request.api_key is None)
+
+    def headers_with(self, key: Secret) -> dict[str, str]:
+        """The headers to send: this exchange's, and the key when there is one."""
+        return {**self.headers, "x-api-key": key.reveal()} if key else dict(self.headers)
+
 
 class _Failed(Exception):
     """An attempt that got no answer: ``symptom`` for the health check, ``sent`` if it reached the target."""
@@ -119,9 +129,7 @@ class UpscaleClient:
             hit.max_pixels = self.bounds.answer_pixels  # replayed answers are decoded under the same bound
             hit.asked = request.asked()
             return hit
-        exchange = Exchange("POST", "/v2/edit", request.headers(), request.payload(), request.timeout,
-                            request.describe(), request.curl(self.base_url), own_key=request.api_key is None)
-        result = self._call(exchange, key)
+        result = self._call(Exchange.of(request, self.base_url), key)
         result.asked = request.asked()
         if request.model_version is not None:
             self.model_versions.add(request.model_version)
@@ -140,9 +148,7 @@ class UpscaleClient:
     # --- one request, its retries and the target's health --------------------------------------------
 
     def _call(self, exchange: Exchange, key: Secret) -> UpscaleResult:
-        headers = dict(exchange.headers)
-        if key:
-            headers["x-api-key"] = key.reveal()
+        headers = exchange.headers_with(key)
         attempt = recoveries = 0
         healthy = resent = False  # the target answered a known-good request around this one's failure
         while True:
@@ -201,11 +207,9 @@ class UpscaleClient:
         """The known-good request: None when the target answers it (any status but an outage's)."""
         self._check_stopped()
         probe = UpscaleRequest(image=known_good(), timeout=min(self.timeout, PROBE_TIMEOUT))
-        headers = {"x-api-key": key.reveal()} if key else {}
-        exchange = Exchange("POST", "/v2/edit", headers, probe.payload(), probe.timeout,
-                            f"the known-good request ({probe.describe()})")
+        exchange = Exchange.of(probe, self.base_url, f"the known-good request ({probe.describe()})")
         try:
-            status, _, _, reason = self._attempt(exchange, headers, key)
+            status, _, _, reason = self._attempt(exchange, exchange.headers_with(key), key)
         except _Failed as failed:
             return failed.symptom
         if status == 200:
