@@ -1,7 +1,6 @@
-"""Fast tests of ``tests/support/alt_impl.py``, the second implementation of the contract.
-
-The pixel work is tested in-process through ``alt_impl.edit``; HTTP behaviour (routes, methods,
-auth, sizes, transport trouble, the subprocess API) through real servers started by ``serve_alt``.
+"""The second implementation of the contract (``tests/support/alt_impl.py``) over HTTP, through real
+servers started by ``serve_alt``: routes, methods, auth, client mistakes, upload size, its sampling and
+fault switches, transport trouble, explicit ports. Its pixel work in process: tests/unit/test_alt_impl.py.
 """
 
 from __future__ import annotations

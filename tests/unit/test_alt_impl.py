@@ -1,7 +1,6 @@
-"""Fast tests of ``tests/support/alt_impl.py``, the second implementation of the contract.
-
-The pixel work is tested in-process through ``alt_impl.edit``; HTTP behaviour (routes, methods,
-auth, sizes, transport trouble, the subprocess API) through real servers started by ``serve_alt``.
+"""The second implementation of the contract (``tests/support/alt_impl.py``), in process: its pixel work
+through ``alt_impl.edit`` (every model 4x, EXIF, colour modes, export formats, the pixel budget) and its
+multipart parser. Its HTTP behaviour, through real servers: tests/e2e/test_alt_impl.py.
 """
 
 from __future__ import annotations

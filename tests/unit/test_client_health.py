@@ -14,18 +14,9 @@ from upscale_conformance.client import Budget, RetryPolicy, UpscaleClient
 from upscale_conformance.client.health import TargetHealth, known_good
 from upscale_conformance.client.secret import Secret
 from upscale_conformance.errors import AnswerTimedOut, TargetDown
+from upscale_conformance.robustness.inputs import png
 
 PROBE = len(known_good())
-
-
-def png(width=40, height=30) -> bytes:
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 10, 10)).save(buf, "PNG")
-    return buf.getvalue()
 
 
 def ok():
