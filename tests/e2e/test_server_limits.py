@@ -165,8 +165,8 @@ def test_unknown_downscale_value_is_a_400(server_url, edit):
 
 
 def test_a_very_tall_accepted_input_is_still_exactly_4x_in_png(server_url, edit):
-    # 20x17000 is within 1,000,000 pixels; its 80x68000 output is taller than fpng can describe
-    # (16-bit sides: it wrote 80x2464), so the PNG must come from the fallback writer.
+    # 20x17000 is within 1,000,000 pixels; its 80x68000 output is taller than a 16-bit side (fpng, the
+    # server's earlier writer, wrote 80x2464), and it is cut into strips of a few hundred rows each.
     r = edit(server_url, flat_png(20, 17_000), "ai.fast")
     assert r.status_code == 200, r.text
     assert header_size(r.content) == (80, 68_000)

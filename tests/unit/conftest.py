@@ -9,6 +9,13 @@ import subprocess
 import pytest
 
 
+def pytest_configure(config):
+    """Matplotlib builds its font cache on first import by running ``fc-list``: a one-off of the machine,
+    not of a test. Build it here, before the rule below is in force, or the first unit test to draw a
+    plot on a fresh machine fails depending on the order the tests ran in."""
+    import matplotlib.font_manager  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def _no_server_no_subprocess(monkeypatch):
     def refuse(what):

@@ -36,6 +36,9 @@ class Engine:
     name: str
     method: str
     run: Callable[[Image.Image], Image.Image]
+    # Input rows each output row reaches on either side (with edge effects): a strip upscaled from a
+    # crop this much taller on both sides is exact (:mod:`.parallel.strips`; the tests find it).
+    margin: int
 
     def upscale(self, im: Image.Image) -> Image.Image:
         return self.run(im)
@@ -86,11 +89,11 @@ def _on_colour(im: Image.Image, fn: Callable[[Image.Image], Image.Image]) -> Ima
     return out
 
 
-CLASSIC_FAST = Engine("ai.fast (classic)", "bicubic resize (one Pillow call)", bicubic)
+CLASSIC_FAST = Engine("ai.fast (classic)", "bicubic resize (one Pillow call)", bicubic, margin=3)
 NEW_FAST = Engine(f"ai.fast ({NEW_FAST_MODEL})", "Lanczos resize + unsharp mask (radius 2, 80 %)",
-                  lanczos_unsharp)
+                  lanczos_unsharp, margin=6)
 SLOW = Engine("ai.slow", f"Lanczos resize + {BACK_PROJECTION_ROUNDS} rounds of iterative back-projection",
-              back_projected)
+              back_projected, margin=12)
 ENGINES = (CLASSIC_FAST, NEW_FAST, SLOW)
 
 

@@ -5,9 +5,9 @@ caller can refuse an oversized image or a decompression bomb before a single pix
 :func:`decode` then decodes, applies the EXIF orientation and brings every colour mode down to
 one of four working modes (L, LA, RGB, RGBA), keeping alpha.
 
-Speed: PNG is the default answer and a 16 MP PNG through zlib costs most of a request, so RGB and
-RGBA PNGs are written with fpng (a fast lossless encoder); other modes fall back to Pillow at
-compression level 1.
+Speed: PNG is the default answer and a 16 MP PNG through zlib costs most of a request, so PNGs are
+written by :mod:`.parallel.png` (ISA-L's deflate, faster and smaller than fpng on one core, and the
+same writer that the strip path uses on every core).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import fpng
 import numpy as np
 from PIL import Image, ImageOps
 
 from .. import orientation
+from .parallel import png
 
 INPUT_FORMATS = ("PNG", "JPEG", "WEBP")
 WORKING_MODES = ("L", "LA", "RGB", "RGBA")
@@ -121,10 +121,9 @@ def normalise(im: Image.Image) -> Image.Image:
 # --- encoding ------------------------------------------------------------------------------------
 
 
-# The largest side each encoder can write (measured with Pillow 13: JPEG 65,500, WebP 16,383; fpng
-# stores sides in 16 bits, so larger PNGs go to Pillow, which has no practical limit).
+# The largest side each encoder can write (measured with Pillow 13: JPEG 65,500, WebP 16,383; a PNG
+# has no practical limit).
 MAX_SIDE = {"jpeg": 65_500, "jpg": 65_500, "webp": 16_383}
-FPNG_MAX_SIDE = 65_535
 
 
 def check_encodable(size: tuple[int, int], export_format: str) -> None:
@@ -156,14 +155,8 @@ def encode(im: Image.Image, export_format: str) -> bytes:
 
 
 def encode_png(im: Image.Image) -> bytes:
-    """fpng for RGB/RGBA (about 4x faster than zlib level 1 at a similar size), Pillow otherwise."""
-    if im.mode in ("RGB", "RGBA") and max(im.size) <= FPNG_MAX_SIDE:
-        return fpng.from_pil(im)
-    return encode_png_pillow(im)
-
-
-def encode_png_pillow(im: Image.Image) -> bytes:
-    return _save(im, "PNG", compress_level=1)
+    """Any working mode (L, LA, RGB, RGBA), in one deflate piece."""
+    return png.encode(im)
 
 
 def flatten(im: Image.Image) -> Image.Image:

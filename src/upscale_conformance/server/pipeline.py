@@ -18,6 +18,7 @@ from . import faults as hooks
 from .apierror import ApiError
 from .faults import Faults
 from .form import Form
+from .parallel.render import render
 from .watermark import watermark
 
 USED_FIELDS = ("imageFile", "upscale.mode", "removeBackground", "export.format", "upscale.downscaleIfNeeded")
@@ -158,10 +159,14 @@ def run(edit: EditRequest, profile: Profile, faults: Faults) -> Output:
     except imageio.ImageError as exc:
         raise ApiError(400, str(exc)) from None
     engine = engines.select(*hooks.engine_version(edit.mode, edit.version, faults), profile.switching_modes)
+    fmt = hooks.export_format(edit.export_format, faults)
+    if not faults.active and not edit.watermark:  # the common case: on every core, no whole image held
+        data = render(im, engine, fmt)
+        return Output(data, profile.export_formats[fmt], (im.width * engines.SCALE, im.height * engines.SCALE))
+    # A planted fault or the sandbox mark changes the whole picture: one thread, every step as before.
     out = hooks.apply_output_faults(engine.upscale(im), faults, edit.mode, edit.version)
     if edit.watermark:
         out = watermark(out)
-    fmt = hooks.export_format(edit.export_format, faults)
     data = hooks.encode(out, fmt, imageio.encode(out, fmt), faults)
     return Output(data, hooks.content_type(profile.export_formats[fmt], faults), out.size)
 
