@@ -106,9 +106,11 @@ def test_the_strip_path_decodes_to_the_pixels_of_the_one_thread_path(fmt, mode, 
 
 def test_small_answers_skip_the_split_and_large_ones_use_every_core():
     assert render.strip_count((100, 100)) == 1
-    big = render.strip_count((4000, 4000))
+    big = render.strip_count((4000, 4000), engines.CLASSIC_FAST.margin)
     assert big == pool.cores() * render.STRIPS_PER_CORE
     assert len(strips.plan(1000, big)) == min(big, 1000 // strips.MIN_ROWS)
+    # ai.slow reads 12 rows around a strip: at its 512-row limit, one strip a core, not thinner ones
+    assert render.strip_count((2048, 2048), engines.SLOW.margin) == pool.cores()
 
 
 def test_one_pool_per_process_sized_to_the_cores():

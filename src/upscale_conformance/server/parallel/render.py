@@ -23,13 +23,20 @@ from . import jpeg, png, pool, strips
 
 # The smallest answer (output pixels) worth cutting into strips. Below it, handing strips to
 # threads costs more than it saves: measured on the 2-core machine, docs/reference-server.md.
-SPLIT_FROM = 1_000_000
+SPLIT_FROM = 200_000
 STRIPS_PER_CORE = 2  # more strips than cores, so a slow strip does not hold the others' core idle
+MARGIN_SHARE = 10  # ... unless a strip would then be less than 10x the rows of margin it reads
 
 
-def strip_count(size: tuple[int, int]) -> int:
-    """How many strips an answer of ``size`` is made in: one below :data:`SPLIT_FROM` pixels."""
-    return pool.cores() * STRIPS_PER_CORE if size[0] * size[1] >= SPLIT_FROM else 1
+def strip_count(size: tuple[int, int], margin: int = 0) -> int:
+    """How many strips an answer of ``size`` is made in: one below :data:`SPLIT_FROM` pixels; else
+    :data:`STRIPS_PER_CORE` a core, or one a core where that many strips would be mostly margin
+    (an engine that reads ``margin`` rows around each strip redoes them in both neighbours)."""
+    if size[0] * size[1] < SPLIT_FROM:
+        return 1
+    many = pool.cores() * STRIPS_PER_CORE
+    rows = size[1] // SCALE
+    return many if rows >= many * MARGIN_SHARE * 2 * margin else pool.cores()
 
 
 def render(im: Image.Image, engine: Engine, export_format: str, executor: Executor | None = None,
@@ -40,7 +47,7 @@ def render(im: Image.Image, engine: Engine, export_format: str, executor: Execut
     fmt = export_format.lower()
     executor = executor or pool.shared()
     size = (im.width * SCALE, im.height * SCALE)
-    parts = strips.plan(im.height, parts or strip_count(size))
+    parts = strips.plan(im.height, parts or strip_count(size, engine.margin))
     if fmt in ("jpeg", "jpg") and len(parts) > 1:  # a restart interval counts at most 65,535 MCUs
         tallest = jpeg.max_strip_rows(size[0], "L" if im.mode in ("L", "LA") else "RGB") // SCALE
         if parts[0][1] > tallest:
