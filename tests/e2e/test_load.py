@@ -109,3 +109,58 @@ def test_eight_concurrent_requests_to_one_image_thread_all_get_200(local_server,
     for t in threads:
         t.join()
     assert statuses == [200] * 8
+
+
+def test_concurrent_requests_share_one_pool_and_only_admitted_requests_decode(monkeypatch, edit, make_picture,
+                                                                                encode_image):
+    """Issue 23: the strips of different requests run on the one pool (never more at once than it has
+    threads), and no more requests than the server's image workers are past decoding at once."""
+    from upscale_conformance.server import pipeline, serve_in_thread
+    from upscale_conformance.server.parallel import pool, strips
+
+    lock = threading.Lock()
+    seen = {"requests": 0, "peak_requests": 0, "strips": 0, "peak_strips": 0, "shared": False}
+    threads: set[str] = set()
+    running: dict[int, int] = {}  # id of a request's decoded picture -> its strips running now
+    real_run, real_strip = pipeline.run, strips.upscale_with_margin
+
+    def counted_run(*args, **kwargs):
+        with lock:
+            seen["requests"] += 1
+            seen["peak_requests"] = max(seen["peak_requests"], seen["requests"])
+        try:
+            return real_run(*args, **kwargs)
+        finally:
+            with lock:
+                seen["requests"] -= 1
+
+    def counted_strip(im, *args):
+        with lock:
+            seen["strips"] += 1
+            seen["peak_strips"] = max(seen["peak_strips"], seen["strips"])
+            threads.add(threading.current_thread().name)
+            running[id(im)] = running.get(id(im), 0) + 1
+            seen["shared"] |= sum(1 for n in running.values() if n) > 1
+        try:
+            return real_strip(im, *args)
+        finally:
+            with lock:
+                seen["strips"] -= 1
+                running[id(im)] -= 1
+
+    monkeypatch.setattr(pipeline, "run", counted_run)
+    monkeypatch.setattr(strips, "upscale_with_margin", counted_strip)
+    upload = encode_image(make_picture(400, 300))  # a 1600x1200 answer: cut into strips
+    statuses: list[int] = []
+    with serve_in_thread(workers=2) as url:
+        senders = [threading.Thread(target=lambda: statuses.append(edit(url, upload).status_code)) for _ in range(6)]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join()
+    assert statuses == [200] * 6
+    assert seen["peak_requests"] <= 2  # decoding happens in run, behind the two image workers
+    assert 1 <= seen["peak_strips"] <= pool.cores()
+    assert threads and all(name.startswith("upscale-strip") for name in threads), threads
+    if pool.cores() > 1:
+        assert seen["shared"], "no two requests ever had strips in the pool at once"

@@ -198,3 +198,29 @@ def test_jpeg_strips_of_a_very_wide_answer_fit_the_restart_interval():
     assert jpeg.interval(65_500, "RGB", jpeg.max_strip_rows(65_500, "RGB")) <= jpeg.MAX_INTERVAL
     assert jpeg.interval(65_500, "L", jpeg.max_strip_rows(65_500, "L")) <= jpeg.MAX_INTERVAL
     assert jpeg.max_strip_rows(65_500, "RGB") == 256 and jpeg.max_strip_rows(65_500, "L") == 64
+
+
+# --- the whole request: every input colour mode, through the server's pipeline -----------------------
+
+
+@pytest.mark.parametrize("mode,fmt", [("1", "PNG"), ("L", "PNG"), ("LA", "PNG"), ("P", "PNG"), ("PA", "PNG"),
+                                      ("RGB", "JPEG"), ("RGBA", "PNG"), ("CMYK", "JPEG"), ("I;16", "PNG"),
+                                      ("RGB", "WEBP"), ("RGBA", "WEBP")])
+@pytest.mark.parametrize("export", ["png", "jpeg"])
+def test_the_server_answers_with_the_one_thread_pixels_for_every_input_mode(mode, fmt, export, encode_image):
+    from upscale_conformance.contract import load_profile
+    from upscale_conformance.server import pipeline
+    from upscale_conformance.server.faults import Faults
+
+    picture = busy_picture(163, 121, "RGBA" if mode in ("LA", "PA", "RGBA") else "RGB")
+    if mode == "I;16":
+        picture = Image.fromarray(np.asarray(picture.convert("L"), dtype=np.uint16) * 257)
+    elif mode == "PA":
+        picture = picture.convert("P")  # a palette with transparency: Pillow keeps alpha in the palette
+    else:
+        picture = picture.convert(mode)
+    upload = encode_image(picture, fmt)
+    out = pipeline.run(pipeline.EditRequest(upload, "ai.fast", None, export, "never"), load_profile(None), Faults())
+    assert render.strip_count(out.size, engines.CLASSIC_FAST.margin) > 1  # the strip path really ran
+    one = imageio.encode(engines.CLASSIC_FAST.upscale(imageio.decode(upload)), export)
+    assert np.array_equal(pixels(out.data), pixels(one))
