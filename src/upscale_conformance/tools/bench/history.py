@@ -19,7 +19,7 @@ def _synthetic_history(store, runs: int = HISTORY_RUNS, clauses: int = HISTORY_C
     import random
     from datetime import UTC, datetime, timedelta
 
-    from ..history.records import ClauseResult, Finding, LimitSeen, Recorded, Run
+    from ...history.records import ClauseResult, Finding, LimitSeen, Recorded, Run
 
     rng = random.Random(20)
     start = datetime.now(UTC) - timedelta(days=25)
@@ -47,8 +47,8 @@ def history_views(rounds: int = 3) -> Section:
     import tempfile
     from pathlib import Path
 
-    from ..history.store import Store
-    from ..report.history_page import write_history_page
+    from ...history.store import Store
+    from ...report.history_page import write_history_page
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
