@@ -39,7 +39,10 @@ def load_cli(tmp_path: Path, url: str, *args: str) -> tuple[int, dict, str]:
 
 def test_a_correct_server_keeps_the_contract_under_load_counted_by_its_own_log(tmp_path, local_server):
     url = local_server(api_key=KEY, fresh=True)  # 2 image threads, the default queue behind them
-    code, report, output = load_cli(tmp_path, url, "--requests", "24", "--concurrency", "8", "--workers", "2")
+    # Pictures large enough to be cut into strips (1-2 MP answers), and to keep a request at the server
+    # while others arrive: the smallest ones are answered before the next is sent.
+    code, report, output = load_cli(tmp_path, url, "--requests", "24", "--concurrency", "8", "--workers", "2",
+                                    "--pixels", "60000-120000")
     assert code == 0, output
     assert report["requests"] == 24 and report["answers_by_status"] == {"200": 24}, output
     assert set(report["latency_seconds"]) == {"ai.fast", "ai.fast+ai-upscale-2025-07-29", "ai.slow", "all"}
