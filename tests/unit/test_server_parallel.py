@@ -224,3 +224,19 @@ def test_the_server_answers_with_the_one_thread_pixels_for_every_input_mode(mode
     assert render.strip_count(out.size, engines.CLASSIC_FAST.margin) > 1  # the strip path really ran
     one = imageio.encode(engines.CLASSIC_FAST.upscale(imageio.decode(upload)), export)
     assert np.array_equal(pixels(out.data), pixels(one))
+
+
+def test_a_failing_strip_fails_the_answer_and_drops_the_strips_not_started():
+    from dataclasses import replace
+
+    started: list[int] = []
+
+    def upscale(im):
+        started.append(im.height)
+        raise MemoryError("a strip could not be allocated")
+
+    broken = replace(engines.CLASSIC_FAST, run=upscale)
+    with ThreadPoolExecutor(1) as one:
+        with pytest.raises(MemoryError):
+            render.render(busy_picture(64, 400, "RGB"), broken, "png", one, parts=8)
+    assert 1 <= len(started) < 8  # the first strip failed; the queued ones were cancelled, not run

@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 import io  # noqa: F401  (the doctest reads the files)
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 
 from PIL import Image
 
@@ -58,15 +58,26 @@ def render(im: Image.Image, engine: Engine, export_format: str, executor: Execut
     if fmt == "png":
         jobs = [executor.submit(_png_strip, im, engine, top, bottom, i == last)
                 for i, (top, bottom) in enumerate(parts)]
-        return png.assemble(size, im.mode, [j.result() for j in jobs])
+        return png.assemble(size, im.mode, results(jobs))
     if fmt in ("jpeg", "jpg"):
         jobs = [executor.submit(_jpeg_strip, im, engine, top, bottom) for top, bottom in parts]
-        return jpeg.assemble([j.result() for j in jobs], size, parts[0][1] * SCALE)
+        return jpeg.assemble(results(jobs), size, parts[0][1] * SCALE)
     jobs = [executor.submit(strips.upscale, im, engine, top, bottom) for top, bottom in parts]
     whole = Image.new(im.mode, size)
-    for (top, _), job in zip(parts, jobs, strict=True):
-        whole.paste(job.result(), (0, top * SCALE))
+    for (top, _), strip in zip(parts, results(jobs), strict=True):
+        whole.paste(strip, (0, top * SCALE))
     return executor.submit(imageio.encode, whole, fmt).result()
+
+
+def results(jobs: list[Future]) -> list:
+    """Every job's result in order; if one fails, the strips not yet started are dropped (no core
+    spends time on an answer that will not be sent) and its error is raised."""
+    try:
+        return [j.result() for j in jobs]
+    except BaseException:
+        for j in jobs:
+            j.cancel()
+        raise
 
 
 def _png_strip(im: Image.Image, engine: Engine, top: int, bottom: int, last: bool) -> png.Piece:
