@@ -102,16 +102,20 @@ def test_a_hostile_target_leaves_every_request_unanswered_and_the_run_inconclusi
     assert KEY not in out.output
 
 
-def test_eight_concurrent_requests_to_one_image_thread_all_get_200(local_server, edit, make_picture, encode_image):
-    url = local_server(fresh=True, workers=1)  # one thread: seven wait in the queue, none is refused
-    upload = encode_image(make_picture(64, 48))
+def send_at_once(edit, url: str, upload: bytes, count: int) -> list[int]:
+    """``count`` requests sent together from as many threads; their statuses."""
     statuses: list[int] = []
-    threads = [threading.Thread(target=lambda: statuses.append(edit(url, upload).status_code)) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: statuses.append(edit(url, upload).status_code)) for _ in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert statuses == [200] * 8
+    return statuses
+
+
+def test_eight_concurrent_requests_to_one_image_thread_all_get_200(local_server, edit, make_picture, encode_image):
+    url = local_server(fresh=True, workers=1)  # one thread: seven wait in the queue, none is refused
+    assert send_at_once(edit, url, encode_image(make_picture(64, 48)), 8) == [200] * 8
 
 
 def test_concurrent_requests_share_one_pool_and_only_admitted_requests_decode(monkeypatch, edit, make_picture,
@@ -154,14 +158,8 @@ def test_concurrent_requests_share_one_pool_and_only_admitted_requests_decode(mo
     monkeypatch.setattr(pipeline, "run", counted_run)
     monkeypatch.setattr(strips, "upscale_with_margin", counted_strip)
     upload = encode_image(make_picture(400, 300))  # a 1600x1200 answer: cut into strips
-    statuses: list[int] = []
     with serve_in_thread(workers=2) as url:
-        senders = [threading.Thread(target=lambda: statuses.append(edit(url, upload).status_code)) for _ in range(6)]
-        for t in senders:
-            t.start()
-        for t in senders:
-            t.join()
-    assert statuses == [200] * 6
+        assert send_at_once(edit, url, upload, 6) == [200] * 6
     assert seen["peak_requests"] <= 2  # decoding happens in run, behind the two image workers
     assert 1 <= seen["peak_strips"] <= pool.cores()
     assert threads and all(name.startswith("upscale-strip") for name in threads), threads
