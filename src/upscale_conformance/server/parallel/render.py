@@ -23,7 +23,7 @@ from . import jpeg, png, pool, strips
 
 # The smallest answer (output pixels) worth cutting into strips. Below it, handing strips to
 # threads costs more than it saves: measured on the 2-core machine, docs/reference-server.md.
-SPLIT_FROM = 200_000
+SPLIT_FROM = 100_000
 STRIPS_PER_CORE = 2  # more strips than cores, so a slow strip does not hold the others' core idle
 MARGIN_SHARE = 10  # ... unless a strip would then be less than 10x the rows of margin it reads
 
