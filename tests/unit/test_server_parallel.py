@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.support.pictures import opened
 from upscale_conformance.server import engines, imageio
 from upscale_conformance.server.parallel import jpeg, png, pool, render, strips
 
@@ -35,9 +36,7 @@ def busy_picture(width: int, height: int, mode: str, seed: int = 23) -> Image.Im
 
 
 def pixels(data: bytes) -> np.ndarray:
-    im = Image.open(io.BytesIO(data))
-    im.load()
-    return np.asarray(im)
+    return np.asarray(opened(data))
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +183,7 @@ def test_jpeg_strips_joined_at_restart_markers_decode_like_one_encode(mode, size
     assert data.count(b"\xff\xdd") == 1  # one DRI segment
     joined = Image.open(io.BytesIO(data))
     assert joined.size == im.size and joined.mode == mode
-    assert np.array_equal(np.asarray(joined), pixels(jpeg.encode_whole(im)))
+    assert np.array_equal(np.asarray(joined), pixels(jpeg.encode(im)))
 
 
 def test_jpeg_strips_must_be_whole_mcu_rows():

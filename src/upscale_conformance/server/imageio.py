@@ -20,14 +20,13 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .. import orientation
-from .parallel import png
+from .parallel import jpeg, png
 
 INPUT_FORMATS = ("PNG", "JPEG", "WEBP")
 WORKING_MODES = ("L", "LA", "RGB", "RGBA")
 # The most pixels this server ever decodes, whatever the request asks (downscaleIfNeeded=always
 # accepts oversized input): 36 MP of RGBA is 144 MB, a bounded cost per request.
 MAX_DECODE_PIXELS = 36_000_000
-JPEG_QUALITY = 80
 WEBP_QUALITY = 90
 AVIF_QUALITY = 90
 
@@ -146,7 +145,7 @@ def encode(im: Image.Image, export_format: str) -> bytes:
     if fmt == "png":
         return encode_png(im)
     if fmt in ("jpeg", "jpg"):
-        return _save(flatten(im), "JPEG", quality=JPEG_QUALITY)
+        return jpeg.encode(flatten(im))  # the strip path's writer too, so one quality and one set of tables
     if fmt == "webp":
         return _save(im, "WEBP", quality=WEBP_QUALITY, method=4)
     if fmt == "avif":

@@ -13,7 +13,7 @@ decoder gives the same pixels; only the restart markers tell the files apart.
 >>> im = Image.radial_gradient("L").convert("RGB").resize((40, 70))
 >>> parts = [scan(im.crop((0, 0, 40, 32))), scan(im.crop((0, 32, 40, 64))), scan(im.crop((0, 64, 40, 70)))]
 >>> joined = Image.open(io.BytesIO(assemble(parts, im.size, 32)))
->>> whole = Image.open(io.BytesIO(encode_whole(im)))
+>>> whole = Image.open(io.BytesIO(encode(im)))
 >>> joined.tobytes() == whole.tobytes()
 True
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-QUALITY = 80  # the server's JPEG quality (imageio.JPEG_QUALITY)
+QUALITY = 80  # the server's JPEG quality, whole or in strips
 MCU_ROWS = 16  # pixel rows of one MCU row at 4:2:0 (8 for grey; 16 is a multiple of both)
 MAX_INTERVAL = 65_535  # DRI holds the restart interval in 16 bits
 SOF0, DRI, SOS, EOI = 0xC0, 0xDD, 0xDA, 0xD9
@@ -46,7 +46,8 @@ def _save(im: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def encode_whole(im: Image.Image) -> bytes:
+def encode(im: Image.Image) -> bytes:
+    """The whole image (L or RGB) in one scan: the one-thread path's JPEG."""
     return _save(im)
 
 
