@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from ..verdicts import FAIL
 from .options import history_option
 
 console = Console(highlight=False)
@@ -87,7 +88,7 @@ def _failing_findings(history_url: str | None, ref: str):
             raise click.UsageError(f"cannot read {path}: {exc}") from None
         found = []
         for c in (summary.get("clauses") or {}).values():
-            if c.get("verdict") != "FAIL":
+            if c.get("verdict") != FAIL:
                 continue
             if c.get("findings"):  # every failing finding; evidence keeps only the first few
                 found += [finding_of(fp) for fp in c["findings"]]
@@ -101,7 +102,7 @@ def _failing_findings(history_url: str | None, ref: str):
         store = Store(history_url)
         run = store.resolve(ref)
         verdicts = {c.clause: c.verdict for c in store.clause_results([run.id])[run.id]}
-        found = [f for f in store.findings([run.id])[run.id] if verdicts.get(f.clause) == "FAIL"]
+        found = [f for f in store.findings([run.id])[run.id] if verdicts.get(f.clause) == FAIL]
     except HistoryError as exc:
         raise click.UsageError(str(exc)) from None
     return found, f"run {run.id} ({run.target}, {run.finished})"

@@ -16,16 +16,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from ..verdicts import FAIL, NOT_RUN, OBSERVED, PASS
 from .records import ClauseResult, Finding, Run
 from .store import HistoryError, Store
 
 FLAKY_WINDOW = 10  # the last N runs of one target, tool version and profile
 FLAKY_FLIPS = 2  # flips within the window that make a clause flaky
-FAILING = ("FAIL",)  # KNOWN is a failure someone accepted: not "new", not "still failing"
+FAILING = (FAIL,)  # KNOWN is a failure someone accepted: not "new", not "still failing"
 # "Fixed" needs a verdict that says so: NOT RUN (a run that stopped early or did not select the clause)
 # and INCONCLUSIVE say nothing, and KNOWN is still a failure.
-FIXED = ("PASS", "OBSERVED")
-UNDECIDED = "NOT RUN"  # a clause the run did not select: no verdict, so no change either
+FIXED = (PASS, OBSERVED)
+UNDECIDED = NOT_RUN  # a clause the run did not select: no verdict, so no change either
 _SPAN = re.compile(r"^(\d+)([dh])$")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from ..history import views
 from ..history.records import Run
 from ..history.store import Store
+from ..verdicts import FAIL
 from .html import STYLE
 
 PAGE_STYLE = STYLE + """
@@ -197,7 +198,7 @@ def _calls(days: dict[str, tuple[int, int]]) -> str:
 def render(store: Store, out_dir: Path, since: str | None = None, target: str | None = None) -> str:
     history = views.load(store, since, target)
     flaky = views.flaky(history)
-    failing = sum(1 for per in views.matrix(history).values() for v, _ in per.values() if v == "FAIL")
+    failing = sum(1 for per in views.matrix(history).values() for v, _ in per.values() if v == FAIL)
     code = 1 if failing else 0
     scope = f"since {since}" if since else "all time"
     banner = (f"{len(history.runs)} run(s) {scope}: {failing} failing cell(s) in the matrix, "

@@ -16,9 +16,10 @@ from typing import Any
 
 from PIL import Image
 
+from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, NOT_RUN, OBSERVED, PASS
 from .summary import EXIT_MEANING, outage_line, smallest_input_line
 
-SECTION_ORDER = {"FAIL": 0, "KNOWN": 1, "INCONCLUSIVE": 2, "OBSERVED": 3, "NOT RUN": 4, "PASS": 5}  # why first
+SECTION_ORDER = {FAIL: 0, KNOWN: 1, INCONCLUSIVE: 2, OBSERVED: 3, NOT_RUN: 4, PASS: 5}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
@@ -129,7 +130,7 @@ def render(summary: dict[str, Any], base: Path) -> str:
         rows.append(f'<tr><td><a href="#{_e(cid)}">{_e(cid)}</a></td><td>{_e(c["level"])}</td>'
                     f'<td class="{_e(verdict.replace(" ", ""))}">{_e(verdict)}</td><td>{c["tests"]}</td>'
                     f'<td>{c["cases"]}</td><td>{c["calls"]}</td><td>{_e(first[:200])}</td></tr>')
-        if (verdict == "PASS" and not c.get("observations")) or (verdict == "NOT RUN" and not c["evidence"]):
+        if (verdict == PASS and not c.get("observations")) or (verdict == NOT_RUN and not c["evidence"]):
             continue
         body = "".join(_evidence_block(item, base) for item in c["evidence"])
         observed = "".join(f"<li>{_e(o['summary'])}</li>" for o in c.get("observations", []))

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..contract import Profile, load_clauses, suites_dir
+from ..verdicts import NOT_RUN
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Plan:
                 entry.billable += test.get("billable", 0)
                 entry.reach = spent
         off = {cid: c["evidence"][0]["message"] for cid, c in summary.get("clauses", {}).items()
-               if c.get("verdict") == "NOT RUN" and c.get("evidence") and c["evidence"][0].get("code") == "not_run"}
+               if c.get("verdict") == NOT_RUN and c.get("evidence") and c["evidence"][0].get("code") == "not_run"}
         return cls(summary["calls_spent"], summary.get("calls_billable", 0), clauses, off)
 
     def unreached(self, budget: int | None) -> dict[str, int]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..server import serve_in_subprocess
 from ..server.faults import Faults
-from .catalog import Entry
+from ..verdicts import FAIL, INCONCLUSIVE
 
 KEY = "sk_selfcheck_0123456789"
 GOLDEN_TARGET = "selfcheck"
@@ -66,9 +66,9 @@ def run_entry(name: str, faults: Faults, select: str | None, golden_dir: Path, r
     (report_dir / "output.txt").write_text(out.stdout + out.stderr)
     summary = report_dir / "latest" / "summary.json"
     clauses = json.loads(summary.read_text())["clauses"] if summary.exists() else {}
-    by = {v: sorted(c for c, d in clauses.items() if d["verdict"] == v) for v in ("FAIL", "INCONCLUSIVE")}
+    by = {v: sorted(c for c, d in clauses.items() if d["verdict"] == v) for v in (FAIL, INCONCLUSIVE)}
     note = "" if summary.exists() else "no summary: " + (out.stdout + out.stderr).strip()[-200:]
-    return Result(name, out.returncode, by["FAIL"], by["INCONCLUSIVE"], time.monotonic() - start, note)
+    return Result(name, out.returncode, by[FAIL], by[INCONCLUSIVE], time.monotonic() - start, note)
 
 
 def run_isolated(name: str, faults: Faults, select: str | None, golden_dir: Path, report_dir: Path) -> Result:
@@ -89,10 +89,6 @@ def run_isolated(name: str, faults: Faults, select: str | None, golden_dir: Path
     except (ValueError, IndexError, TypeError):
         return Result(name, None, seconds=time.monotonic() - start, note="the entry's runner crashed: "
                       + out.stderr.strip()[-200:])
-
-
-def run_catalog_entry(entry: Entry, golden_dir: Path, root: Path) -> Result:
-    return run_isolated(entry.name, entry.faults, entry.select, golden_dir, root / entry.name)
 
 
 if __name__ == "__main__":

@@ -20,18 +20,19 @@ def _synthetic_history(store, runs: int = HISTORY_RUNS, clauses: int = HISTORY_C
     from datetime import UTC, datetime, timedelta
 
     from ...history.records import ClauseResult, Finding, LimitSeen, Recorded, Run
+    from ...verdicts import FAIL, PASS
 
     rng = random.Random(20)
     start = datetime.now(UTC) - timedelta(days=25)
     names = [f"CLAUSE-{i:02d}" for i in range(clauses)]
     for i in range(runs):
         when = (start + timedelta(minutes=36 * i)).isoformat(timespec="seconds")
-        verdicts = {c: "FAIL" if rng.random() < .03 else "PASS" for c in names}
+        verdicts = {c: FAIL if rng.random() < .03 else PASS for c in names}
         run = Run(f"bench-{i:05d}", "run", when, when, f"https://target-{i % 4}.example", profile="pixel-budget-2026",
                   tool="upscale-conformance 0.1.0", model_versions=(f"{i % 2 + 1}",), calls=60, billable=40,
-                  exit_code=int("FAIL" in verdicts.values()))
+                  exit_code=int(FAIL in verdicts.values()))
         store.add(Recorded(run, [ClauseResult(c, "must", v, 3, 3, 3) for c, v in verdicts.items()],
-                           [Finding(c, "bench_code", "ai.fast") for c, v in verdicts.items() if v == "FAIL"]))
+                           [Finding(c, "bench_code", "ai.fast") for c, v in verdicts.items() if v == FAIL]))
     for day in range(25):
         when = (start + timedelta(days=day)).isoformat(timespec="seconds")
         finding = {"kind": "pixels", "max_pixels": 4_194_304 - (day // 10) * 100_000, "exact": True}
