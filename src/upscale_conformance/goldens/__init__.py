@@ -22,7 +22,7 @@ Callers import this package, so the split into modules stays an internal matter.
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import lazy_exports
 
 # Names are loaded on first use (PEP 562): a command that needs only the layout (`.keys`) does not load
 # scipy and scikit-image, which the comparisons need; every CLI process starts faster.
@@ -56,11 +56,7 @@ _FROM = {
 }
 
 
-def __getattr__(name: str):
-    for module, names in _FROM.items():
-        if name in names:
-            return getattr(importlib.import_module(module, __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _FROM)
 
 
 __all__ = [

@@ -29,7 +29,7 @@ package, so the split stays an internal matter.
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import lazy_exports
 
 # Loaded on first use (PEP 562): importing the checks or the goldens' layout does not load scipy and
 # scikit-image until a measure is taken; every command starts faster.
@@ -63,11 +63,7 @@ _FROM = {
 }
 
 
-def __getattr__(name: str):
-    for module, names in _FROM.items():
-        if name in names:
-            return getattr(importlib.import_module(module, __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _FROM)
 
 
 __all__ = [

@@ -9,7 +9,7 @@ Its engines are classical stand-ins (bicubic, Lanczos, back-projection), not AI;
 'ok'
 """
 
-import importlib
+from ..lazy import lazy_exports
 
 # Loaded on first use (PEP 562): the fault catalog needs `Faults` only, and a command that lists it
 # should not load FastAPI and the image engines.
@@ -20,10 +20,6 @@ _FROM = {
 }
 
 
-def __getattr__(name: str):
-    for module, names in _FROM.items():
-        if name in names:
-            return getattr(importlib.import_module(module, __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _FROM)
 
 __all__ = ["Faults", "ServerURL", "create_app", "run_app_in_thread", "serve_in_subprocess", "serve_in_thread"]
