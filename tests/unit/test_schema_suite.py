@@ -1,4 +1,4 @@
-"""The schema suite's configuration (``plugin/schema.py``), piece by piece: the image strategy,
+"""The schema suite's configuration (``plugin/schema/``), piece by piece: the image strategy,
 the documents adapted to the profile, the 4x check, which failures are hygiene, the cost gate.
 The suite against servers: tests/e2e/test_schema_suite.py.
 """
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from upscale_conformance.contract import MODES, load_profile
+from upscale_conformance.contract import MODEL_HEADER, MODES, load_profile
 from upscale_conformance.plugin import schema as sc
 from upscale_conformance.strategies import ImageCase
 
@@ -102,14 +102,14 @@ def test_schemathesis_failures_become_schema_violations():
 
 def test_the_documents_are_adapted_to_the_profile():
     per_axis = load_profile("per-axis-2025")
-    form = sc._form_schema(sc.positive_document(per_axis))
+    form = sc.form_schema(sc.positive_document(per_axis))
     assert {"imageFile", "upscale.mode", "removeBackground", "referenceBox"} <= set(form["required"])
     assert form["additionalProperties"] is False
     assert "avif" not in form["properties"]["export.format"]["enum"]  # not an export format of this profile
     probe = sc.probe_document(per_axis)
-    assert not [p for p in sc._operation(probe).get("parameters", []) if p["name"] == sc.MODEL_HEADER]
-    assert "removeBackground" not in sc._form_schema(probe)["properties"]
-    assert "" in sc._form_schema(probe)["properties"]["export.format"]["enum"]
+    assert not [p for p in sc.operation(probe).get("parameters", []) if p["name"] == MODEL_HEADER]
+    assert "removeBackground" not in sc.form_schema(probe)["properties"]
+    assert "" in sc.form_schema(probe)["properties"]["export.format"]["enum"]
 
 
 @pytest.mark.parametrize(("local", "env", "on"), [
