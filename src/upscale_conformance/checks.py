@@ -198,7 +198,7 @@ def check_fidelity(picture: Image.Image, result: UpscaleResult) -> list[Violatio
         return []  # check_decodes reports it; nothing to compare
     if result.size != (picture.width * SCALE, picture.height * SCALE):
         return []  # check_size reports it; a wrong size cannot be compared pixel for pixel
-    from .goldens import load_thresholds  # the thresholds file is read once and cached there
+    from .goldens.thresholds import load_thresholds  # the thresholds file is read once and cached there
 
     limits = load_thresholds().fidelity
     found = pc.fidelity_verdict(pc.roundtrip_distance(picture, result.image), limits)
