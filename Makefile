@@ -7,11 +7,16 @@ PORT ?= 0
 
 .PHONY: run test test-unit lint bench install clean selfcheck browser postgresql dist
 
+# The installer: uv, pinned here and put into the venv by the venv's own pip, resolves and installs the pins of
+# pyproject.toml several times faster than pip (a fresh install: ~30 s instead of ~115 s on this 2-core machine).
+# pip stays in the venv (the wheel test installs with it) at the version ensurepip brings: no upgrade needed.
+UV_PIN := uv==0.13.8
+
 # The stamp depends on pyproject.toml, so a second call does not reinstall unless the pins changed.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check '$(UV_PIN)'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
