@@ -7,29 +7,22 @@ report folders of runs still on disk.
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import os
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ..history import views
 from ..history.records import Run
 from ..history.store import Store
 from ..verdicts import FAIL
-from .html import STYLE
+from .pages import STYLE, data_uri, escape
 
 PAGE_STYLE = STYLE + """
 td.c{text-align:center;white-space:nowrap}.KNOWN{color:#6a1b9a}.note{color:#555;font-size:.9em}
 table.matrix th{font-size:.85em}img.plot{max-width:100%;border:none}
 """
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _css(verdict: str) -> str:
@@ -48,7 +41,7 @@ def _png(fig) -> str:
     buf = io.BytesIO()
     # No "Software" text chunk: the page carries nothing it does not need (not even matplotlib's URL).
     fig.savefig(buf, format="png", dpi=96, bbox_inches="tight", metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return data_uri(buf.getvalue())
 
 
 def _date_axis(ax) -> None:
@@ -108,23 +101,23 @@ def calls_plot(days: dict[str, tuple[int, int]]) -> str:
 
 def _link(run: Run, out_dir: Path) -> str:
     """The run's id, linked to its report folder when that is still on disk."""
-    label = _e(run.id[:12])
+    label = escape(run.id[:12])
     folder = Path(run.report) if run.report else None
     if not folder or not folder.is_dir():
-        return f'<span title="{_e(run.id)}">{label}</span>'
+        return f'<span title="{escape(run.id)}">{label}</span>'
     page = folder / "index.html"
     target = page if page.is_file() else folder
     try:
         href = Path(os.path.relpath(target.resolve(), out_dir.resolve())).as_posix()
     except ValueError:  # another drive (Windows): an absolute file URI still opens
         href = target.resolve().as_uri()
-    return f'<a href="{_e(href)}" title="{_e(run.id)}">{label}</a>'
+    return f'<a href="{escape(href)}" title="{escape(run.id)}">{label}</a>'
 
 
 def _matrix(history: views.History, out_dir: Path) -> str:
     cells = views.matrix(history)
     columns = history.columns
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     rows = []
     # A clause no run in view selected says nothing: one line under the table, not a row of dashes.
     idle = [c for c in history.clauses if all(v == views.UNDECIDED for v, _ in cells.get(c, {}).values())]
@@ -132,15 +125,16 @@ def _matrix(history: views.History, out_dir: Path) -> str:
         tds = []
         for col in columns:
             verdict, run = cells.get(clause, {}).get(col, ("", None))
-            tds.append(f'<td class="c {_e(_css(verdict))}">{_e(verdict) or "&ndash;"}'
+            tds.append(f'<td class="c {escape(_css(verdict))}">{escape(verdict) or "&ndash;"}'
                        + (f'<br><span class="note">{_link(run, out_dir)}</span>' if run else "") + "</td>")
-        rows.append(f"<tr><td>{_e(clause)}</td><td>{_e(history.levels.get(clause, ''))}</td>{''.join(tds)}</tr>")
+        rows.append(f"<tr><td>{escape(clause)}</td><td>{escape(history.levels.get(clause, ''))}</td>"
+                    f"{''.join(tds)}</tr>")
     return (f'<section id="matrix"><h2>Matrix: the latest verdict per clause</h2>'
             f'<p class="note">Columns: target and the model versions a run sent '
             f'(<code>pr-ai-upscale-model-version</code>). A clause a run did not select (NOT RUN) keeps '
             f'its older verdict.</p><table class="matrix"><tr><th>clause</th><th>level</th>{head}</tr>'
             f'{"".join(rows)}</table>'
-            + (f'<p class="note">Not run in any run in view: {_e(", ".join(idle))}.</p>' if idle else "")
+            + (f'<p class="note">Not run in any run in view: {escape(", ".join(idle))}.</p>' if idle else "")
             + "</section>")
 
 
@@ -153,21 +147,21 @@ def _timeline(history: views.History, out_dir: Path) -> str:
     parts = []
     for clause, items in sorted(moved.items()):
         rows = "".join(
-            f'<tr><td>{_e(x.run.finished)}</td><td>{_e(x.column)}</td>'
-            f'<td class="{_e(_css(x.before))}">{_e(x.before) or "(first run)"}</td>'
-            f'<td class="{_e(_css(x.after))}">{_e(x.after)}</td><td>{_link(x.run, out_dir)}</td></tr>'
+            f'<tr><td>{escape(x.run.finished)}</td><td>{escape(x.column)}</td>'
+            f'<td class="{escape(_css(x.before))}">{escape(x.before) or "(first run)"}</td>'
+            f'<td class="{escape(_css(x.after))}">{escape(x.after)}</td><td>{_link(x.run, out_dir)}</td></tr>'
             for x in items)
-        parts.append(f'<h3 id="timeline-{_e(clause)}">{_e(clause)}</h3><table><tr><th>finished</th>'
+        parts.append(f'<h3 id="timeline-{escape(clause)}">{escape(clause)}</h3><table><tr><th>finished</th>'
                      f'<th>column</th><th>before</th><th>after</th><th>run</th></tr>{rows}</table>')
-    unchanged = (f'<p class="note">Unchanged since their first run in view: {_e(", ".join(steady))}.</p>'
+    unchanged = (f'<p class="note">Unchanged since their first run in view: {escape(", ".join(steady))}.</p>'
                  if steady else "")
     return (f'<section id="timeline"><h2>Timeline: where a verdict changed</h2>'
             f'{"".join(parts) or "<p>No verdict changed.</p>"}{unchanged}</section>')
 
 
 def _flaky(items: list[views.Flaky]) -> str:
-    rows = "".join(f"<tr><td>{_e(f.clause)}</td><td>{_e(f.target)}</td><td>{_e(f.tool)}</td>"
-                   f"<td>{_e(f.profile)}</td><td>{f.flips}</td><td>{_e(' → '.join(f.sequence))}</td></tr>"
+    rows = "".join(f"<tr><td>{escape(f.clause)}</td><td>{escape(f.target)}</td><td>{escape(f.tool)}</td>"
+                   f"<td>{escape(f.profile)}</td><td>{f.flips}</td><td>{escape(' → '.join(f.sequence))}</td></tr>"
                    for f in items)
     table = (f"<table><tr><th>clause</th><th>target</th><th>tool</th><th>profile</th><th>flips</th>"
              f"<th>verdicts, oldest first</th></tr>{rows}</table>" if rows else "<p>No flaky clause.</p>")
@@ -180,8 +174,9 @@ def _limits(series: dict[str, list[views.LimitPoint]]) -> str:
     if not series:
         return ('<section id="limits"><h2>Limits over time</h2><p>No monitor run in view '
                 "(<code>upscale-conformance monitor</code> records them).</p></section>")
-    figures = "".join(f'<figure><img class="plot" alt="limits over time: {_e(mode)}" src="{limits_plot(mode, pts)}">'
-                      f"<figcaption>{_e(mode)}: {len(pts)} monitor run(s)</figcaption></figure>"
+    figures = "".join(f'<figure><img class="plot" alt="limits over time: {escape(mode)}" '
+                      f'src="{limits_plot(mode, pts)}">'
+                      f"<figcaption>{escape(mode)}: {len(pts)} monitor run(s)</figcaption></figure>"
                       for mode, pts in series.items())
     return f'<section id="limits"><h2>Limits over time (monitor)</h2>{figures}</section>'
 
@@ -207,9 +202,9 @@ def render(store: Store, out_dir: Path, since: str | None = None, target: str | 
 <html lang="en"><head><meta charset="utf-8"><title>upscale-conformance: history</title>
 <style>{PAGE_STYLE}</style></head><body>
 <h1>AI Upscale conformance: history</h1>
-<p class="meta">{_e(scope)}{' &middot; target ' + _e(target) if target else ''} &middot; generated
- {_e(datetime.now(UTC).isoformat(timespec='seconds'))}</p>
-<div class="banner b{code}">{_e(banner)}</div>
+<p class="meta">{escape(scope)}{' &middot; target ' + escape(target) if target else ''} &middot; generated
+ {escape(datetime.now(UTC).isoformat(timespec='seconds'))}</p>
+<div class="banner b{code}">{escape(banner)}</div>
 {_matrix(history, out_dir)}
 {_flaky(flaky)}
 {_timeline(history, out_dir)}

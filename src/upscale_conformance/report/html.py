@@ -7,8 +7,6 @@ and the evidence files the run wrote, so ``upscale-conformance report`` can rend
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import json
 from pathlib import Path
@@ -17,26 +15,11 @@ from typing import Any
 from PIL import Image
 
 from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, NOT_RUN, OBSERVED, PASS
+from .pages import STYLE, data_uri, escape
 from .summary import EXIT_MEANING, outage_line, smallest_input_line
 
 SECTION_ORDER = {FAIL: 0, KNOWN: 1, INCONCLUSIVE: 2, OBSERVED: 3, NOT_RUN: 4, PASS: 5}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
-STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
-h1{font-size:1.5em;margin-bottom:.2em}.meta{color:#555}
-.banner{padding:.8em 1em;border-radius:6px;font-size:1.2em;margin:1em 0;color:#fff}
-.b0{background:#2e7d32}.b1{background:#c62828}.b2{background:#6d4c41}.b3{background:#ef6c00}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;
-vertical-align:top}th{background:#f4f4f4}.PASS{color:#2e7d32}.FAIL{color:#c62828;font-weight:bold}
-.OBSERVED{color:#00838f}.KNOWN{color:#8e24aa;font-weight:bold}.INCONCLUSIVE{color:#ef6c00}.NOTRUN{color:#888}
-section{margin:2em 0;padding-top:.5em;border-top:2px solid #eee}pre{background:#f7f7f7;padding:.6em;
-overflow-x:auto;white-space:pre-wrap}figure{display:inline-block;margin:.5em 1em .5em 0}
-figcaption{color:#555;font-size:.9em}img{max-width:360px;border:1px solid #ccc}
-"""
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def thumbnail_uri(path: str | Path) -> str | None:
@@ -48,7 +31,7 @@ def thumbnail_uri(path: str | Path) -> str | None:
             im.convert("RGBA" if "A" in im.getbands() else "RGB").save(buf, "PNG", optimize=True)
     except (OSError, ValueError):
         return None
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return data_uri(buf.getvalue())
 
 
 def _figures(evidence: dict[str, Any], base: Path) -> str:
@@ -61,35 +44,36 @@ def _figures(evidence: dict[str, Any], base: Path) -> str:
         path = Path(path) if Path(path).is_absolute() else base / path
         uri = thumbnail_uri(path)
         if uri:
-            out.append(f'<figure><img alt="{_e(caption)}" src="{uri}"><figcaption>{_e(caption)}</figcaption></figure>')
+            out.append(f'<figure><img alt="{escape(caption)}" src="{uri}">'
+                       f'<figcaption>{escape(caption)}</figcaption></figure>')
     return "".join(out)
 
 
 def _evidence_block(item: dict[str, Any], base: Path) -> str:
     detail = item.get("evidence") or {}
     shown = {k: v for k, v in detail.items() if k not in ("curl", "bundle") and not k.endswith("_image")}
-    parts = [f"<p><b>{_e(item.get('code', ''))}</b>: {_e(item.get('message', ''))}</p>", _figures(detail, base)]
+    parts = [f"<p><b>{escape(item.get('code', ''))}</b>: {escape(item.get('message', ''))}</p>", _figures(detail, base)]
     smallest = smallest_input_line(detail)
     if smallest:
-        parts.insert(1, f'<p class="smallest">{_e(smallest)}</p>')
+        parts.insert(1, f'<p class="smallest">{escape(smallest)}</p>')
         reproduce = (detail.get("hypothesis") or {}).get("reproduce", "")
         if reproduce:
-            parts.append(f"<p>Hypothesis's failing example:</p><pre>{_e(reproduce)}</pre>")
+            parts.append(f"<p>Hypothesis's failing example:</p><pre>{escape(reproduce)}</pre>")
         shown.pop("hypothesis", None)  # shown once, readable, above
     if shown:
-        parts.append(f"<pre>{_e(json.dumps(shown, indent=2, default=str)[:3000])}</pre>")
+        parts.append(f"<pre>{escape(json.dumps(shown, indent=2, default=str)[:3000])}</pre>")
     if detail.get("curl"):
-        parts.append(f"<p>Reproduce (the key is read from your environment):</p><pre>{_e(detail['curl'])}</pre>")
+        parts.append(f"<p>Reproduce (the key is read from your environment):</p><pre>{escape(detail['curl'])}</pre>")
     if detail.get("bundle"):  # the curl line's files are there: cd into it, or run its curl.sh
-        parts.append(f"<p>Bundle: <code>{_e(detail['bundle'])}</code> (the request's files, the answer, the check; "
-                     f"<code>cd {_e(detail['bundle'])}</code> to run the line above, or <code>./curl.sh</code>; "
-                     f"<code>upscale-conformance replay {_e(detail['bundle'])}</code>)</p>")
+        parts.append(f"<p>Bundle: <code>{escape(detail['bundle'])}</code> (the request's files, the answer, the check; "
+                     f"<code>cd {escape(detail['bundle'])}</code> to run the line above, or <code>./curl.sh</code>; "
+                     f"<code>upscale-conformance replay {escape(detail['bundle'])}</code>)</p>")
     return "".join(parts)
 
 
 def _outages(outages: list[dict[str, Any]]) -> str:
     """The target's outages: why clauses are INCONCLUSIVE (docs/must-audit.md, "An outage is never a failure")."""
-    items = [f"<li>{_e(outage_line(o))}</li>" for o in outages]
+    items = [f"<li>{escape(outage_line(o))}</li>" for o in outages]
     return f'<section id="outages"><h2>The target was down</h2><ul>{"".join(items)}</ul></section>' if items else ""
 
 
@@ -106,12 +90,12 @@ def _known_failures(section: dict[str, Any] | None) -> str:
     for e in section["entries"]:
         # Only a web address becomes a link: the file is the user's, the page may be shared.
         web = e["link"].startswith(("https://", "http://"))
-        link = (f' (<a href="{_e(e["link"])}">{_e(e["link"])}</a>)' if web else
-                f" ({_e(e['link'])})" if e["link"] else "")
+        link = (f' (<a href="{escape(e["link"])}">{escape(e["link"])}</a>)' if web else
+                f" ({escape(e['link'])})" if e["link"] else "")
         state = _KNOWN_STATE[e["state"]].format(expires=e["expires"])
-        items.append(f"<li>line {e['line']} <code>{_e(e['match'])}</code>: {_e(e['reason'])}{link}, until "
-                     f"{_e(e['expires'])} &mdash; <b>{_e(state)}</b></li>")
-    return (f'<section id="known-failures"><h2>Known failures ({_e(section.get("file", ""))})</h2>'
+        items.append(f"<li>line {e['line']} <code>{escape(e['match'])}</code>: {escape(e['reason'])}{link}, until "
+                     f"{escape(e['expires'])} &mdash; <b>{escape(state)}</b></li>")
+    return (f'<section id="known-failures"><h2>Known failures ({escape(section.get("file", ""))})</h2>'
             f'<ul>{"".join(items)}</ul></section>')
 
 
@@ -127,31 +111,32 @@ def render(summary: dict[str, Any], base: Path) -> str:
         verdict = c["verdict"]
         first = (c["evidence"] or [{}])[0].get("message", "") or "; ".join(
             sorted({o["summary"] for o in c.get("observations", [])}))[:200]
-        rows.append(f'<tr><td><a href="#{_e(cid)}">{_e(cid)}</a></td><td>{_e(c["level"])}</td>'
-                    f'<td class="{_e(verdict.replace(" ", ""))}">{_e(verdict)}</td><td>{c["tests"]}</td>'
-                    f'<td>{c["cases"]}</td><td>{c["calls"]}</td><td>{_e(first[:200])}</td></tr>')
+        rows.append(f'<tr><td><a href="#{escape(cid)}">{escape(cid)}</a></td><td>{escape(c["level"])}</td>'
+                    f'<td class="{escape(verdict.replace(" ", ""))}">{escape(verdict)}</td><td>{c["tests"]}</td>'
+                    f'<td>{c["cases"]}</td><td>{c["calls"]}</td><td>{escape(first[:200])}</td></tr>')
         if (verdict == PASS and not c.get("observations")) or (verdict == NOT_RUN and not c["evidence"]):
             continue
         body = "".join(_evidence_block(item, base) for item in c["evidence"])
-        observed = "".join(f"<li>{_e(o['summary'])}</li>" for o in c.get("observations", []))
-        css = _e(verdict.replace(" ", ""))
+        observed = "".join(f"<li>{escape(o['summary'])}</li>" for o in c.get("observations", []))
+        css = escape(verdict.replace(" ", ""))
         known = ""
         if c.get("known"):
             entries = {e["line"]: e for e in (summary.get("known_failures") or {}).get("entries", [])}
-            known = "".join(f"<p>Known (line {n}): {_e(entries[n]['reason'])}, until {_e(entries[n]['expires'])}</p>"
+            known = "".join(f"<p>Known (line {n}): {escape(entries[n]['reason'])}, "
+                            f"until {escape(entries[n]['expires'])}</p>"
                             for n in c["known"] if n in entries)
-        text = (f'<section id="{_e(cid)}"><h2>{_e(cid)} <span class="{css}">{_e(verdict)}</span></h2>'
-                f'<p>{_e(c.get("promise", ""))}</p>{known}{body}'
+        text = (f'<section id="{escape(cid)}"><h2>{escape(cid)} <span class="{css}">{escape(verdict)}</span></h2>'
+                f'<p>{escape(c.get("promise", ""))}</p>{known}{body}'
                 + (f"<h3>Observed</h3><ul>{observed}</ul>" if observed else "") + "</section>")
         sections.append((SECTION_ORDER.get(verdict, 9), text))
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>upscale-conformance: {_e(summary.get('target', ''))}</title>
+<html lang="en"><head><meta charset="utf-8"><title>upscale-conformance: {escape(summary.get('target', ''))}</title>
 <style>{STYLE}</style></head><body>
-<h1>AI Upscale conformance: {_e(summary.get('target', ''))}</h1>
-<p class="meta">profile {_e(summary.get('profile', ''))} &middot; finished {_e(summary.get('finished', ''))}
- &middot; {_e(summary.get('tool', ''))}</p>
-<div class="banner b{code}">{_e(summary.get('verdict', EXIT_MEANING.get(code, '')))} (exit {code}:
- {_e(EXIT_MEANING.get(code, ''))}) &middot; {_e(cost)}</div>
+<h1>AI Upscale conformance: {escape(summary.get('target', ''))}</h1>
+<p class="meta">profile {escape(summary.get('profile', ''))} &middot; finished {escape(summary.get('finished', ''))}
+ &middot; {escape(summary.get('tool', ''))}</p>
+<div class="banner b{code}">{escape(summary.get('verdict', EXIT_MEANING.get(code, '')))} (exit {code}:
+ {escape(EXIT_MEANING.get(code, ''))}) &middot; {escape(cost)}</div>
 {_outages(summary.get('outages', []))}
 {_known_failures(summary.get('known_failures'))}
 <table><tr><th>clause</th><th>level</th><th>verdict</th><th>tests</th><th>cases</th><th>calls</th>

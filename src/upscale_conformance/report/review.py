@@ -10,11 +10,8 @@ small inline script, which only makes their range inputs move them; flicker is p
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -24,6 +21,7 @@ from ..goldens.candidates import Candidate, Group, groups, load
 from ..goldens.history import provenance_of
 from ..goldens.thresholds import Thresholds
 from ..perceptual.images import _array, luminance, to_rgb
+from .pages import data_uri, escape
 
 VIEW = 256  # px: the 64 px patches shown pixelated, large enough to see a change
 TILE = 8  # px of a patch per heat-map tile
@@ -51,14 +49,6 @@ if(m){document.querySelectorAll('input[name=x]').forEach(function(r){r.value=m[1
 """
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
 def _png(im: Image.Image) -> bytes:
     buf = io.BytesIO()
     im.save(buf, "PNG")
@@ -82,24 +72,24 @@ def heat_map(golden: Image.Image, answer: Image.Image, tile: int = TILE) -> tupl
 
 
 def _img(png: bytes, alt: str, cls: str = "px") -> str:
-    return f'<img class="{cls}" alt="{_e(alt)}" src="{_uri(png)}">'
+    return f'<img class="{cls}" alt="{escape(alt)}" src="{data_uri(png)}">'
 
 
 def why_baseline(c: Candidate) -> str:
     """Which baseline an answer was judged against, and why that one."""
     v = c.key.combo.model_version
     if v:
-        why = (f"the request sent <code>{_e(MODEL_HEADER)}: {_e(v)}</code>, and goldens are kept per model "
-               f"version (folder <code>{_e(c.key.combo.slug)}</code>): only that model's answers are compared")
+        why = (f"the request sent <code>{escape(MODEL_HEADER)}: {escape(v)}</code>, and goldens are kept per model "
+               f"version (folder <code>{escape(c.key.combo.slug)}</code>): only that model's answers are compared")
     elif c.key.combo.mode == "ai.fast":
-        why = (f"the request sent no <code>{_e(MODEL_HEADER)}</code> header: the default model's baseline "
+        why = (f"the request sent no <code>{escape(MODEL_HEADER)}</code> header: the default model's baseline "
                "(folder <code>ai.fast</code>), never a versioned one")
     else:
-        why = f"{_e(c.key.combo.mode)} takes no model header: its one baseline"
+        why = f"{escape(c.key.combo.mode)} takes no model header: its one baseline"
     base = c.verdict.get("baseline", {})
     origin = provenance_of_dict(base)
-    return (f"baseline <code>{_e(c.verdict['golden_path'])}</code> ({_e(origin)}); chosen because {why}; "
-            f"target <code>{_e(c.key.target)}</code>, profile <code>{_e(c.key.profile)}</code>")
+    return (f"baseline <code>{escape(c.verdict['golden_path'])}</code> ({escape(origin)}); chosen because {why}; "
+            f"target <code>{escape(c.key.target)}</code>, profile <code>{escape(c.key.profile)}</code>")
 
 
 def provenance_of_dict(base: dict) -> str:
@@ -116,13 +106,14 @@ def _metrics(c: Candidate) -> str:
     for m in c.verdict["metrics"]:
         limits = "" if m["fail"] is None else f"{m['warn']:g} / {m['fail']:g}"
         s = spread.get(m["name"])
-        rows.append(f'<tr><td>{_e(m["name"])}</td><td>{m["value"]:.4g}</td><td>{_e(limits)}</td>'
-                    f'<td>{"" if s is None else f"{s:.4g}"}</td><td class="{_e(m["status"])}">{_e(m["status"])}</td>'
+        rows.append(f'<tr><td>{escape(m["name"])}</td><td>{m["value"]:.4g}</td><td>{escape(limits)}</td>'
+                    f'<td>{"" if s is None else f"{s:.4g}"}</td>'
+                    f'<td class="{escape(m["status"])}">{escape(m["status"])}</td>'
                     "</tr>")
     widened = (f" Thresholds widened by {c.verdict['spread_factor']:g} x the golden's run-to-run spread."
                if any(v > 0 for v in spread.values()) else "")
     return ("<table><tr><th>metric</th><th>value</th><th>warn / fail</th><th>rerun spread</th><th>status</th></tr>"
-            + "".join(rows) + f"</table><p class=meta>{_e(widened)}</p>")
+            + "".join(rows) + f"</table><p class=meta>{escape(widened)}</p>")
 
 
 def _item(c: Candidate, verdicts: Path) -> str:
@@ -136,8 +127,9 @@ def _item(c: Candidate, verdicts: Path) -> str:
     heat_detail, peak_detail = heat_map(opened[2], opened[3])
     status = c.verdict["status"]
     stack = f'{_img(base_detail, "golden detail")}{_img(new_detail, "new detail", "px top")}'
-    return f"""<div class="item" id="{_e(c.id)}"><h3><code>{_e(c.id)}</code> <span class="{_e(status)}">{_e(status)}
-</span></h3><p class="meta">{_e(c.verdict["message"])}</p><p class="meta">{why_baseline(c)}</p>
+    head = f'<code>{escape(c.id)}</code> <span class="{escape(status)}">{escape(status)}'
+    return f"""<div class="item" id="{escape(c.id)}"><h3>{head}
+</span></h3><p class="meta">{escape(c.verdict["message"])}</p><p class="meta">{why_baseline(c)}</p>
 <div class="sbs"><figure>{_img(base_detail, "golden detail")}<figcaption>golden: detail (native pixels)</figcaption>
 </figure><figure>{_img(new_detail, "new detail")}<figcaption>new answer: detail</figcaption></figure>
 <figure>{_img(heat_detail, "heat map of the detail")}<figcaption>changed tiles (max {peak_detail:.1f} levels)
@@ -152,16 +144,16 @@ def _item(c: Candidate, verdicts: Path) -> str:
 <figure class="onion"><div class="stack" style="--o:.5">{stack}</div>
 <input type="range" name="o" min="0" max="100" value="50" disabled aria-label="onion-skin opacity">
 <figcaption>onion skin: new over golden</figcaption></figure>
-<figure class="flicker"><input type="checkbox" id="f-{_e(c.id)}"><label for="f-{_e(c.id)}">flicker</label>
+<figure class="flicker"><input type="checkbox" id="f-{escape(c.id)}"><label for="f-{escape(c.id)}">flicker</label>
 <div class="stack">{stack}</div><figcaption>flicker: golden and new in turn</figcaption></figure></div>
 {_metrics(c)}</div>"""
 
 
 def _group(g: Group, verdicts: Path) -> str:
-    members = ", ".join(f'<a href="#{_e(c.id)}">{_e(c.id)}</a>' for c in g.members)
-    return (f'<section class="group" id="{_e(g.id)}"><h2>Group <span class="gid">{_e(g.id)}</span>: '
-            f"{_e(g.label)}</h2><p>{len(g.members)} input(s): {members}</p><p class=meta>Approve them all with "
-            f"<code>upscale-conformance goldens approve --group {_e(g.id)} --reason \"...\"</code></p>"
+    members = ", ".join(f'<a href="#{escape(c.id)}">{escape(c.id)}</a>' for c in g.members)
+    return (f'<section class="group" id="{escape(g.id)}"><h2>Group <span class="gid">{escape(g.id)}</span>: '
+            f"{escape(g.label)}</h2><p>{len(g.members)} input(s): {members}</p><p class=meta>Approve them all with "
+            f"<code>upscale-conformance goldens approve --group {escape(g.id)} --reason \"...\"</code></p>"
             + "".join(_item(c, verdicts) for c in g.members) + "</section>")
 
 
@@ -171,12 +163,12 @@ def render(report_dir: Path, thresholds: Thresholds) -> tuple[str, list[Group]]:
     found = load(report_dir)
     grouped = groups(found, thresholds)
     stores = sorted({c.verdict["golden_dir"] for c in found})
-    summary = "".join(f'<li><a href="#{_e(g.id)}"><span class="gid">{_e(g.id)}</span></a> {_e(g.label)}: '
+    summary = "".join(f'<li><a href="#{escape(g.id)}"><span class="gid">{escape(g.id)}</span></a> {escape(g.label)}: '
                       f"{len(g.members)} input(s)</li>" for g in grouped)
     body = (f"<h1>Golden review: {len(found)} answer(s) differ from their goldens, in {len(grouped)} group(s)</h1>"
-            f"<p class=meta>Report <code>{_e(Path(report_dir).resolve())}</code>; golden store(s): "
-            f"{', '.join(f'<code>{_e(s)}</code>' for s in stores) or 'none'}; thresholds "
-            f"<code>{_e(thresholds.path)}</code>. Grouped by mode and model, then by the direction each band "
+            f"<p class=meta>Report <code>{escape(Path(report_dir).resolve())}</code>; golden store(s): "
+            f"{', '.join(f'<code>{escape(s)}</code>' for s in stores) or 'none'}; thresholds "
+            f"<code>{escape(thresholds.path)}</code>. Grouped by mode and model, then by the direction each band "
             "moved (sharper +, softer -): one vendor change is one group.</p>"
             f"<ul>{summary or '<li>nothing to review: every answer matched its golden</li>'}</ul>"
             + "".join(_group(g, Path(report_dir) / VERDICTS) for g in grouped))
