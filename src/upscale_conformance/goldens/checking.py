@@ -90,12 +90,9 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
     if stored is not None and regression.status in ("warn", "fail") and regression.metrics:
         # The golden's run-to-run spread goes with it: one answer cannot measure a new one, and a
         # sampling target's approved golden without any would fail on its own noise.
-        found.candidate = golden_from(key, input_bytes, result, candidate, {"target": target, "tool": _tool()},
-                                      stored.golden.spread, stored.golden.samples,
-                                      [r.to_dict() for r in means(output, regions)])
-        found.candidate_images = {key.thumb_name: pc.png_bytes(candidate.thumb),
-                                  key.detail_name: pc.png_bytes(candidate.detail),
-                                  key.flat_name: pc.png_bytes(candidate.flat)}
+        found.candidate, found.candidate_images = golden_from(
+            key, input_bytes, result, candidate, {"target": target, "tool": _tool()}, stored.golden.spread,
+            stored.golden.samples, [r.to_dict() for r in means(output, regions)])
     return found
 
 

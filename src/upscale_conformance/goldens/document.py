@@ -83,9 +83,12 @@ def _sha256(data: bytes) -> str:
 
 def golden_from(key: GoldenKey, input_bytes: bytes, result: UpscaleResult, sig: pc.Signature,
                 source: dict[str, str], spread: dict[str, float] | None = None, samples: int = 1,
-                regions: list[dict[str, Any]] | None = None) -> Golden:
-    """The golden of one answer (``result``, signature ``sig``); ``spread`` and ``samples`` describe
-    the further answers to the same request, if the target varies."""
+                regions: list[dict[str, Any]] | None = None) -> tuple[Golden, dict[str, bytes]]:
+    """The golden of one answer (``result``, signature ``sig``) and the three small PNGs kept beside it, by
+    file name: what a recording stores and what a check keeps as a candidate. ``spread`` and ``samples``
+    describe the further answers to the same request, if the target varies."""
+    pictures = {key.thumb_name: pc.png_bytes(sig.thumb), key.detail_name: pc.png_bytes(sig.detail),
+                key.flat_name: pc.png_bytes(sig.flat)}
     return Golden(
         input=key.input_name,
         input_sha256=_sha256(input_bytes),
@@ -105,4 +108,4 @@ def golden_from(key: GoldenKey, input_bytes: bytes, result: UpscaleResult, sig: 
         spread={k: float(f"{v:.6g}") for k, v in (spread or {}).items()},
         samples=samples,
         regions=list(regions or []),
-    )
+    ), pictures

@@ -118,9 +118,14 @@ def _input_name(doc: Path, fallback: str = "") -> str:
 
 def provenance_of(golden: Golden) -> str:
     """One line: approved (run, when, reason, tool) or recorded (when, from where, tool)."""
-    a = golden.approved
-    if a:
+    return provenance(golden.recorded_at, golden.recorded_from, golden.approved)
+
+
+def provenance(recorded_at: str, recorded_from: dict, approved: dict) -> str:
+    """:func:`provenance_of` from a golden's provenance fields alone (a candidate's verdict keeps only them)."""
+    if approved:
+        a = approved
         return (f"approved {a.get('at', '?')} from run {a.get('run', '?')}: {a.get('reason', '')!r} "
                 f"({a.get('tool', '')})")
-    src = golden.recorded_from
-    return f"recorded {golden.recorded_at} from {src.get('url') or src.get('target', '?')} ({src.get('tool', '')})"
+    src = recorded_from
+    return f"recorded {recorded_at} from {src.get('url') or src.get('target', '?')} ({src.get('tool', '')})"

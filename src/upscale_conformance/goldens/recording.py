@@ -124,11 +124,9 @@ def record_one(client: UpscaleClient, store: GoldenStore, key: GoldenKey, input_
     regions = regions_from(existing.golden.regions, str(existing.path)) if existing is not None else []
     sigs = [pc.signature(input_image, masked(output, regions)) for _, output in answers]
     spread = spread_between(sigs, thresholds) if len(sigs) > 1 else {}
-    golden = golden_from(key, input_bytes, answers[0][0], sigs[0], source, spread, len(sigs),
-                         [r.to_dict() for r in means(answers[0][1], regions)])
+    golden, images = golden_from(key, input_bytes, answers[0][0], sigs[0], source, spread, len(sigs),
+                                 [r.to_dict() for r in means(answers[0][1], regions)])
     sig = sigs[0]
-    images = {key.thumb_name: pc.png_bytes(sig.thumb), key.detail_name: pc.png_bytes(sig.detail),
-              key.flat_name: pc.png_bytes(sig.flat)}
     counts = {"calls": calls, "samples": len(sigs), "probe": tried}
     if existing is not None and not update:
         same = _same(existing, golden, sig, thresholds)

@@ -18,7 +18,7 @@ from PIL import Image
 
 from ..contract import MODEL_HEADER
 from ..goldens.candidates import Candidate, Group, groups, load
-from ..goldens.history import provenance_of
+from ..goldens.history import provenance
 from ..goldens.thresholds import Thresholds
 from ..perceptual.images import _array, luminance, to_rgb
 from .pages import data_uri, escape
@@ -87,17 +87,9 @@ def why_baseline(c: Candidate) -> str:
     else:
         why = f"{escape(c.key.combo.mode)} takes no model header: its one baseline"
     base = c.verdict.get("baseline", {})
-    origin = provenance_of_dict(base)
+    origin = provenance(base.get("recorded_at", "?"), base.get("recorded_from", {}), base.get("approved") or {})
     return (f"baseline <code>{escape(c.verdict['golden_path'])}</code> ({escape(origin)}); chosen because {why}; "
             f"target <code>{escape(c.key.target)}</code>, profile <code>{escape(c.key.profile)}</code>")
-
-
-def provenance_of_dict(base: dict) -> str:
-    from ..goldens.document import Golden
-
-    fake = Golden("", "", "", "", "", None, {}, {}, "", {}, {}, base.get("recorded_at", "?"),
-                  base.get("recorded_from", {}), approved=base.get("approved") or {})
-    return provenance_of(fake)
 
 
 def _metrics(c: Candidate) -> str:
