@@ -7,7 +7,7 @@ from collections import Counter
 
 from click.testing import CliRunner
 
-from upscale_conformance.cli.serve import _planted, serve
+from upscale_conformance.cli.serve import planted_faults, serve
 from upscale_conformance.selfcheck import catalog, scoring, survivors
 from upscale_conformance.selfcheck.execute import Result
 from upscale_conformance.server import Faults
@@ -43,7 +43,7 @@ def test_serve_refuses_a_fault_without_consent_and_names_unknown_ones():
     listed = CliRunner().invoke(serve, ["--list-faults"])
     assert listed.exit_code == 0 and "dies-mid-run" in listed.output
     assert "--fault" not in CliRunner().invoke(serve, ["--help"]).output
-    assert _planted("mirrored,throttle-429", Faults()) == Faults(mirror=True, throttle_every=3)
+    assert planted_faults("mirrored,throttle-429", Faults()) == Faults(mirror=True, throttle_every=3)
 
 
 def test_selfcheck_refuses_an_unknown_entry_before_running_anything(tmp_path):

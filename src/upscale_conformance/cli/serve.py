@@ -12,7 +12,7 @@ from ..server.runner import run_server
 from .options import PROFILE
 
 
-def _planted(names: str | None, faults: Faults) -> Faults:
+def planted_faults(names: str | None, faults: Faults) -> Faults:
     """``faults`` with the named catalog entries' faults laid over it (later names win on a clash)."""
     from ..selfcheck.catalog import by_name  # only when asked: the catalog is a testing tool
 
@@ -68,7 +68,7 @@ def serve(host: str, port: int, profile, api_key: str | None, workers: int, log_
         raise click.UsageError("--fault plants a deliberately broken server; add --i-know-this-is-broken "
                                "if that is what you want (see --list-faults)")
     try:
-        faults = _planted(fault_names, faults)
+        faults = planted_faults(fault_names, faults)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if faults.active:

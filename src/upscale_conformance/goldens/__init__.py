@@ -35,7 +35,7 @@ _FROM = {
         "regression_verdict", "spread_between",
     ),
     ".document": (
-        "SCHEMA", "Golden", "golden_from", "_sha256",
+        "SCHEMA", "Golden", "golden_from", "sha256_hex",
     ),
     ".keys": (
         "IMAGE_SUFFIXES", "Combo", "GoldenKey", "combos_for", "default_golden_dir", "default_inputs_dir",
@@ -101,6 +101,7 @@ __all__ = [
     "record_calls",
     "record_one",
     "regression_verdict",
+    "sha256_hex",
     "spread_between",
     "target_slug",
     "thresholds_path",

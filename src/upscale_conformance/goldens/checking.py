@@ -9,10 +9,10 @@ from .. import perceptual as pc
 from ..client import UpscaleClient
 from ..contract import Profile
 from .compare import PortableVerdict, RegressionVerdict, portable_check, regression_verdict
-from .document import Golden, _sha256, golden_from
+from .document import Golden, golden_from, sha256_hex
 from .keys import Combo, GoldenKey, combos_for
 from .regions import masked, means, regions_from
-from .run import Progress, _output_image, plan, unused_goldens, upscale
+from .run import Progress, decoded_output, plan, unused_goldens, upscale
 from .store import GoldenStore
 from .thresholds import Thresholds, load_thresholds
 
@@ -62,7 +62,7 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
     stored = store.read(key)
     input_bytes = input_path.read_bytes()
     result = upscale(client, input_bytes, input_path.name, key.combo, export_format)
-    output, problem = _output_image(result)
+    output, problem = decoded_output(result)
     if output is None:
         return GoldenCheck(key, input_path, RegressionVerdict("error", problem), content_type=result.content_type,
                            elapsed=result.elapsed)
@@ -70,7 +70,7 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
     portable = portable_check(input_image, output, thresholds)
     if stored is None:
         regression = RegressionVerdict("missing", f"no golden at {key.json_path(golden_dir)} (run goldens record)")
-    elif stored.golden.input_sha256 != _sha256(input_bytes):
+    elif stored.golden.input_sha256 != sha256_hex(input_bytes):
         # Distances to the golden of another picture mean nothing.
         regression = RegressionVerdict("fail", "the input changed since the golden was recorded "
                                                "(re-record with --update)", golden_path=str(stored.path))
@@ -79,7 +79,8 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
         candidate = pc.signature(input_image, masked(output, regions))
         # A golden of a target that samples carries its run-to-run spread: drift is judged against it.
         regression = regression_verdict(stored.signature, candidate, thresholds,
-                                        stored.golden.output["sha256"], _sha256(result.content), stored.golden.spread,
+                                        stored.golden.output["sha256"], sha256_hex(result.content),
+                                        stored.golden.spread,
                                         regions=(regions, means(output, regions)))
         regression.golden_path = str(stored.path)
     diff = None

@@ -77,7 +77,8 @@ class Golden:
         return data
 
 
-def _sha256(data: bytes) -> str:
+def sha256_hex(data: bytes) -> str:
+    """How a golden names the bytes of an input or an answer."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -91,13 +92,13 @@ def golden_from(key: GoldenKey, input_bytes: bytes, result: UpscaleResult, sig: 
                 key.flat_name: pc.png_bytes(sig.flat)}
     return Golden(
         input=key.input_name,
-        input_sha256=_sha256(input_bytes),
+        input_sha256=sha256_hex(input_bytes),
         target=key.target,
         profile=key.profile,
         mode=key.combo.mode,
         model_version=key.combo.model_version,
         output={"width": sig.width, "height": sig.height, "content_type": result.content_type,
-                "format": result.format, "sha256": _sha256(result.content), "bytes": len(result.content)},
+                "format": result.format, "sha256": sha256_hex(result.content), "bytes": len(result.content)},
         hashes=sig.hashes.as_dict(),
         thumbnail=key.thumb_name,
         patches={"detail": {"file": key.detail_name, "box": list(sig.detail_box)},

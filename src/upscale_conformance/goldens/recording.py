@@ -12,10 +12,10 @@ from .. import perceptual as pc
 from ..client import UpscaleClient, UpscaleResult
 from ..contract import Profile
 from .compare import regression_verdict, spread_between
-from .document import Golden, _sha256, golden_from
+from .document import Golden, golden_from, sha256_hex
 from .keys import Combo, GoldenKey, combos_for
 from .regions import masked, means, regions_from
-from .run import Progress, _output_image, plan, unused_goldens, upscale
+from .run import Progress, decoded_output, plan, unused_goldens, upscale
 from .store import GoldenStore, StoredGolden
 from .thresholds import Thresholds, load_thresholds
 
@@ -84,12 +84,12 @@ def _answers(client: UpscaleClient, input_bytes: bytes, key: GoldenKey, count: i
     want = 2 if probe else count
     while len(answers) < want:
         result = upscale(client, input_bytes, key.input_name, key.combo)
-        output, problem = _output_image(result)
+        output, problem = decoded_output(result)
         if output is None:
             return answers, len(answers) + 1, problem
         answers.append((result, output))
         if probe and len(answers) == 2:
-            varies = _sha256(answers[0][0].content) != _sha256(answers[1][0].content)
+            varies = sha256_hex(answers[0][0].content) != sha256_hex(answers[1][0].content)
             want = max(2, count) if varies else 1
     return answers[:want], len(answers), ""
 

@@ -42,7 +42,8 @@ def upscale(client: UpscaleClient, input_bytes: bytes, name: str, combo: Combo,
     return client.send(request)
 
 
-def _output_image(result: UpscaleResult) -> tuple[Image.Image | None, str]:
+def decoded_output(result: UpscaleResult) -> tuple[Image.Image | None, str]:
+    """The answer's picture, or None and why not (a status other than 200, or bytes that do not decode)."""
     if result.status != 200:
         body = result.content[:200].decode("utf-8", "replace")
         return None, f"target answered {result.status}: {body}"

@@ -28,9 +28,9 @@ def record(path: Path, url: str | None = None, warn: Callable[[str], None] = _wa
 
     shown = url or "the results store"
     try:
-        from .store import Store, _shown, default_url
+        from .store import Store, default_url, url_shown
 
-        shown = _shown(url or default_url())
+        shown = url_shown(url or default_url())
         recorded = READERS[path.name](json.loads(path.read_text(encoding="utf-8")), path.parent)
         Store(url, timeout=WAIT).add(recorded)
         return True

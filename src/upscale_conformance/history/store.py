@@ -139,7 +139,7 @@ class Store:
         except HistoryError:
             raise
         except Exception as exc:  # a bad URL or an unreachable server: one line, no traceback
-            raise HistoryError(f"cannot open the results store {_shown(self.url)}: "
+            raise HistoryError(f"cannot open the results store {url_shown(self.url)}: "
                                f"{str(exc).strip() or type(exc).__name__}".splitlines()[0]) from None
 
     def add(self, recorded: Recorded) -> bool:
@@ -198,12 +198,12 @@ class Store:
             target = ref.partition("@")[2] or None
             found = self.runs(target=target, command="run")
             if not found:
-                raise HistoryError(f"no run{' of ' + target if target else ''} in {_shown(self.url)}")
+                raise HistoryError(f"no run{' of ' + target if target else ''} in {url_shown(self.url)}")
             return found[-1]
         with self.engine.connect() as db:
             row = db.execute(select(runs).where(runs.c.id == ref)).mappings().first()
         if row is None:
-            raise HistoryError(f"no run {ref!r} in {_shown(self.url)} (give a run id, latest or latest@TARGET)")
+            raise HistoryError(f"no run {ref!r} in {url_shown(self.url)} (give a run id, latest or latest@TARGET)")
         return _run(row)
 
     def _by_run(self, table: Table, run_ids: Iterable[str], kind) -> dict[str, list]:
@@ -258,7 +258,7 @@ def upgrade(engine) -> None:
         if current == SCHEMA[-1]:
             return
         if current is not None and current not in SCHEMA:
-            raise HistoryError(f"the results store {_shown(engine.url)} has schema version {current}, newer than "
+            raise HistoryError(f"the results store {url_shown(engine.url)} has schema version {current}, newer than "
                                f"this upscale-conformance knows (up to {SCHEMA[-1]}): upgrade upscale-conformance")
         from alembic import command
         from alembic.config import Config
@@ -275,7 +275,7 @@ def _run(row) -> Run:
     return Run(**data)
 
 
-def _shown(url) -> str:
+def url_shown(url) -> str:
     """The URL without a password."""
     from sqlalchemy.engine import make_url
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .images import SCALE, _array, luminance, png_bytes, to_rgb
+from .images import SCALE, float_array, luminance, png_bytes, to_rgb
 from .signatures import Signature, signature
 
 PANEL = 160
@@ -15,7 +15,7 @@ def _heat(a: Image.Image, b: Image.Image, gain: float = 4.0) -> Image.Image:
     """Per-pixel luminance difference as a black-red-yellow-white heat map (gain: small errors show)."""
     if a.size != b.size:
         b = b.resize(a.size, Image.Resampling.LANCZOS)
-    d = np.abs(luminance(_array(to_rgb(a))) - luminance(_array(to_rgb(b)))) * gain / 255.0
+    d = np.abs(luminance(float_array(to_rgb(a))) - luminance(float_array(to_rgb(b)))) * gain / 255.0
     d = np.clip(d, 0, 1)
     rgb = np.stack([np.clip(d * 3, 0, 1), np.clip(d * 3 - 1, 0, 1), np.clip(d * 3 - 2, 0, 1)], axis=2)
     return Image.fromarray((rgb * 255).astype(np.uint8))

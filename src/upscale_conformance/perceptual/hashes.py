@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import imagehash
 from PIL import Image
 
-from .images import _fit, to_rgb
+from .images import fit_within, to_rgb
 
 HASH_SIDE = 256  # hashes are computed on this downscale: same hash, a fraction of the time
 HASH_KINDS = ("phash", "dhash", "whash", "colorhash")
@@ -29,7 +29,7 @@ class ImageHashes:
 
 def image_hashes(im: Image.Image) -> ImageHashes:
     """Perceptual hashes of the image as seen over the fixed background."""
-    small = _fit(to_rgb(im), HASH_SIDE)
+    small = fit_within(to_rgb(im), HASH_SIDE)
     return ImageHashes(
         phash=str(imagehash.phash(small)),
         dhash=str(imagehash.dhash(small)),

@@ -66,7 +66,8 @@ def alpha_array(im: Image.Image) -> np.ndarray:
     return np.asarray(to_rgba(im).getchannel("A"), dtype=np.float32)
 
 
-def _array(im: Image.Image) -> np.ndarray:
+def float_array(im: Image.Image) -> np.ndarray:
+    """The pixels as float32 (0-255): what every measure computes on."""
     return np.asarray(im, dtype=np.float32)
 
 
@@ -75,7 +76,7 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def _fit(im: Image.Image, side: int) -> Image.Image:
+def fit_within(im: Image.Image, side: int) -> Image.Image:
     """Box-downscale so the longest side is at most ``side`` (box: no ringing, fast, exact area)."""
     if max(im.size) <= side:
         return im

@@ -7,7 +7,7 @@ from PIL import Image
 from scipy import ndimage
 from skimage.metrics import structural_similarity
 
-from .images import SCALE, _array, alpha_array, has_alpha, luminance, to_rgb, to_rgba
+from .images import SCALE, alpha_array, float_array, has_alpha, luminance, to_rgb, to_rgba
 
 THUMB_SIDE = 64  # overview thumbnail, longest side
 DETAIL_INPUT_PX = 16  # detail window on the input; SCALE times that on the output
@@ -28,7 +28,7 @@ def detail_box(input_im: Image.Image, window: int = DETAIL_INPUT_PX, scale: int 
 
     Chosen from the input alone, so golden and candidate are always cut at the same place.
     """
-    gray = luminance(_array(to_rgb(input_im)))
+    gray = luminance(float_array(to_rgb(input_im)))
     window = min(window, gray.shape[0], gray.shape[1])
     energy = ndimage.sobel(gray, 0) ** 2 + ndimage.sobel(gray, 1) ** 2
     local = ndimage.uniform_filter(energy, size=window, mode="constant")
@@ -44,7 +44,7 @@ def flat_box(input_im: Image.Image, window: int = DETAIL_INPUT_PX, scale: int = 
     Added noise and blocking show best where the picture is flat; clipped (near black or white)
     and transparent windows would hide them, so they are avoided while any other window exists.
     """
-    rgb = _array(to_rgb(input_im))
+    rgb = float_array(to_rgb(input_im))
     gray = luminance(rgb)
     window = min(window, gray.shape[0], gray.shape[1])
     # Judge a margin around the window too: an upscaler's kernel carries nearby edges into it.
@@ -71,7 +71,7 @@ def ssim(a: Image.Image, b: Image.Image) -> float:
     """SSIM of two images seen over the fixed background (b is resized to a's size if they differ)."""
     if a.size != b.size:
         b = b.resize(a.size, Image.Resampling.LANCZOS)
-    x, y = _array(to_rgb(a)), _array(to_rgb(b))
+    x, y = float_array(to_rgb(a)), float_array(to_rgb(b))
     win = min(7, x.shape[0], x.shape[1])
     win -= 1 - win % 2  # odd
     if win < 3:
@@ -82,7 +82,7 @@ def ssim(a: Image.Image, b: Image.Image) -> float:
 
 def channel_means(im: Image.Image, weight: np.ndarray | None = None) -> tuple[float, float, float]:
     """Mean R, G, B over the fixed background, weighted (e.g. by alpha: where the picture is)."""
-    rgb = _array(to_rgb(im)).reshape(-1, 3)
+    rgb = float_array(to_rgb(im)).reshape(-1, 3)
     w = np.ones(len(rgb), dtype=np.float32) if weight is None else weight.reshape(-1).astype(np.float32)
     r, g, b = (rgb * w[:, None]).sum(axis=0) / max(float(w.sum()), 1e-6)
     return float(r), float(g), float(b)

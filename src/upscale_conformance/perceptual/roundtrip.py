@@ -11,7 +11,7 @@ from PIL import Image
 from scipy import ndimage
 from skimage.registration import phase_cross_correlation
 
-from .images import _array, _fit, alpha_array, has_alpha, luminance, to_rgb
+from .images import alpha_array, fit_within, float_array, has_alpha, luminance, to_rgb
 
 METRIC_SIDE = 512  # round-trip metrics run at most at this size
 PERMUTATIONS = tuple(itertools.permutations(range(3)))
@@ -101,7 +101,7 @@ def _alpha_weight(im: Image.Image, size: tuple[int, int]) -> np.ndarray:
     if not has_alpha(im):
         return np.ones((size[1], size[0]), dtype=np.float32)
     plane = Image.fromarray(alpha_array(im).astype(np.uint8)).resize(size, Image.Resampling.BOX)
-    return _array(plane) / 255.0
+    return float_array(plane) / 255.0
 
 
 def roundtrip_distance(input_im: Image.Image, output_im: Image.Image) -> RoundTrip:
@@ -113,16 +113,16 @@ def roundtrip_distance(input_im: Image.Image, output_im: Image.Image) -> RoundTr
     iw, ih = input_im.size
     ow, oh = output_im.size
     transposed = iw != ih and abs(ow / oh - ih / iw) < abs(ow / oh - iw / ih) * 0.5
-    inp_rgb = _fit(to_rgb(input_im), METRIC_SIDE)
+    inp_rgb = fit_within(to_rgb(input_im), METRIC_SIDE)
     size = inp_rgb.size
     down_im = to_rgb(output_im).resize(size if not transposed else size[::-1], Image.Resampling.BOX)
-    inp, down = _array(inp_rgb), _array(down_im)
+    inp, down = float_array(inp_rgb), float_array(down_im)
     y_in, y_down = luminance(inp), luminance(down)
 
     geometry = {name: _corr(g, y_down) for name, g in _orientations(y_in, transposed).items()}
     if transposed:
-        geometry["identity"] = _corr(y_in, luminance(_array(down_im.resize(size, Image.Resampling.BOX))))
-        down = _array(down_im.resize(size, Image.Resampling.BOX))
+        geometry["identity"] = _corr(y_in, luminance(float_array(down_im.resize(size, Image.Resampling.BOX))))
+        down = float_array(down_im.resize(size, Image.Resampling.BOX))
         y_down = luminance(down)
 
     diff = down - inp
@@ -140,7 +140,7 @@ def roundtrip_distance(input_im: Image.Image, output_im: Image.Image) -> RoundTr
     if has_alpha(input_im) or has_alpha(output_im):
         a_in = Image.fromarray(alpha_array(input_im).astype(np.uint8)).resize(size, Image.Resampling.BOX)
         a_out = Image.fromarray(alpha_array(output_im).astype(np.uint8)).resize(size, Image.Resampling.BOX)
-        alpha_mae = float(np.mean(np.abs(_array(a_out) - _array(a_in))))
+        alpha_mae = float(np.mean(np.abs(float_array(a_out) - float_array(a_in))))
     return RoundTrip(
         psnr=psnr,
         mae=tuple(float(v) for v in np.abs(diff).reshape(-1, 3).mean(axis=0)),

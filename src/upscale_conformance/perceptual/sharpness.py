@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from .images import SCALE, _array, luminance, to_rgb
+from .images import SCALE, float_array, luminance, to_rgb
 
 SHARPNESS_SIDE = 1024  # sharpness is measured on a central crop at most this large
 
@@ -23,7 +23,8 @@ def bicubic_upscale(input_im: Image.Image, scale: int = SCALE) -> Image.Image:
     return rgb.resize((rgb.width * scale, rgb.height * scale), Image.Resampling.BICUBIC)
 
 
-def _central_crop(gray: np.ndarray, side: int) -> np.ndarray:
+def central_crop(gray: np.ndarray, side: int) -> np.ndarray:
+    """The centre ``side`` x ``side`` of a 2-D array (all of it along an axis shorter than ``side``)."""
     h, w = gray.shape
     y0, x0 = max(0, (h - side) // 2), max(0, (w - side) // 2)
     return gray[y0: y0 + side, x0: x0 + side]
@@ -36,7 +37,7 @@ def sharpness_ratio(input_im: Image.Image, output_im: Image.Image) -> float:
     out = to_rgb(output_im)
     if out.size != size:
         out = out.resize(size, Image.Resampling.BICUBIC)
-    e_out = gradient_energy(_central_crop(luminance(_array(out)), SHARPNESS_SIDE))
+    e_out = gradient_energy(central_crop(luminance(float_array(out)), SHARPNESS_SIDE))
     return e_out / e_ref if e_ref > 0 else 1.0
 
 
@@ -45,4 +46,4 @@ def _reference_energy(size: tuple[int, int], pixels: bytes) -> tuple[tuple[int, 
     """The bicubic reference of one input, computed once: every mode and model of a golden run
     compares against the same input, so the reference repeats three times per input."""
     reference = bicubic_upscale(Image.frombytes("RGB", size, pixels))
-    return reference.size, gradient_energy(_central_crop(luminance(_array(reference)), SHARPNESS_SIDE))
+    return reference.size, gradient_energy(central_crop(luminance(float_array(reference)), SHARPNESS_SIDE))

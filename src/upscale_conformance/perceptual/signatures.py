@@ -10,9 +10,9 @@ from PIL import Image
 from scipy import ndimage
 
 from .hashes import HASH_KINDS, ImageHashes, hash_distances, image_hashes
-from .images import _array, alpha_array, luminance, to_rgb
+from .images import alpha_array, float_array, luminance, to_rgb
 from .patches import channel_means, detail_box, detail_patch, flat_box, ssim, thumbnail
-from .sharpness import SHARPNESS_SIDE, _central_crop, gradient_energy
+from .sharpness import SHARPNESS_SIDE, central_crop, gradient_energy
 
 # Octave bands of the output's luminance, as Gaussian scales in output pixels. At 4x, the band
 # 4-8 px holds the input's finest detail: how an upscaler renders it is its fingerprint, and
@@ -25,7 +25,7 @@ def band_energies(im: Image.Image) -> dict[str, float]:
 
     The two coarse bands are measured on a 2x box-reduced copy (same bands, a quarter of the work).
     """
-    gray = _central_crop(luminance(_array(to_rgb(im))), SHARPNESS_SIDE)
+    gray = central_crop(luminance(float_array(to_rgb(im))), SHARPNESS_SIDE)
     h, w = (gray.shape[0] // 2) * 2, (gray.shape[1] // 2) * 2
     half = gray[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
     out = {}
@@ -82,7 +82,7 @@ def _residual_noise(golden: Image.Image, candidate: Image.Image) -> float:
     Upscaled content is smooth at the output's pixel scale, so a high-pass of the difference
     sees added noise and blocking while encoder error (mostly coarser) and colour shifts drop out.
     """
-    diff = _array(to_rgb(candidate)) - _array(to_rgb(golden))
+    diff = float_array(to_rgb(candidate)) - float_array(to_rgb(golden))
     planes = [diff[..., c] - ndimage.gaussian_filter(diff[..., c], 1.0) for c in range(3)]
     return float(np.sqrt(np.mean(np.square(planes))))
 
@@ -107,8 +107,8 @@ def signature_distances(golden: Signature, candidate: Signature) -> dict[str, fl
     out |= {
         "flat_noise": _residual_noise(golden.flat, flat),
         "detail_ssim": ssim(golden.detail, detail),
-        "detail_energy": _log2_ratio(gradient_energy(luminance(_array(golden.detail))),
-                                     gradient_energy(luminance(_array(detail))), floor=1.0),
+        "detail_energy": _log2_ratio(gradient_energy(luminance(float_array(golden.detail))),
+                                     gradient_energy(luminance(float_array(detail))), floor=1.0),
         "thumb_ssim": ssim(golden.thumb, thumb),
         "colour_shift": max(abs(a - b) for a, b in zip(g_means, c_means, strict=True)),
     }

@@ -20,7 +20,7 @@ from ..contract import MODEL_HEADER
 from ..goldens.candidates import Candidate, Group, groups, load
 from ..goldens.history import provenance
 from ..goldens.thresholds import Thresholds
-from ..perceptual.images import _array, luminance, to_rgb
+from ..perceptual.images import float_array, luminance, to_rgb
 from .pages import data_uri, escape
 
 VIEW = 256  # px: the 64 px patches shown pixelated, large enough to see a change
@@ -58,8 +58,8 @@ def _png(im: Image.Image) -> bytes:
 def heat_map(golden: Image.Image, answer: Image.Image, tile: int = TILE) -> tuple[bytes, float]:
     """Mean absolute luminance difference per tile, over the golden in gray: where the answer changed.
     Returns the PNG and the largest tile's value (levels); the colour scale runs to that value."""
-    g = luminance(_array(to_rgb(golden)))
-    a = luminance(_array(to_rgb(answer.resize(golden.size) if answer.size != golden.size else answer)))
+    g = luminance(float_array(to_rgb(golden)))
+    a = luminance(float_array(to_rgb(answer.resize(golden.size) if answer.size != golden.size else answer)))
     h, w = g.shape
     rows, cols = max(1, h // tile), max(1, w // tile)
     diff = np.abs(a - g)[: rows * tile, : cols * tile].reshape(rows, tile, cols, tile).mean(axis=(1, 3))

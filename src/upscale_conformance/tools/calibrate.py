@@ -100,7 +100,7 @@ def _answer(result: UpscaleResult, input_im: Image.Image, thresholds: gs.Thresho
         raise RuntimeError(f"the reference server answered {result.status}: {result.content[:200]!r}")
     out = pc.open_image(result.image)
     portable = gs.portable_check(input_im, out, thresholds)
-    return Answer(gs._sha256(result.content), pc.signature(input_im, out), pc.has_alpha(out),
+    return Answer(gs.sha256_hex(result.content), pc.signature(input_im, out), pc.has_alpha(out),
                   "ok" if portable.ok else str(portable.defect))
 
 
