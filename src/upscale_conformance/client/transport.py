@@ -76,6 +76,37 @@ class _Failed(Exception):
 
 
 @dataclass
+class _RequestState:
+    """Where one request stands across its attempts."""
+
+    retries: int = 0  # attempts sent again after a 429, an outage's status or an unsent request
+    recoveries: int = 0  # outages waited out, each followed by the same request once more
+    healthy: bool = False  # the target answered a known-good request around this one's failure
+    resent: bool = False  # a 5xx was sent once more
+
+    @property
+    def attempts(self) -> int:
+        return self.retries + self.recoveries + 1
+
+    def recovered(self, base_url: str) -> None:
+        """The target was down and came back; one outage too many for one request is inconclusive."""
+        self.recoveries += 1
+        if self.recoveries > MAX_RECOVERIES:
+            raise TargetUnreachable(f"{base_url} went down {self.recoveries} times during one request")
+
+
+@dataclass(frozen=True)
+class _Try:
+    """What one attempt got: an answer (``result``) or no answer (``failed``); ``symptom`` names an outage
+    (a failure, or a 502/503/504), None for an answer to judge."""
+
+    result: UpscaleResult | None
+    failed: _Failed | None
+    symptom: str | None
+    retry_after: str | None
+
+
+@dataclass
 class UpscaleClient:
     """Sends requests to one target through a shared budget, retry policy, reader and health check.
 
@@ -148,47 +179,59 @@ class UpscaleClient:
     # --- one request, its retries and the target's health --------------------------------------------
 
     def _call(self, exchange: Exchange, key: Secret) -> UpscaleResult:
+        """Send ``exchange`` until it has an answer to judge: a 429 waits and goes again, an outage's
+        symptom asks about the target's health first (:meth:`_after_outage`)."""
         headers = exchange.headers_with(key)
-        attempt = recoveries = 0
-        healthy = resent = False  # the target answered a known-good request around this one's failure
+        state = _RequestState()
         while True:
             self._check_stopped()
-            started = time.perf_counter()
-            try:
-                status, answer_headers, content, reason = self._attempt(exchange, headers, key)
-            except _Failed as exc:  # the symptom names the error in full: the outage report quotes it
-                failed, symptom, result, retry_after = exc, f"{exc.symptom}: {exc.error}", None, None
-            else:
-                result = UpscaleResult(status=status, headers=answer_headers, content=content,
-                                       elapsed=time.perf_counter() - started, attempts=attempt + recoveries + 1,
-                                       request=exchange.described, curl=exchange.curl,
-                                       max_pixels=self.bounds.answer_pixels)
-                symptom, retry_after = symptom_of_status(status, reason), answer_headers.get("retry-after")
-            if symptom is None:
+            got = self._try(exchange, headers, key, state)
+            if got.symptom is None:  # an answer of the target's own
                 self.health.answered += 1
-                if result.status == 429:
-                    if attempt < self.retry.retries:
-                        self.sleep(self.retry.delay(attempt, retry_after))
-                        attempt += 1
-                        continue
-                    raise RateLimited(f"{self.base_url} answered 429 after {attempt + 1} attempt(s)", retry_after)
-                return self._answered(result, exchange)
-            if not healthy:
-                if not self.health.diagnose(symptom, retry_after, lambda: self._probe(key)):
-                    recoveries += 1  # it was down and came back: the same request once more
-                    if recoveries > MAX_RECOVERIES:
-                        raise TargetUnreachable(f"{self.base_url} went down {recoveries} times during one request")
-                    continue
-                healthy = True
-            if result is None:  # healthy around it: the request got no answer of its own
-                if failed.sent or attempt >= self.retry.retries:
-                    raise failed.error
-            elif resent:  # a 5xx twice with the target healthy around it: an answer, judged by the checks
-                return self._answered(result, exchange)
+                if got.result.status != 429:
+                    return self._answered(got.result, exchange)
+                if state.retries >= self.retry.retries:
+                    raise RateLimited(f"{self.base_url} answered 429 after {state.retries + 1} attempt(s)",
+                                      got.retry_after)
+            elif not state.healthy and self._was_down(got, key):
+                state.recovered(self.base_url)  # it came back: the same request once more
+                continue
             else:
-                resent = True  # once more, in case it was a blip
-            self.sleep(self.retry.delay(attempt, retry_after))
-            attempt += 1
+                state.healthy = True  # it answered the known-good request, now or at an earlier symptom
+                if (answer := self._after_outage(got, state)) is not None:
+                    return self._answered(answer, exchange)
+            self.sleep(self.retry.delay(state.retries, got.retry_after))
+            state.retries += 1
+
+    def _try(self, exchange: Exchange, headers: dict[str, str], key: Secret, state: _RequestState) -> _Try:
+        """One attempt, as :meth:`_call` weighs it."""
+        started = time.perf_counter()
+        try:
+            status, answer_headers, content, reason = self._attempt(exchange, headers, key)
+        except _Failed as failed:  # the symptom names the error in full: the outage report quotes it
+            return _Try(None, failed, f"{failed.symptom}: {failed.error}", None)
+        result = UpscaleResult(status=status, headers=answer_headers, content=content,
+                               elapsed=time.perf_counter() - started, attempts=state.attempts,
+                               request=exchange.described, curl=exchange.curl, max_pixels=self.bounds.answer_pixels)
+        return _Try(result, None, symptom_of_status(status, reason), answer_headers.get("retry-after"))
+
+    def _was_down(self, got: _Try, key: Secret) -> bool:
+        """Ask about the target's health (:mod:`.health`): True when it was down and came back, False when
+        it answers the known-good request; down past the patience raises :class:`TargetDown`."""
+        return not self.health.diagnose(got.symptom, got.retry_after, lambda: self._probe(key))
+
+    def _after_outage(self, got: _Try, state: _RequestState) -> UpscaleResult | None:
+        """The target is healthy around this request's outage symptom: the answer to judge (a 5xx the
+        second time), or None to send the request once more. A request that got no answer raises its
+        error when it reached the target (it may have been billed) or its retries are spent."""
+        if got.failed is not None:
+            if got.failed.sent or state.retries >= self.retry.retries:
+                raise got.failed.error
+            return None
+        if state.resent:  # a 5xx twice with the target healthy around it: an answer, judged by the checks
+            return got.result
+        state.resent = True  # once more, in case it was a blip
+        return None
 
     def _answered(self, result: UpscaleResult, exchange: Exchange) -> UpscaleResult:
         if result.billable:
