@@ -20,7 +20,7 @@ from ..contract import MODEL_HEADER
 from ..goldens.candidates import Candidate, Group, groups, load
 from ..goldens.history import provenance
 from ..goldens.thresholds import Thresholds
-from ..perceptual.images import float_array, luminance, to_rgb
+from ..perceptual.images import float_array, luminance, png_bytes, to_rgb
 from .pages import data_uri, escape
 
 VIEW = 256  # px: the 64 px patches shown pixelated, large enough to see a change
@@ -49,12 +49,6 @@ if(m){document.querySelectorAll('input[name=x]').forEach(function(r){r.value=m[1
 """
 
 
-def _png(im: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, "PNG")
-    return buf.getvalue()
-
-
 def heat_map(golden: Image.Image, answer: Image.Image, tile: int = TILE) -> tuple[bytes, float]:
     """Mean absolute luminance difference per tile, over the golden in gray: where the answer changed.
     Returns the PNG and the largest tile's value (levels); the colour scale runs to that value."""
@@ -68,7 +62,7 @@ def heat_map(golden: Image.Image, answer: Image.Image, tile: int = TILE) -> tupl
     base = np.repeat((g[: rows * tile, : cols * tile] * 0.5)[..., None], 3, axis=2)
     red = np.stack([np.full_like(level, 255.0), 60 * (1 - level), np.zeros_like(level)], axis=2)
     out = base * (1 - level[..., None] * 0.8) + red * level[..., None] * 0.8
-    return _png(Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))), peak
+    return png_bytes(Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))), peak
 
 
 def _img(png: bytes, alt: str, cls: str = "px") -> str:
