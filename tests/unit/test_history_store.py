@@ -8,7 +8,7 @@ import threading
 import time
 
 from upscale_conformance.history import recording
-from upscale_conformance.history.records import Recorded, Run, from_load, from_monitor, from_selfcheck, read_folder
+from upscale_conformance.history.records import Recorded, Run, from_file, read_folder
 from upscale_conformance.history.store import SCHEMA, Store
 
 
@@ -52,28 +52,29 @@ def test_a_store_that_cannot_be_written_costs_one_warning_and_no_wait(tmp_path):
     assert recording.record(summary, f"sqlite:///{tmp_path / 'h.sqlite'}", said.append) is True and len(said) == 1
 
 
-def test_monitor_limits_and_their_drift_classes():
+def test_monitor_limits_and_their_drift_classes_in_a_version_1_record():
     rec = {"run_id": "m1", "started_at": "s", "finished_at": "f", "target": "local (reference server, profile p)",
            "cost": {"spent": 25, "billable": 20}, "inconclusive": None, "exit_code": 1, "ci": {"commit": "abc"},
            "limits": {"ai.fast": {"finding": {"max_pixels": 1}}, "ai.slow": {"finding": {"max_pixels": 2}}},
            "drift": {"items": [{"severity": "breaking", "area": "limit", "subject": "ai.fast", "message": "m"},
                                {"severity": "notable", "area": "latency", "subject": "ai.slow", "message": "m"}]}}
-    got = from_monitor(rec)
+    got = from_file("record.json", rec)
     assert (got.run.target, got.run.exit_code, got.run.verdict, got.run.commit) == ("local", 1, "breaking drift", "abc")
     assert {lim.mode: lim.drift for lim in got.limits} == {"ai.fast": "breaking", "ai.slow": ""}
 
 
-def test_load_and_selfcheck_files_as_they_are_written():
-    load = from_load({"run_id": "l1", "started": "s", "finished": "f", "target": "local", "exit_code": 1,
-                      "settings": {"target": "http://127.0.0.1:9", "profile": "p"}, "requests": 20,
-                      "answers_by_status": {"200": 18, "429": 2}, "verdict": "v",
-                      "violations": [{"clause": "DIM-4X", "code": "size_not_4x"}]})
-    assert (load.run.target, load.run.calls, load.run.billable) == ("local", 20, 18)
+def test_load_and_selfcheck_files_as_they_were_written_before_the_one_header():
+    load = from_file("load.json", {"run_id": "l1", "started": "s", "finished": "f", "target": "local",
+                                   "exit_code": 1, "settings": {"target": "http://127.0.0.1:9", "profile": "p"},
+                                   "requests": 20, "answers_by_status": {"200": 18, "429": 2}, "verdict": "v",
+                                   "violations": [{"clause": "DIM-4X", "code": "size_not_4x"}]})
+    assert (load.run.target, load.run.calls, load.run.billable, load.run.profile) == ("local", 20, 18, "p")
     assert [f.clause for f in load.findings] == ["DIM-4X"]
-    check = from_selfcheck({"run_id": "s1", "started": "s", "finished": "f", "exit": 1,
-                            "entries": [{"entry": "clean", "kind": "clean", "ok": True},
-                                        {"entry": "no_4x", "kind": "contract", "ok": False}]})
+    check = from_file("selfcheck.json", {"run_id": "s1", "started": "s", "finished": "f", "exit": 1,
+                                         "entries": [{"entry": "clean", "kind": "clean", "ok": True},
+                                                     {"entry": "no_4x", "kind": "contract", "ok": False}]})
     assert [(c.clause, c.verdict) for c in check.clauses] == [("selfcheck:clean", "PASS"), ("selfcheck:no_4x", "FAIL")]
+    assert (check.run.exit_code, check.run.verdict, check.run.target) == (1, "not ok", "selfcheck")
 
 
 def test_ingest_reads_each_run_once_and_leaves_out_a_selfcheck_s_own_runs(tmp_path):

@@ -9,19 +9,19 @@ from datetime import date
 import pytest
 import yaml
 
-from upscale_conformance.contract import load_profile
+from upscale_conformance.contract import load_clauses, load_profile
 from upscale_conformance.history.known import (
     KnownFailuresError,
-    apply,
     draft_entries,
     dump,
     finding_of,
     parse_file,
     parse_text,
 )
-from upscale_conformance.history.records import Finding, from_summary
+from upscale_conformance.history.records import Finding, from_file
 from upscale_conformance.report import render, summary_problems
-from upscale_conformance.report.summary import print_table, write_summary
+from upscale_conformance.report.deciding import decide
+from upscale_conformance.report.summary import print_table, summary_record, write_summary
 from upscale_conformance.verdicts import FAIL, KNOWN, Outcome, Tally, exit_code
 
 TODAY = date(2026, 6, 1)
@@ -45,9 +45,18 @@ def tally(*violations, error: bool = False, clauses=("FIDELITY-GEOMETRY",)) -> T
 
 
 def verdicts_after(text: str, t: Tally, today: date = TODAY):
-    verdicts = t.verdicts({"FIDELITY-GEOMETRY": "must", "DIM-4X": "must", "LIMIT-SLOW-EDGE": "must"})
-    section = apply(verdicts, t.failures(), parse_text(text), today)
-    return verdicts, section
+    decision = decide(t.outcomes, {"FIDELITY-GEOMETRY": "must", "DIM-4X": "must", "LIMIT-SLOW-EDGE": "must"},
+                      known=parse_text(text), today=today)
+    return decision.verdicts, {**decision.known, "clauses": decision.known_lines}
+
+
+def written_summary(path, t: Tally, text: str, pytest_exit: int, known_file: str = "") -> dict:
+    """Decide (as of the real date: the entries' dates are far from it), write and read back summary.json."""
+    profile = load_profile(None)
+    decision = decide(t.outcomes, {cid: profile.level_of(c) for cid, c in load_clauses().items()},
+                      pytest_exit=pytest_exit, known=parse_text(text), today=date.today(), known_file=known_file)
+    write_summary(summary_record(t, decision, {}, target="local", profile=profile.id), path)
+    return json.loads(path.read_text())
 
 
 # --- the format ---------------------------------------------------------------------------------------------
@@ -170,8 +179,7 @@ def test_the_summary_table_and_page_show_known_and_what_each_entry_did(tmp_path,
     from rich.console import Console
 
     text = entry(f"fingerprint: {FP}") + entry("fingerprint: DIM-4X/size_not_4x/ai.fast/-/png/PNG", "2026-01-01")
-    summary = write_summary(tmp_path / "summary.json", tally(violation()), load_profile(None), "local",
-                            pytest_exit=1, known=parse_text(text), known_file="known.yaml")
+    summary = written_summary(tmp_path / "summary.json", tally(violation()), text, 1, "known.yaml")
     assert summary_problems(summary) == []
     clause = summary["clauses"]["FIDELITY-GEOMETRY"]
     assert clause["verdict"] == "KNOWN" and clause["known"] == [1] and clause["findings"] == [FP]
@@ -182,14 +190,14 @@ def test_the_summary_table_and_page_show_known_and_what_each_entry_did(tmp_path,
     assert "KNOWN" in out and "known known.yaml:1" in out and "passes now known.yaml:5" in out
     page = render(summary, tmp_path)
     assert 'class="KNOWN"' in page and 'id="known-failures"' in page and "remove it" in page
-    assert [f.fingerprint for f in from_summary(summary).findings] == [FP]
+    assert [f.fingerprint for f in from_file("summary.json", summary).findings] == [FP]
 
 
 def test_an_expired_entry_says_so_in_the_table(tmp_path, capsys):
     from rich.console import Console
 
-    summary = write_summary(tmp_path / "summary.json", tally(violation()), load_profile(None), "local",
-                            pytest_exit=1, known=parse_text(entry(f"fingerprint: {FP}", "2020-01-01")))
+    summary = written_summary(tmp_path / "summary.json", tally(violation()), entry(f"fingerprint: {FP}", "2020-01-01"),
+                              1)
     assert summary["exit_code"] == 1 and summary["clauses"]["FIDELITY-GEOMETRY"]["verdict"] == "FAIL"
     print_table(summary, Console(width=200, force_terminal=False))
     assert "expired on 2020-01-01" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from upscale_conformance.contract import Limit, load_profile
 from upscale_conformance.monitor import compare, digest, record, run
 from upscale_conformance.monitor.discover import discover
 from upscale_conformance.monitor.signatures import signature_to_dict
+from upscale_conformance.records.monitor import MonitorRecord
 from upscale_conformance.strategies import ImageCase
 
 
@@ -37,7 +38,7 @@ FAST = Limit("pixels", max_pixels=1_000_000)
 
 
 def make_record(target="http://127.0.0.1:1111", fast: Limit = FAST) -> dict:
-    rec = record.new_record(target, "test", "2026-05-01T00:00:00Z", {}, None)
+    rec = record.new_body("2026-05-01T00:00:00Z", {}, None)
     rec["limits"] = {"ai.fast": _limit_entry(fast), "ai.slow": _limit_entry(Limit("pixels", max_pixels=262_144))}
     rec["over_limit"] = {"ai.fast": {"size": [1001, 1001], "status": 400,
                                      "body_shape": '{"error": {"message": "string"}}'}}
@@ -52,7 +53,7 @@ def make_record(target="http://127.0.0.1:1111", fast: Limit = FAST) -> dict:
                       "avif": {"status": 200, "accepted": True, "content_type": "image/avif", "format": "AVIF",
                                "ok": True}}
     rec["latency"] = {"ai.fast": {"median_s": 0.2, "samples": 3}}
-    return rec
+    return record.finished(rec, target, "pixel-budget-2026", 0).to_dict()
 
 
 def drift(old: dict, new: dict) -> dict[str, list[str]]:
@@ -121,7 +122,7 @@ def test_an_identical_output_is_not_measured_again():
 
 
 def test_a_record_reads_back_and_other_files_are_refused(tmp_path):
-    path = record.write_record(make_record(), tmp_path)
+    path = record.write_record(MonitorRecord.from_dict(make_record()), tmp_path)
     assert record.load_record(path)["target"] == "http://127.0.0.1:1111"
     assert "sk_" not in path.read_text()
     (tmp_path / "other.json").write_text(json.dumps({"schema": record.SCHEMA, "version": 99}))
@@ -159,7 +160,7 @@ def test_an_unreachable_target_leaves_an_inconclusive_record_without_the_key():
     key = Secret("sk_live_never_written")
     client = UpscaleClient("http://vendor.invalid", key, Budget(10), retry=RetryPolicy(retries=1),
                            transport=httpx.MockTransport(refuse), sleep=lambda s: None)
-    rec = record.new_record("http://vendor.invalid", "test", run.now(), run.hints_for(load_profile(None), None), 10)
+    rec = record.new_body(run.now(), run.hints_for(load_profile(None), None), 10)
     run.monitor(client, rec)
     assert "the target is down" in rec["inconclusive"] and "did not answer" in rec["inconclusive"]
     # the request and the known-good request: a target that never answered is not waited for (client.health)
@@ -170,7 +171,7 @@ def test_an_unreachable_target_leaves_an_inconclusive_record_without_the_key():
 def test_a_refused_key_is_inconclusive_not_a_shrunken_limit():
     transport = httpx.MockTransport(lambda request: httpx.Response(403, json={"error": {"detail": "bad key"}}))
     client = UpscaleClient("http://vendor.invalid", Secret("k"), Budget(None), transport=transport)
-    rec = record.new_record("x", "test", run.now(), run.hints_for(load_profile(None), None), None)
+    rec = record.new_body(run.now(), run.hints_for(load_profile(None), None), None)
     run.monitor(client, rec)
     assert "got 403" in rec["inconclusive"] and rec["limits"] == {}
     assert rec["calls"][0]["body_shape"] == '{"error": {"detail": "string"}}'
@@ -197,6 +198,6 @@ def test_a_target_that_keeps_rate_limiting_is_inconclusive():
     transport = httpx.MockTransport(lambda request: httpx.Response(429, headers={"retry-after": "1"}))
     client = UpscaleClient("http://vendor.invalid", Secret("k"), Budget(None), transport=transport,
                            sleep=lambda s: None)
-    rec = record.new_record("x", "test", run.now(), run.hints_for(load_profile(None), None), None)
+    rec = record.new_body(run.now(), run.hints_for(load_profile(None), None), None)
     run.monitor(client, rec)
     assert "429" in rec["inconclusive"] and rec["cost"]["spent"] == 4  # one request, three retries

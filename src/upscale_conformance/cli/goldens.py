@@ -18,13 +18,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .. import __version__
 from .. import goldens as gs
 from ..client import Budget, UpscaleClient
 from ..client.secret import Secret
 from ..client.target import is_local
 from ..contract import Profile, is_sandbox_key, load_profile
 from ..errors import ContractError, NoAnswer, TargetUnreachable
+from ..records.header import tool_name
 from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target
 
 console = Console()
@@ -143,7 +143,7 @@ class Setup:
     def source(self) -> dict[str, str]:
         where = "in-process reference server" if self.target == "local" else self.target
         return {"target": self.slug, "url": where, "profile": self.profile.id,
-                "tool": f"upscale-conformance {__version__}"}
+                "tool": tool_name()}
 
 
 @contextlib.contextmanager
@@ -367,7 +367,7 @@ def approve_cmd(report_dir, everything, group_ids, inputs, reason, force, golden
         raise click.UsageError(f"no candidate matches {', '.join(inputs)} in {report_dir}")
     provenance = {"run": report_dir.name, "report": str(report_dir),
                   "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-                  "reason": reason, "tool": f"upscale-conformance {__version__}"}
+                  "reason": reason, "tool": tool_name()}
     for c in chosen:
         root = Path(golden_dir) if golden_dir else Path(c.verdict["golden_dir"])
         kept = history.approve(root, c, provenance)

@@ -17,7 +17,6 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from .. import __version__
 from ..client import Budget, UpscaleClient
 from ..client.secret import Secret
 from ..client.target import is_local
@@ -25,7 +24,6 @@ from ..contract import load_profile
 from ..errors import ConformanceError
 from ..monitor.discover import CAP
 from ..monitor.probes import PROBE_CALLS
-from ..report.summary import ci_context
 from .options import api_key_flag, history_option
 
 console = Console(soft_wrap=True, highlight=False)
@@ -96,10 +94,7 @@ def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name, histor
     if target != "local" and not key:
         raise Usage("a non-local target needs --api-key or PHOTOROOM_API_KEY")
     calls = Budget(_budget(target, budget))
-    shown = f"local (reference server, profile {profile.id})" if target == "local" else target
-    rec = record.new_record(shown, f"upscale-conformance {__version__}", run.now(), run.hints_for(profile, base),
-                            calls.limit)
-    rec["ci"] = ci_context()
+    rec = record.new_body(run.now(), run.hints_for(profile, base), calls.limit)
     with contextlib.ExitStack() as stack:
         url = target
         if target == "local":
@@ -115,10 +110,11 @@ def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name, histor
         status = stack.enter_context(console.status("monitor: starting"))
         run.monitor(client, rec, progress=lambda text: status.update(f"monitor: {escape(text)}"),
                     say=lambda text: console.print(escape(text)))
-    sys.exit(_finish(rec, base, out_dir, history_url))
+    sys.exit(_finish(rec, base, out_dir, history_url, target, profile.id))
 
 
-def _finish(rec: dict, base: dict | None, out_dir: str | None, history_url: str | None = None) -> int:
+def _finish(rec: dict, base: dict | None, out_dir: str | None, history_url: str | None = None,
+            target: str = "", profile: str = "") -> int:
     """Judge drift, write the record and the digest, print the verdict, record the run in the results store;
     returns the exit code."""
     from ..history.recording import record as into_history
@@ -131,15 +127,15 @@ def _finish(rec: dict, base: dict | None, out_dir: str | None, history_url: str 
             drift = compare.compare(base, rec)
         except ConformanceError as exc:
             raise Usage(str(exc)) from None
-        rec["drift"] = {"baseline_started_at": base.get("started_at"), "baseline_target": base.get("target"),
+        rec["drift"] = {"baseline_started": base.get("started"), "baseline_target": base.get("target"),
                         "items": [d.to_dict() for d in drift]}
     folder = Path(out_dir) if out_dir else _new_folder()
     code = 3 if rec["inconclusive"] else (1 if any(d.severity == "breaking" for d in drift or []) else 0)
-    rec["exit_code"] = code
-    path = record.write_record(rec, folder)
-    text = digest.digest(rec, drift, base)
+    done = record.finished(rec, target, profile, code)
+    path = record.write_record(done, folder)
+    text = digest.digest(done.to_dict(), drift, base)
     (folder / "digest.md").write_text(text, encoding="utf-8")
-    write_page(folder, f"monitor: {rec.get('target', '')}", code,
+    write_page(folder, f"monitor: {done.header.target}", code,
                {0: "no breaking drift", 1: "breaking drift from the baseline", 3: "inconclusive"}[code],
                ["severity", "what", "change"],
                [[d.severity, f"{d.area} {d.subject}", d.message] for d in drift or []], text)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from ..records.legacy import upgrade
 from ..report import summary_problems, write_html
 
 console = Console()
@@ -26,7 +27,9 @@ def report(folder: Path, allure: bool) -> None:
     if not summary_path.is_file():
         raise click.UsageError(f"no summary.json in {folder}: give the folder of a run (reports/<timestamp>)")
     try:
-        problems = summary_problems(json.loads(summary_path.read_text(encoding="utf-8")))
+        data = json.loads(summary_path.read_text(encoding="utf-8"))
+        # A summary written before the one header (issue 27) is read as this version writes it.
+        problems = summary_problems(upgrade("summary.json", data) if isinstance(data, dict) else data)
     except ValueError as exc:
         raise click.UsageError(f"{summary_path}: not JSON ({exc})") from None
     if problems:

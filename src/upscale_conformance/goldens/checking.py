@@ -98,9 +98,9 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
 
 
 def _tool() -> str:
-    from .. import __version__
+    from ..records.header import tool_name
 
-    return f"upscale-conformance {__version__}"
+    return tool_name()
 
 
 @dataclass

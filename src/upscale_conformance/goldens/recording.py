@@ -7,10 +7,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from .. import __version__
 from .. import perceptual as pc
 from ..client import UpscaleClient, UpscaleResult
 from ..contract import Profile
+from ..records.header import tool_name
 from .compare import regression_verdict, spread_between
 from .document import Golden, golden_from, sha256_hex
 from .keys import Combo, GoldenKey, combos_for
@@ -155,7 +155,7 @@ def record(client: UpscaleClient, inputs: list[Path], golden_dir: Path, target: 
     thresholds = thresholds or load_thresholds()
     store = GoldenStore(golden_dir)
     combos = combos or combos_for(profile)
-    source = source or {"target": target, "tool": f"upscale-conformance {__version__}"}
+    source = source or {"target": target, "tool": tool_name()}
     decided: dict[Combo, int] = {}  # answers per input, once a combo's probe has told
     outcomes = []
     for path, combo in plan(inputs, profile, combos):

@@ -24,7 +24,7 @@ import yaml
 
 from ..contract import load_clauses
 from ..errors import ConformanceError
-from ..verdicts import FAIL, KNOWN, NO_FINDING, OBSERVED, PASS, ClauseVerdict
+from ..verdicts import FAIL, NO_FINDING, OBSERVED, PASS, ClauseVerdict
 from .records import Finding, finding_from
 
 KEYS = {"fingerprint", "pattern", "reason", "link", "expires"}
@@ -163,14 +163,15 @@ def _entry(name: str, node: yaml.Node, clauses: Mapping[str, Any]) -> KnownEntry
                       fingerprint, pattern)
 
 
-def apply(verdicts: dict[str, ClauseVerdict], failures: Mapping[str, list[dict]], entries: list[KnownEntry],
+def apply(verdicts: Mapping[str, ClauseVerdict], failures: Mapping[str, list[dict]], entries: list[KnownEntry],
           today: date, file: str = "") -> dict[str, Any]:
-    """Turn FAIL into KNOWN where every failing finding of the clause is known and unexpired (in place),
-    and say what each entry did: the ``known_failures`` section of ``summary.json``, with the entries
-    behind each clause under ``clauses``. ``failures`` holds every failing finding of a clause
+    """Which FAIL clauses are KNOWN (every failing finding known and unexpired: ``known``, changing nothing
+    it is handed) and what each entry did: the ``known_failures`` section of ``summary.json``, with the
+    entries behind each clause under ``clauses``. ``failures`` holds every failing finding of a clause
     (``Tally.failures``), not only the few the summary keeps as evidence."""
     matched: dict[int, set[str]] = {i: set() for i in range(len(entries))}
     by_clause: dict[str, set[int]] = {}
+    known: list[str] = []
     for cid, cv in verdicts.items():
         if cv.verdict != FAIL or not failures.get(cid):
             continue
@@ -183,7 +184,7 @@ def apply(verdicts: dict[str, ClauseVerdict], failures: Mapping[str, list[dict]]
                 by_clause.setdefault(cid, set()).add(i)
             all_known &= any(not entries[i].expired(today) for i in hits)
         if all_known:
-            cv.verdict = KNOWN
+            known.append(cid)
     rows = []
     for i, e in enumerate(entries):
         if matched[i]:
@@ -194,7 +195,7 @@ def apply(verdicts: dict[str, ClauseVerdict], failures: Mapping[str, list[dict]]
             state = "passing" if judged and all(judged) else "not seen"
         rows.append({"line": e.line, "match": e.match, "reason": e.reason, "link": e.link,
                      "expires": e.expires.isoformat(), "state": state, "findings": sorted(matched[i])})
-    return {"file": file, "entries": rows,
+    return {"file": file, "entries": rows, "known": known,
             "clauses": {cid: sorted(entries[i].line for i in found) for cid, found in by_clause.items()}}
 
 

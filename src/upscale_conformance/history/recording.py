@@ -7,7 +7,6 @@ loads only when a run is recorded, and the wait for a busy or unreachable databa
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,14 +23,14 @@ def _warn(text: str) -> None:
 def record(path: Path, url: str | None = None, warn: Callable[[str], None] = _warn) -> bool:
     """Store the run that wrote ``path`` (its summary.json, record.json, load.json or selfcheck.json) in the
     store at ``url`` (None: ``$UPSCALE_HISTORY``, else the default). True when it was stored; never raises."""
-    from .records import READERS
+    from .records import from_path
 
     shown = url or "the results store"
     try:
         from .store import Store, default_url, url_shown
 
         shown = url_shown(url or default_url())
-        recorded = READERS[path.name](json.loads(path.read_text(encoding="utf-8")), path.parent)
+        recorded = from_path(path)
         Store(url, timeout=WAIT).add(recorded)
         return True
     except Exception as exc:  # whatever went wrong, the verdict stands

@@ -1,5 +1,6 @@
-"""What the results store keeps of a run, read from what the run wrote (``summary.json``,
-``record.json``, ``load.json``, ``selfcheck.json``): plain dataclasses, no pixel data, no key.
+"""What the results store keeps of a run, read from the typed record the run wrote (``records``:
+``summary.json``, ``record.json``, ``load.json``, ``selfcheck.json``, older files through ``records.legacy``):
+plain dataclasses, no pixel data, no key.
 
 A finding's **fingerprint** is stable across runs: the clause, the violation's code and what was
 asked (mode, model version, export format, input kind), never the message or the measured number,
@@ -11,16 +12,20 @@ so "the same failure again" is the same fingerprint.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-COMMANDS = ("run", "monitor", "load", "selfcheck")
+from ..records import files as record_files
+from ..records.files import Record
+from ..records.load import LoadReport
+from ..records.monitor import MonitorRecord
+from ..records.run import RunSummary
+from ..records.selfcheck import SelfcheckReport
 
 
 def fingerprint(clause: str, code: str, mode: str = "", model_version: str = "", export_format: str = "",
@@ -32,7 +37,7 @@ def fingerprint(clause: str, code: str, mode: str = "", model_version: str = "",
 @dataclass(frozen=True)
 class Run:
     id: str
-    command: str  # one of COMMANDS
+    command: str  # one of records.header.COMMANDS
     started: str  # ISO 8601, UTC
     finished: str
     target: str
@@ -94,14 +99,6 @@ class Recorded:
     limits: list[LimitSeen] = field(default_factory=list)
 
 
-def run_id(command: str, data: Mapping[str, Any]) -> str:
-    """The run's id: the one it wrote, else a digest of what it wrote (so an import twice is one run)."""
-    if data.get("run_id"):
-        return str(data["run_id"])
-    text = json.dumps(data, sort_keys=True, default=str)
-    return f"{command}-" + hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 _FIELD = re.compile(r"([\w.\-]+)[=:] ?([^,;)]+)")
 
 
@@ -119,92 +116,61 @@ def finding_from(entry: Mapping[str, Any]) -> Finding:
                    str(asked.get("input_kind", "") or ""))
 
 
-def from_summary(summary: Mapping[str, Any], folder: Path | None = None) -> Recorded:
-    """A ``run`` (``summary.json``)."""
-    ci = summary.get("ci") or {}
-    run = Run(
-        id=run_id("run", summary), command="run", started=str(summary.get("started", summary.get("finished", ""))),
-        finished=str(summary.get("finished", "")), target=str(summary.get("target", "")),
-        golden_target=str(summary.get("golden_target", "")), profile=str(summary.get("profile", "")),
-        tool=str(summary.get("tool", "")), model_versions=tuple(summary.get("model_versions", ())),
-        commit=str(ci.get("commit", "")), branch=str(ci.get("branch", "")), job_url=str(ci.get("job_url", "")),
-        calls=int(summary.get("calls_spent", 0)), billable=int(summary.get("calls_billable", 0)),
-        exit_code=int(summary.get("exit_code", 0)), verdict=str(summary.get("verdict", "")),
-        report=str(folder) if folder else "")
+def recorded(record: Record, folder: Path | None = None) -> Recorded:
+    """What the store keeps of any run's record: the header, read the same way for every command, and what
+    the command's body adds (a run's clauses and findings, a monitor's limits, a load's findings, a
+    selfcheck's entries as clause-like rows)."""
+    h = record.header
+    run = Run(id=h.run_id, command=h.command, started=h.started or h.finished, finished=h.finished, target=h.target,
+              profile=h.profile, tool=h.tool, commit=h.ci.commit, branch=h.ci.branch, job_url=h.ci.job_url,
+              exit_code=h.exit_code, verdict=h.verdict, report=str(folder) if folder else "")
+    match record:
+        case RunSummary():
+            return _from_run(record, run)
+        case MonitorRecord():
+            cost = record.cost or {}
+            run = replace(run, calls=int(cost.get("spent", 0)), billable=int(cost.get("billable", 0)))
+            # A comparison with a baseline writes {"items": [{severity, area, subject, message}]}; a limit's
+            # subject is its mode, its class the severity (breaking | notable). A mode without an item did not drift.
+            items = (record.drift or {}).get("items", ()) if isinstance(record.drift, dict) else ()
+            drift = {d.get("subject", ""): d.get("severity", "") for d in items
+                     if isinstance(d, dict) and d.get("area") == "limit"}
+            limits = [LimitSeen(mode, json.dumps(entry.get("finding", {}), sort_keys=True), drift.get(mode, ""))
+                      for mode, entry in (record.limits or {}).items()]
+            return Recorded(run, limits=limits)
+        case LoadReport():
+            run = replace(run, calls=int(record.requests),
+                          billable=int((record.answers_by_status or {}).get("200", 0)))  # only a 200 is billed
+            findings = {Finding(str(v.get("clause", "")), str(v.get("code", ""))) for v in record.violations
+                        if isinstance(v, dict)}
+            return Recorded(run, findings=sorted(findings, key=lambda f: f.fingerprint))
+        case SelfcheckReport():
+            return Recorded(run, [ClauseResult(f"selfcheck:{e.get('entry', '')}", str(e.get("kind", "")),
+                                               "PASS" if e.get("ok") else "FAIL") for e in record.entries])
+    raise TypeError(f"not a run record: {type(record).__name__}")
+
+
+def _from_run(summary: RunSummary, run: Run) -> Recorded:
+    run = replace(run, golden_target=summary.golden_target, model_versions=tuple(summary.model_versions),
+                  calls=summary.calls_spent, billable=summary.calls_billable)
     clauses, findings = [], []
-    for cid, c in (summary.get("clauses") or {}).items():
-        clauses.append(ClauseResult(cid, str(c.get("level", "")), str(c.get("verdict", "")), int(c.get("tests", 0)),
-                                    int(c.get("cases", 0)), int(c.get("calls", 0))))
-        if c.get("verdict") in ("FAIL", "KNOWN"):
+    for cid, c in summary.clauses.items():
+        clauses.append(ClauseResult(cid, c.level, c.verdict, c.tests, c.cases, c.calls))
+        if c.verdict in ("FAIL", "KNOWN"):
             # `findings` (fingerprints) holds every failing finding where the evidence keeps the first few.
-            findings += ([Finding(*[("" if p == "-" else p) for p in fp.split("/", 5)]) for fp in c["findings"]]
-                         if c.get("findings") else [finding_from(e) for e in c.get("evidence", ())])
+            findings += ([Finding(*[("" if p == "-" else p) for p in fp.split("/", 5)]) for fp in c.findings]
+                         if c.findings else [finding_from(e) for e in c.evidence])
     return Recorded(run, clauses, sorted(set(findings), key=lambda f: f.fingerprint))
 
 
-MONITOR_VERDICTS = {0: "no breaking drift", 1: "breaking drift", 3: "inconclusive"}
+def from_file(name: str, data: Mapping[str, Any], folder: Path | None = None) -> Recorded:
+    """A run from the JSON of its record file ``name`` (``summary.json``, ...), written by this version or an
+    earlier one (``records.legacy``)."""
+    return recorded(record_files.parse(name, data), folder)
 
 
-def _monitor_target(shown: str) -> str:
-    """monitor writes ``local (reference server, profile X)`` for the reference server: `local`, as elsewhere."""
-    return "local" if shown.startswith("local ") else shown
-
-
-def from_monitor(record: Mapping[str, Any], folder: Path | None = None) -> Recorded:
-    """A ``monitor`` run (``record.json``, and ``drift`` when it compared with a baseline)."""
-    cost = record.get("cost") or {}
-    ci = record.get("ci") or {}
-    inconclusive = bool(record.get("inconclusive"))
-    run = Run(id=run_id("monitor", record), command="monitor", started=str(record.get("started_at", "")),
-              finished=str(record.get("finished_at") or ""), target=_monitor_target(str(record.get("target", ""))),
-              tool=str(record.get("tool", "")), commit=str(ci.get("commit", "")), branch=str(ci.get("branch", "")),
-              job_url=str(ci.get("job_url", "")), calls=int(cost.get("spent", 0)),
-              billable=int(cost.get("billable", 0)), exit_code=int(record.get("exit_code", 3 if inconclusive else 0)),
-              verdict=MONITOR_VERDICTS.get(int(record.get("exit_code", 3 if inconclusive else 0)), ""),
-              report=str(folder) if folder else "")
-    # A comparison with a baseline writes {"items": [{severity, area, subject, message}]}; a limit's subject is
-    # its mode, and its class the severity (breaking | notable). A mode without an item did not drift.
-    items = (record.get("drift") or {}).get("items", ()) if isinstance(record.get("drift"), dict) else ()
-    drift = {d.get("subject", ""): d.get("severity", "") for d in items
-             if isinstance(d, dict) and d.get("area") == "limit"}
-    limits = [LimitSeen(mode, json.dumps(entry.get("finding", {}), sort_keys=True), drift.get(mode, ""))
-              for mode, entry in (record.get("limits") or {}).items()]
-    return Recorded(run, limits=limits)
-
-
-def from_load(report: Mapping[str, Any], folder: Path | None = None) -> Recorded:
-    """A ``load`` run (``load.json``)."""
-    ci = report.get("ci") or {}
-    settings = report.get("settings") or {}
-    run = Run(id=run_id("load", report), command="load", started=str(report.get("started", "")),
-              finished=str(report.get("finished", report.get("date", ""))),
-              target=str(report.get("target") or settings.get("target", "")),
-              profile=str(settings.get("profile", "")), tool=str(report.get("tool", "")),
-              commit=str(ci.get("commit", "")), branch=str(ci.get("branch", "")), job_url=str(ci.get("job_url", "")),
-              calls=int(report.get("requests", 0)),
-              billable=int((report.get("answers_by_status") or {}).get("200", 0)),  # only a 200 is billed
-              exit_code=int(report.get("exit_code", 0)), verdict=str(report.get("verdict", "")),
-              report=str(folder) if folder else "")
-    findings = [Finding(str(v.get("clause", "")), str(v.get("code", ""))) for v in report.get("violations", ())
-                if isinstance(v, dict)]
-    return Recorded(run, findings=sorted(set(findings), key=lambda f: f.fingerprint))
-
-
-def from_selfcheck(report: Mapping[str, Any], folder: Path | None = None) -> Recorded:
-    """A ``selfcheck`` run (``selfcheck.json``): each catalog entry as a clause-like row."""
-    ci = report.get("ci") or {}
-    run = Run(id=run_id("selfcheck", report), command="selfcheck", started=str(report.get("started", "")),
-              finished=str(report.get("finished", "")), target="selfcheck", tool=str(report.get("tool", "")),
-              commit=str(ci.get("commit", "")), branch=str(ci.get("branch", "")), job_url=str(ci.get("job_url", "")),
-              exit_code=int(report.get("exit", 0)), verdict="ok" if report.get("exit") == 0 else "not ok",
-              report=str(folder) if folder else "")
-    clauses = [ClauseResult(f"selfcheck:{e.get('entry', '')}", str(e.get("kind", "")),
-                            "PASS" if e.get("ok") else "FAIL") for e in report.get("entries", ())]
-    return Recorded(run, clauses)
-
-
-READERS = {"summary.json": from_summary, "record.json": from_monitor, "load.json": from_load,
-           "selfcheck.json": from_selfcheck}
+def from_path(path: Path) -> Recorded:
+    return from_file(path.name, json.loads(Path(path).read_text(encoding="utf-8")), Path(path).parent)
 
 
 def read_folder(folder: Path) -> list[Recorded]:
@@ -216,14 +182,14 @@ def read_folder(folder: Path) -> list[Recorded]:
     selfcheck, not runs of a target, and are left out."""
     found, seen = [], set()
     root = Path(folder)
-    paths = sorted(p for name in READERS for p in _walk(root, name))
+    paths = sorted(p for name in record_files.TYPES for p in _walk(root, name))
     selfchecks = {p.resolve().parent for p in paths if p.name == "selfcheck.json"}
     for path in paths:
         real = path.resolve()
         if real in seen or (path.name != "selfcheck.json" and any(s in real.parents for s in selfchecks)):
             continue
         seen.add(real)
-        found.append(READERS[path.name](json.loads(path.read_text(encoding="utf-8")), path.parent))
+        found.append(from_path(path))
     return found
 
 

@@ -14,11 +14,9 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,7 +24,9 @@ from ..client.health import PROBE_TIMEOUT
 from ..client.secret import Secret
 from ..client.target import DEFAULT_TIMEOUT
 from ..contract import Profile
-from ..report.summary import ci_context, stamped_folder
+from ..records import header as run_header
+from ..records.load import LoadReport
+from ..report.summary import stamped_folder
 from . import LOAD_PATIENCE
 from . import summary as figures
 
@@ -119,13 +119,11 @@ def _progress(rows: list[dict], planned: int | None, elapsed: float) -> str:
     return f"progress {elapsed:5.0f} s: {len(rows)}{of} answers ({shown}); {bad} with violations"
 
 
-def _stamp(summary: dict, settings: LoadSettings, started: str) -> None:
-    """What the results store reads of a run besides its figures: its id, times, target and CI context."""
-    from .. import __version__
-
-    summary["date"] = summary["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-    summary.update(run_id=uuid.uuid4().hex, started=started, target=settings.name or settings.target,
-                   tool=f"upscale-conformance {__version__}", ci=ci_context())
+def report_of(figures_: dict, settings: LoadSettings, started: str) -> LoadReport:
+    """The figures under the one header every run record has (``records.header.new_header``)."""
+    header = run_header.new_header("load", settings.name or settings.target, settings.profile.id,
+                                   started=started, exit_code=figures_["exit_code"], verdict=figures_["verdict"])
+    return LoadReport.from_dict(figures_, header)
 
 
 def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], None] = print,
@@ -133,13 +131,12 @@ def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], Non
     """One load run; returns its exit code (0 kept, 1 violated, 3 inconclusive). ``out``: the run's folder
     (default: a new ``load-<timestamp>`` under ``report_root``)."""
     out = out or stamped_folder(report_root, "load-")
-    begun = datetime.now(UTC).isoformat(timespec="seconds")
+    begun = run_header.now()
     planned = settings.requests
     down = reachable(settings.target)
     if down:
         summary = figures.summarize([], planned, settings.public(), f"the target is down: {down}")
-        _stamp(summary, settings, begun)
-        for line in figures.write(out, summary):
+        for line in figures.write(out, report_of(summary, settings, begun)):
             say(line)
         say(f"report: {out}")
         return figures.EXIT_INCONCLUSIVE
@@ -179,8 +176,7 @@ def run_load(settings: LoadSettings, report_root: Path, say: Callable[[str], Non
     if proc.returncode not in (0, None) and not rows:
         stopped = stopped or f"Locust exited with status {proc.returncode} (see {out / 'locust.out'})"
     summary = figures.summarize(rows, planned, settings.public(), stopped)
-    _stamp(summary, settings, begun)
-    for line in figures.write(out, summary):
+    for line in figures.write(out, report_of(summary, settings, begun)):
         say(settings.api_key.scrub(line))
     say(f"report: {out}")
     return summary["exit_code"]

@@ -16,6 +16,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..records import files
+from ..records.load import FILE, LoadReport
 from .judge import NO_ANSWER, RATE_LIMITED, VIOLATION
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INCONCLUSIVE = 0, 1, 3
@@ -111,8 +113,9 @@ def read_answers(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def write(folder: Path, summary: dict[str, Any]) -> list[str]:
-    lines = render(summary)
-    (folder / "load.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+def write(folder: Path, report: LoadReport) -> list[str]:
+    """``load.json`` (the record: header and figures) and ``load.txt`` (the text report); returns its lines."""
+    lines = render(report.to_dict())
+    files.write(report, folder / FILE)
     (folder / "load.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return lines

@@ -19,7 +19,7 @@ def cost_line(record: dict[str, Any]) -> str:
 
 def digest(record: dict[str, Any], drift: list[Drift] | None, baseline: dict[str, Any] | None) -> str:
     lines = [f"# AI Upscale monitor: {record['target']}", ""]
-    lines += [f"- run: {record['started_at']} to {record['finished_at']} ({record['tool']})",
+    lines += [f"- run: {record['started']} to {record['finished']} ({record['tool']})",
               f"- cost: {cost_line(record)}. {FREE_NOTE}"]
     if record.get("inconclusive"):
         lines.append(f"- **inconclusive**: {record['inconclusive']} (drift not judged)")
@@ -36,7 +36,7 @@ def digest(record: dict[str, Any], drift: list[Drift] | None, baseline: dict[str
 def _drift(drift: list[Drift], baseline: dict[str, Any]) -> list[str]:
     breaking = [d for d in drift if d.severity == "breaking"]
     notable = [d for d in drift if d.severity == "notable"]
-    out = [f"## Drift from the baseline of {baseline.get('started_at')} ({baseline.get('target')})", "",
+    out = [f"## Drift from the baseline of {baseline.get('started')} ({baseline.get('target')})", "",
            f"{len(breaking)} breaking, {len(notable)} notable.", ""]
     for title, items in (("Breaking", breaking), ("Notable", notable)):
         if items:

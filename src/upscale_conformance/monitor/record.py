@@ -1,19 +1,19 @@
 """The record a monitor run writes (``record.json``) and reads back as the next run's baseline.
 
-A record is one JSON object with a schema name and version. Version 1 holds:
+A record is one JSON object (``records.monitor.MonitorRecord``, schema ``records/record.schema.json``): the
+one header every run record starts with (``command``, ``run_id``, ``tool``, ``target``, ``profile``,
+``started``, ``finished``, ``exit_code``, ``verdict``, ``ci``), a schema name and version, and the body the
+monitor fills while it probes: ``hints`` (the limits the search started from, and where they came from),
+``cost`` (``budget``, ``spent``, ``billable``), ``inconclusive`` (why nothing can be judged, or null),
+``partial`` (the budget ran out after the limits were found: later probes missing), ``limits`` (per mode:
+the finding, its observations and discovery calls), ``over_limit`` (per mode: status and body shape past the
+limit), ``fixed`` (the fixed outputs: 4x, sha256, signature), ``model_header``, ``formats``, ``latency``,
+``calls`` (every request sent: purpose, form fields, input size, status, time, billable) and, after a
+comparison, ``drift``. The target is kept for the reader, never compared. No key is ever written. A record
+of version 1 (``started_at``, ``finished_at``) is read as version 2 (``records.legacy``).
 
-``target`` (the URL probed: kept for the reader, ignored by comparison), ``started_at``,
-``finished_at``, ``tool``, ``hints`` (the limits the search started from, and where they came
-from), ``cost`` (``budget``, ``spent``, ``billable``), ``inconclusive`` (why nothing can be judged,
-or null), ``partial`` (the budget ran out after the limits were found: later probes missing),
-``limits`` (per mode: the finding, its observations and discovery calls),
-``over_limit`` (per mode: status and body shape past the limit), ``fixed`` (the fixed outputs:
-4x, sha256, signature), ``model_header``, ``formats``, ``latency``, and ``calls`` (every request
-sent: purpose, form fields, input size, status, time, billable). For the results store: ``run_id``, ``ci``
-(commit, branch, job URL), ``exit_code`` and, after a comparison, ``drift``. No key is ever written.
-
->>> check_record({"schema": SCHEMA, "version": 1, "limits": {}}, "x.json")["version"]
-1
+>>> check_record({"schema": SCHEMA, "version": 1, "limits": {}, "started_at": "s"}, "x.json")["started"]
+'s'
 >>> check_record({"hello": 1}, "x.json")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 upscale_conformance.monitor.record.RecordError: x.json: not a monitor record (no "schema": ...)
@@ -22,14 +22,13 @@ upscale_conformance.monitor.record.RecordError: x.json: not a monitor record (no
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConformanceError
-
-SCHEMA = "upscale-conformance/monitor-record"
-VERSION = 1
+from ..records import files, legacy
+from ..records.header import new_header
+from ..records.monitor import BODY_KEYS, FILE, SCHEMA, VERDICTS, VERSION, MonitorRecord
 
 
 class RecordError(ConformanceError):
@@ -52,7 +51,7 @@ def check_record(data: Any, where: str) -> dict[str, Any]:
             isinstance(e, dict) and isinstance(e.get("finding"), dict) and "kind" in e["finding"]
             for e in limits.values()):
         raise RecordError(f"{where}: monitor record with malformed limits")
-    return data
+    return legacy.upgrade(FILE, data)
 
 
 def load_record(path: Path) -> dict[str, Any]:
@@ -69,16 +68,11 @@ def load_record(path: Path) -> dict[str, Any]:
     return check_record(data, str(path))
 
 
-def new_record(target: str, tool: str, started_at: str, hints: dict[str, Any], budget: int | None) -> dict[str, Any]:
+def new_body(started: str, hints: dict[str, Any], budget: int | None) -> dict[str, Any]:
+    """What the monitor fills while it probes (``monitor.run.monitor``); :func:`finished` puts the header on it."""
     return {
-        "schema": SCHEMA,
-        "version": VERSION,
-        "run_id": uuid.uuid4().hex,  # the results store keeps a run once, however often it is imported
-        "ci": {},  # the CI context (commit, branch, job URL): the command line fills it in
-        "tool": tool,
-        "target": target,
-        "started_at": started_at,
-        "finished_at": None,
+        "started": started,
+        "finished": None,
         "hints": hints,
         "cost": {"budget": budget, "spent": 0, "billable": 0},
         "inconclusive": None,
@@ -93,8 +87,13 @@ def new_record(target: str, tool: str, started_at: str, hints: dict[str, Any], b
     }
 
 
-def write_record(record: dict[str, Any], folder: Path) -> Path:
+def finished(body: dict[str, Any], target: str, profile: str, exit_code: int) -> MonitorRecord:
+    """The record of a monitor run that ended with ``exit_code``, its header written by ``new_header``."""
+    header = new_header("monitor", target, profile, started=body["started"], finished=body.get("finished") or "",
+                        exit_code=exit_code, verdict=VERDICTS[exit_code])
+    return MonitorRecord(header, **{k: body[k] for k in BODY_KEYS if k in body})
+
+
+def write_record(record: MonitorRecord, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "record.json"
-    path.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    return path
+    return files.write(record, folder / FILE)

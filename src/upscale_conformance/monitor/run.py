@@ -55,7 +55,7 @@ def _limit(data: dict[str, Any]) -> Limit:
 
 def monitor(client: UpscaleClient, record: dict[str, Any], progress: Callable[[str], None] = lambda t: None,
             say: Callable[[str], None] = lambda t: None) -> dict[str, Any]:
-    """Fill ``record`` (from :func:`record.new_record`) by probing the target behind ``client``.
+    """Fill ``record`` (from :func:`record.new_body`) by probing the target behind ``client``.
 
     ``record["inconclusive"]`` says why nothing can be judged (unreachable, rate limited, key
     refused, or the budget spent before both limits were found); ``record["partial"]`` that the
@@ -92,7 +92,7 @@ def monitor(client: UpscaleClient, record: dict[str, Any], progress: Callable[[s
     finally:
         record["calls"] = prober.calls
         record["cost"].update(spent=client.budget.spent, billable=client.budget.billable)
-        record["finished_at"] = now()
+        record["finished"] = now()
     return record
 
 

@@ -168,13 +168,22 @@ def pytest_sessionfinish(session, exitstatus):
     tally = config.stash.get(TALLY, None)
     if tally is None or not path:
         return
-    from ..report.summary import write_summary
+    from datetime import UTC, datetime
+
+    from ..report.deciding import decide
+    from ..report.summary import summary_record, write_summary
     from .options import golden_target, known_failures
 
+    # Decide (pure), then write: the levels, the entries and the date are read here, once.
     profile = load_profile(option(config, "upscale_profile") or None)
+    clauses = load_clauses()
     known, known_file = known_failures(config)
-    summary = write_summary(path, tally, profile, target=option(config, "upscale_target") or "local",
-                            pytest_exit=int(exitstatus), golden_target=golden_target(config), known=known,
-                            known_file=known_file)
-    if known is not None and summary["exit_code"] == 0 and exitstatus == pytest.ExitCode.TESTS_FAILED:
+    decision = decide(tally.outcomes, {cid: profile.level_of(c) for cid, c in clauses.items()},
+                      pytest_exit=int(exitstatus), known=known, today=datetime.now(UTC).date(), known_file=known_file)
+    record = summary_record(tally, decision, {cid: c.promise for cid, c in clauses.items()},
+                            target=option(config, "upscale_target") or "local", profile=profile.id,
+                            golden_target=golden_target(config))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_summary(record, path)
+    if known is not None and decision.exit_code == 0 and exitstatus == pytest.ExitCode.TESTS_FAILED:
         session.exitstatus = pytest.ExitCode.OK  # every failure is known: plain pytest passes the gate too

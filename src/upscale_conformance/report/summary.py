@@ -1,15 +1,14 @@
-"""What a run leaves behind: ``summary.json`` (per clause: verdict, cases, calls, evidence) and the
-verdict table printed at the end. JUnit XML and Allure results come from pytest itself
-(``--junitxml``, ``--alluredir``), with the clause IDs as test markers/labels."""
+"""What a run leaves behind: ``summary.json`` (per clause: verdict, cases, calls, evidence; typed as
+``records.run``, built from what ``report.deciding`` decided) and the verdict table printed at the end.
+JUnit XML and Allure results come from pytest itself (``--junitxml``, ``--alluredir``), with the clause IDs
+as test markers/labels."""
 
 from __future__ import annotations
 
-import json
 import os
-import uuid
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .. import __version__
-from ..contract import Profile, load_clauses
-from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, MAX_BUNDLES_PER_CLAUSE, NOT_RUN, OBSERVED, PASS, Tally, exit_code
+from ..records import files
+from ..records.header import new_header
+from ..records.run import EXIT_MEANING, ClauseEntry, RunSummary
+from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, MAX_BUNDLES_PER_CLAUSE, NOT_RUN, OBSERVED, PASS, Tally
+from .deciding import Decision
 
 _STYLE = {PASS: "green", FAIL: "red", KNOWN: "magenta", OBSERVED: "cyan", INCONCLUSIVE: "yellow", NOT_RUN: "dim"}
-SUMMARY_SCHEMA_VERSION = 1
-EXIT_MEANING = {0: "conformant", 1: "a must clause failed", 2: "usage error", 3: "inconclusive"}
 
 
 def stamped_folder(root: Path, prefix: str = "") -> Path:
@@ -36,21 +35,6 @@ def stamped_folder(root: Path, prefix: str = "") -> Path:
     return folder
 
 
-def ci_context(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Commit, branch and job URL from the usual CI variables (GitHub Actions, GitLab, generic)."""
-    env = os.environ if environ is None else environ
-    github_job = ""
-    if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
-        github_job = (f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env['GITHUB_REPOSITORY']}"
-                      f"/actions/runs/{env['GITHUB_RUN_ID']}")
-    return {
-        "commit": env.get("GITHUB_SHA") or env.get("CI_COMMIT_SHA") or env.get("GIT_COMMIT") or "",
-        "branch": env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or env.get("CI_COMMIT_REF_NAME")
-        or env.get("GIT_BRANCH") or "",
-        "job_url": github_job or env.get("CI_JOB_URL") or env.get("BUILD_URL") or "",
-    }
-
-
 def outage_line(outage: Mapping[str, Any]) -> str:
     """One outage of ``summary.json`` as a person reads it, in the verdict table and on ``index.html``."""
     state = "back" if outage["recovered"] else "not back"
@@ -59,66 +43,40 @@ def outage_line(outage: Mapping[str, Any]) -> str:
             f"{outage['probes']} probe(s) after it; {state} after {outage['seconds']:g} s")
 
 
-def write_summary(path: str | os.PathLike, tally: Tally, profile: Profile, target: str, pytest_exit: int,
-                  golden_target: str = "", known: list | None = None, known_file: str = "") -> dict:
-    """Write and return ``summary.json``; ``known`` (history.known entries, read from ``known_file``) turns
-    the FAIL clauses whose every finding they accept into KNOWN."""
-    from ..history.known import apply
-    from ..history.records import finding_from
-
-    clauses = load_clauses()
-    levels = {cid: profile.level_of(c) for cid, c in clauses.items()}
-    verdicts = tally.verdicts(levels)
-    failures = tally.failures()
-    known_section = (apply(verdicts, failures, known, datetime.now(UTC).date(), known_file)
-                     if known is not None else None)
-    code = exit_code(verdicts)
-    if code == 0 and pytest_exit not in (0, 5) and not any(v.verdict in (FAIL, KNOWN) for v in verdicts.values()):
-        code = 3  # pytest failed outside any clause (collection, internal error): no verdict was reached
-    summary = {
-        "schema_version": SUMMARY_SCHEMA_VERSION,  # report/summary.schema.json, docs/report-format.md
-        "tool": f"upscale-conformance {__version__}",
-        "run_id": uuid.uuid4().hex,  # the results store keeps a run once, however often it is imported
-        "started": tally.started,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "target": target,
-        "profile": profile.id,
-        "golden_target": golden_target,
-        "model_versions": sorted(tally.model_versions),
-        "ci": ci_context(),
-        "exit_code": code,
-        "verdict": EXIT_MEANING[code],
-        "calls_spent": sum(o.calls for o in tally.outcomes),
+def summary_record(tally: Tally, decision: Decision, promises: Mapping[str, str], *, target: str, profile: str,
+                   golden_target: str = "") -> RunSummary:
+    """``summary.json`` of a run that ends now: the header, what ``decision`` decided (``report.deciding``)
+    and the tally's figures. It decides nothing."""
+    code = decision.exit_code
+    header = new_header("run", target, profile, started=tally.started, exit_code=code, verdict=EXIT_MEANING[code])
+    return RunSummary(
+        header=header, golden_target=golden_target, model_versions=sorted(tally.model_versions),
+        calls_spent=sum(o.calls for o in tally.outcomes),
         # Against the paid API this is the bill: only successful calls cost a credit.
-        "calls_billable": sum(o.billable for o in tally.outcomes),
-        "tests": len(tally.outcomes),
+        calls_billable=sum(o.billable for o in tally.outcomes),
+        tests=len(tally.outcomes),
         # Test time and the part of it spent waiting on the target: the rest is the suite's overhead.
-        "test_seconds": round(sum(o.seconds for o in tally.outcomes), 2),
-        "target_seconds": round(sum(o.target_seconds for o in tally.outcomes), 2),
-        "tests_detail": [{"nodeid": o.nodeid, "outcome": "failed" if o.failed else "inconclusive" if o.inconclusive
-                          else "skipped" if o.skipped else "passed", "seconds": round(o.seconds, 3),
-                          "target_seconds": round(o.target_seconds, 3), "calls": o.calls, "billable": o.billable,
-                          "clauses": list(o.clauses)}
-                         for o in tally.outcomes if not o.subtest],
+        test_seconds=round(sum(o.seconds for o in tally.outcomes), 2),
+        target_seconds=round(sum(o.target_seconds for o in tally.outcomes), 2),
+        tests_detail=[{"nodeid": o.nodeid, "outcome": "failed" if o.failed else "inconclusive" if o.inconclusive
+                       else "skipped" if o.skipped else "passed", "seconds": round(o.seconds, 3),
+                       "target_seconds": round(o.target_seconds, 3), "calls": o.calls, "billable": o.billable,
+                       "clauses": list(o.clauses)}
+                      for o in tally.outcomes if not o.subtest],
         # When the target was down (client.health): when it began, what was answered, the requests answered
         # before it and the probes after it. An outage is never a failure: the clauses it hid are INCONCLUSIVE.
-        "outages": tally.outages,
+        outages=tally.outages,
         # Where failing checks left their replay bundles (docs/replay.md), and how many per clause at most.
-        "bundles": {"folder": "bundles", "per_clause": MAX_BUNDLES_PER_CLAUSE},
-        "clauses": {cid: {**asdict(v), "promise": clauses[cid].promise if cid in clauses else ""}
-                    for cid, v in verdicts.items()},
-    }
-    for cid, entry in summary["clauses"].items():
-        if entry["verdict"] in (FAIL, KNOWN) and failures.get(cid):
-            # Every failing finding, where evidence keeps the first few: what triage and the store read.
-            entry["findings"] = sorted({finding_from(f).fingerprint for f in failures[cid]})
-    if known_section is not None:
-        for cid, lines in known_section.pop("clauses").items():
-            summary["clauses"][cid]["known"] = lines
-        summary["known_failures"] = known_section
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(summary, indent=2, default=str))
-    return summary
+        bundles={"folder": "bundles", "per_clause": MAX_BUNDLES_PER_CLAUSE},
+        clauses={cid: ClauseEntry(**asdict(v), promise=promises.get(cid, ""), findings=decision.findings.get(cid),
+                                  known=decision.known_lines.get(cid))
+                 for cid, v in decision.verdicts.items()},
+        known_failures=decision.known)
+
+
+def write_summary(record: RunSummary, path: str | os.PathLike) -> Path:
+    """Write ``summary.json`` at ``path`` (its folder exists): only what ``record`` says."""
+    return files.write(record, path)
 
 
 def smallest_input_line(evidence: dict[str, Any]) -> str:

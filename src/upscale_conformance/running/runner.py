@@ -5,19 +5,20 @@ Exit codes: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from ..contract import Profile, is_sandbox_key, suites_dir
+from ..records import files
+from ..records.header import public_target
 from ..report import write_html
-from ..report.summary import print_table, stamped_folder
+from ..report.summary import print_table, stamped_folder, write_summary
 from .planning import Plan, dry_run
 
 DEFAULT_VENDOR_BUDGET = 200
@@ -138,13 +139,14 @@ def run_suites(settings: RunSettings, report: Path, plan: Plan | None = None) ->
     if not summary_path.is_file():
         console.print(f"[red]no summary was written (pytest exit {pytest_exit})[/]")
         return 2 if pytest_exit in (pytest.ExitCode.USAGE_ERROR, 4) else 3
-    summary = json.loads(summary_path.read_text())
+    record = files.read(summary_path)
     # The plugin saw the local server's URL; the file says `local`, as the user asked (the results store
     # groups runs by target: a port number of the moment would make every local run a target of its own).
-    summary["target"] = "local" if settings.target == "local" else settings.target
+    record.header = replace(record.header, target=public_target(settings.target))
     if plan is not None:
-        summary["planned"] = {"calls": plan.calls, "billable": plan.billable}
-    summary_path.write_text(json.dumps(summary, indent=2, default=str))
+        record.planned = {"calls": plan.calls, "billable": plan.billable}
+    write_summary(record, summary_path)
+    summary = record.to_dict()
     print_table(summary, console)
     if plan is not None:
         console.print(f"planned {plan.calls} calls ({plan.billable} billable), spent {summary['calls_spent']} "

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from ..records import files
+from ..records.header import new_header, now
+from ..records.selfcheck import FILE, TARGET, SelfcheckReport, verdict
+from .execute import PROFILE
 from .scoring import Judged, Score
 
 
@@ -52,15 +53,11 @@ def print_matrix(console: Console, judged: list[Judged], scores: list[Score], se
 
 def write(folder: Path, judged: list[Judged], scores: list[Score], seconds: float, quick: bool, code: int,
           started: str = "") -> None:
-    from .. import __version__
-    from ..report.summary import ci_context
-
-    finished = datetime.now(UTC).isoformat(timespec="seconds")
-    # run_id, the times, the tool and the CI context are what the results store reads besides the entries
-    data = {"run_id": uuid.uuid4().hex, "tool": f"upscale-conformance {__version__}", "started": started or finished,
-            "finished": finished, "ci": ci_context(), "quick": quick, "exit": code, "seconds": round(seconds, 1),
-            "scores": [asdict(s) for s in scores], "entries": rows(judged)}
-    (folder / "selfcheck.json").write_text(json.dumps(data, indent=2) + "\n")
+    finished = now()
+    header = new_header("selfcheck", TARGET, PROFILE, started=started or finished, finished=finished, exit_code=code,
+                        verdict=verdict(code))
+    files.write(SelfcheckReport(header, quick, round(seconds, 1), [asdict(s) for s in scores], rows(judged)),
+                folder / FILE)
     text = markdown(judged, scores, seconds, quick)
     (folder / "selfcheck.md").write_text(text)
     from ..report.pages import write_page
