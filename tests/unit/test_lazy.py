@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from upscale_conformance.lazy import lazy_exports
+from upscale_conformance.lazy import exported, lazy_exports
 
 
 def test_a_name_is_loaded_from_its_module_when_first_read(monkeypatch):
@@ -30,3 +30,8 @@ def test_a_name_the_package_does_not_list_is_an_attribute_error():
     with pytest.raises(AttributeError, match="has no attribute 'other'"):
         getattr_("other")
 
+
+
+
+def test_a_package_s_all_is_every_name_it_lists_once():
+    assert exported({".a": ("b", "A"), ".c": ("a",)}) == ["A", "a", "b"]

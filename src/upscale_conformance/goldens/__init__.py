@@ -22,7 +22,7 @@ Callers import this package, so the split into modules stays an internal matter.
 
 from __future__ import annotations
 
-from ..lazy import lazy_exports
+from ..lazy import exported, lazy_exports
 
 # Names are loaded on first use (PEP 562): a command that needs only the layout (`.keys`) does not load
 # scipy and scikit-image, which the comparisons need; every CLI process starts faster.
@@ -57,54 +57,4 @@ _FROM = {
 
 
 __getattr__ = lazy_exports(__name__, _FROM)
-
-
-__all__ = [
-    "IMAGE_SUFFIXES",
-    "INPUT_SUFFIXES",
-    "SAMPLES",
-    "SCHEMA",
-    "SPREAD_FACTOR",
-    "STATUS_ORDER",
-    "CheckReport",
-    "Combo",
-    "Golden",
-    "GoldenCheck",
-    "GoldenKey",
-    "GoldenStore",
-    "Limit",
-    "MetricVerdict",
-    "PortableVerdict",
-    "Progress",
-    "RecordOutcome",
-    "RecordReport",
-    "RegressionVerdict",
-    "StoredGolden",
-    "Thresholds",
-    "applicable",
-    "check",
-    "check_one",
-    "combos_for",
-    "default_golden_dir",
-    "default_inputs_dir",
-    "golden_dir_to_read",
-    "golden_from",
-    "golden_stem",
-    "golden_target_for",
-    "golden_target_name",
-    "judge",
-    "list_inputs",
-    "load_thresholds",
-    "plan",
-    "portable_check",
-    "record",
-    "record_calls",
-    "record_one",
-    "regression_verdict",
-    "sha256_hex",
-    "spread_between",
-    "target_slug",
-    "thresholds_path",
-    "unused_goldens",
-    "upscale",
-]
+__all__ = exported(_FROM)

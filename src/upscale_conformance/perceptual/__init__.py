@@ -29,7 +29,7 @@ package, so the split stays an internal matter.
 
 from __future__ import annotations
 
-from ..lazy import lazy_exports
+from ..lazy import exported, lazy_exports
 
 # Loaded on first use (PEP 562): importing the checks or the goldens' layout does not load scipy and
 # scikit-image until a measure is taken; every command starts faster.
@@ -64,51 +64,4 @@ _FROM = {
 
 
 __getattr__ = lazy_exports(__name__, _FROM)
-
-
-__all__ = [
-    "BACKGROUND",
-    "BANDS",
-    "COLORHASH_BINBITS",
-    "DETAIL_INPUT_PX",
-    "FLAT_MARGIN",
-    "HASH_KINDS",
-    "HASH_SIDE",
-    "METRIC_SIDE",
-    "PANEL",
-    "PERMUTATIONS",
-    "REGRESSION_METRICS",
-    "SCALE",
-    "SHARPNESS_SIDE",
-    "THUMB_SIDE",
-    "FidelityLimits",
-    "FidelityVerdict",
-    "ImageHashes",
-    "ImageSource",
-    "RoundTrip",
-    "Signature",
-    "alpha_array",
-    "band_energies",
-    "bicubic_upscale",
-    "channel_means",
-    "detail_box",
-    "detail_patch",
-    "diff_image",
-    "fidelity_verdict",
-    "flat_box",
-    "gradient_energy",
-    "has_alpha",
-    "hash_distances",
-    "image_hashes",
-    "luminance",
-    "open_image",
-    "png_bytes",
-    "roundtrip_distance",
-    "sharpness_ratio",
-    "signature",
-    "signature_distances",
-    "ssim",
-    "thumbnail",
-    "to_rgb",
-    "to_rgba",
-]
+__all__ = exported(_FROM)

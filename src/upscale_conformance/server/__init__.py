@@ -9,7 +9,7 @@ Its engines are classical stand-ins (bicubic, Lanczos, back-projection), not AI;
 'ok'
 """
 
-from ..lazy import lazy_exports
+from ..lazy import exported, lazy_exports
 
 # Loaded on first use (PEP 562): the fault catalog needs `Faults` only, and a command that lists it
 # should not load FastAPI and the image engines.
@@ -21,5 +21,4 @@ _FROM = {
 
 
 __getattr__ = lazy_exports(__name__, _FROM)
-
-__all__ = ["Faults", "ServerURL", "create_app", "run_app_in_thread", "serve_in_subprocess", "serve_in_thread"]
+__all__ = exported(_FROM)
