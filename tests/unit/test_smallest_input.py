@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from upscale_conformance.client import Budget
 from upscale_conformance.plugin.fixtures import shrink_gate
 from upscale_conformance.plugin.profiles import ECONOMY_SHRINK_CALLS, with_database
-from upscale_conformance.plugin.reports import _given_arguments, hypothesis_evidence
-from upscale_conformance.report.summary import _first_evidence
+from upscale_conformance.plugin.reports import given_arguments, hypothesis_evidence
+from upscale_conformance.report.summary import first_evidence
 from upscale_conformance.verdicts import Recorder, Violation
 
 THRESHOLD = 1000
@@ -73,7 +73,7 @@ def test_the_table_and_the_page_line_name_the_smallest_input_and_why_shrinking_s
                 "hypothesis": {"reproduce": "", "shrunk": True,
                                "stopped_early": "shrinking stopped after 8 calls: budget"}}
     entry = {"verdict": "FAIL", "evidence": [{"code": "accepted_past_limit", "message": "m", "evidence": evidence}]}
-    assert _first_evidence(entry) == ("accepted_past_limit: m; smallest failing input: ai.slow 25x10486 RGB PNG "
+    assert first_evidence(entry) == ("accepted_past_limit: m; smallest failing input: ai.slow 25x10486 RGB PNG "
                                       "(shrinking stopped after 8 calls: budget)")
 
 
@@ -81,7 +81,7 @@ def test_generated_arguments_are_read_from_the_failing_example_and_fixtures_left
     note = ("Failing test case: test_x(\n    upscale=,\n    verdict=,\n"
             "    case=ImageCase(width=8,\n height=9, seed=0),\n    mode='ai.slow',\n"
             "    data=,  # or any other generated value\n)")
-    assert _given_arguments([note]) == ["case=ImageCase(width=8, height=9, seed=0)", "mode='ai.slow'"]
+    assert given_arguments([note]) == ["case=ImageCase(width=8, height=9, seed=0)", "mode='ai.slow'"]
 
 
 def test_the_database_keeps_the_profile_and_adds_the_reuse_phase(tmp_path):

@@ -67,7 +67,7 @@ def hypothesis_evidence(violations: list[dict], recorder, exc: BaseException) ->
     # The example and the blob; the explain phase's "lines only failing cases ran" describe no input.
     kept = [n for n in notes if n.startswith(("Failing test case:", "Falsifying example:", "Draw "))
             or "@reproduce_failure(" in n]
-    drawn = [" ".join(n.split()) for n in kept if n.startswith("Draw ")] + _given_arguments(kept)
+    drawn = [" ".join(n.split()) for n in kept if n.startswith("Draw ")] + given_arguments(kept)
     shrunk = recorder.first_failing_input is not None and any(
         v["evidence"].get("smallest_input") != recorder.first_failing_input for v in violations
         if "smallest_input" in v["evidence"])
@@ -95,7 +95,7 @@ def _complete_bundles(violations: list[dict], config) -> None:
             (folder / "hypothesis.json").write_text(scrub(config, text) + "\n")
 
 
-def _given_arguments(notes: list[str]) -> list[str]:
+def given_arguments(notes: list[str]) -> list[str]:
     """``name=value`` of each generated argument in Hypothesis's "Failing test case: test(...)" note; the
     fixtures (and arguments the explain phase found free to vary) print with no value and are left out."""
     head = next((n for n in notes if n.startswith(("Failing test case:", "Falsifying example:"))), "")

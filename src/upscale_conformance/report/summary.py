@@ -88,7 +88,9 @@ def smallest_input_line(evidence: dict[str, Any]) -> str:
     return f"smallest failing input: {evidence['smallest_input']}" + (f" ({stopped})" if stopped else "")
 
 
-def _first_evidence(entry: dict[str, Any], width: int = 160) -> str:
+def first_evidence(entry: dict[str, Any], width: int = 160) -> str:
+    """A clause's first finding on one line, cut to ``width`` characters (400 where it names the smallest failing
+    input), as the verdict table shows it."""
     if entry["verdict"] == KNOWN:
         text = f"known (line {', '.join(map(str, entry.get('known', [])))}): " + (
             f"{entry['evidence'][0].get('code', '')}: {entry['evidence'][0].get('message', '')}"
@@ -117,7 +119,7 @@ def print_table(summary: dict, console: Console | None = None) -> None:
     for cid, e in summary["clauses"].items():
         v = e["verdict"]
         table.add_row(cid, e["level"], f"[{_STYLE[v]}]{v}[/]", str(e["tests"]), str(e["cases"]), str(e["calls"]),
-                      _first_evidence(e))
+                      first_evidence(e))
     console.print(table)
     for outage in summary.get("outages", []):
         console.print(f"[yellow]outage[/] {escape(outage_line(outage))}", highlight=False)
