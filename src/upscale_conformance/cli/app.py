@@ -3,6 +3,7 @@ the group; this module alone adds them, so a front door never imports the group 
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -10,21 +11,45 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import ConformanceError
-from .contract import contract
-from .goldens import goldens_group
-from .history import history_group
-from .load import load
-from .monitor import contract_diff, monitor_cmd
-from .replay import replay_cmd
-from .report import report
-from .run import run
-from .selfcheck import selfcheck
-from .serve import serve
 
 console = Console()
 
+# name -> (module of this package, the command in it), in the order `--help` lists them. A command's module is
+# imported only when that command runs: every test and CI job starts this program many times, and importing all
+# ten front doors (the server's web framework, the monitor's strategies) cost most of a second each start.
+COMMANDS = {
+    "run": ("run", "run"),
+    "replay": ("replay", "replay_cmd"),
+    "goldens": ("goldens", "goldens_group"),
+    "contract": ("contract", "contract"),
+    "monitor": ("monitor", "monitor_cmd"),
+    "serve": ("serve", "serve"),
+    "selfcheck": ("selfcheck", "selfcheck"),
+    "report": ("report", "report"),
+    "load": ("load", "load"),
+    "history": ("history", "history_group"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+def load_command(name: str) -> click.Command:
+    module, attribute = COMMANDS[name]
+    command = getattr(importlib.import_module(f".{module}", __package__), attribute)
+    if name == "contract" and "diff" not in command.commands:
+        from .monitor import contract_diff  # `contract diff` lives with the monitor that uses the same diff
+
+        command.add_command(contract_diff)
+    return command
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name) if cmd_name in COMMANDS else None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="upscale-conformance")
 def cli() -> None:
     """Conformance suite for Photoroom's AI Upscale (POST /v2/edit, upscale.mode=ai.fast|ai.slow).
@@ -33,11 +58,6 @@ def cli() -> None:
     whether the implementation keeps the contract in contracts/.
     """
 
-
-for command in (run, replay_cmd, goldens_group, contract, monitor_cmd, serve, selfcheck, report, load,
-                history_group):
-    cli.add_command(command)
-contract.add_command(contract_diff)
 
 
 def main() -> None:
