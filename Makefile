@@ -40,11 +40,11 @@ postgresql:
 # The tests start many Python processes (runs, servers, suites); where the environment turns byte-code
 # caching off (PYTHONDONTWRITEBYTECODE), each would compile and assertion-rewrite the same modules again.
 test: $(STAMP) browser postgresql
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # The quick loop: no server, no process started (tests/unit) and the doctests; well under a minute.
 test-unit: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist worksteal tests/unit src/upscale_conformance
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder tests/unit src/upscale_conformance
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests suites conftest.py

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from _pytest.nodeid import NodeId
 from PIL import Image
 
 from upscale_conformance.contract import Profile, contracts_dir, suites_dir
@@ -130,21 +131,39 @@ def decode_image():
 
 
 
-def pytest_collection_modifyitems(items):
-    """Long runs first on every worker: xdist's worksteal hands each worker a contiguous share of the list and
-    steals from a share's end, so the ``slow`` tests are dealt round-robin to the front of each share (all on
-    one share, they ran one after another while the other worker stole the short tests)."""
-    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    rest = [item for item in items if not item.get_closest_marker("slow")]
-    ordered, left = [], len(items)
-    for w in range(workers):
-        share = left // (workers - w)  # as worksteal cuts the list
-        mine = slow[w::workers]
-        ordered += mine + rest[:share - len(mine)]
-        rest = rest[share - len(mine):]
-        left -= share
-    items[:] = ordered + rest
+def pytest_collection_modifyitems(config, items):
+    """Two things for the scheduling of `make test` (``-n 2 --dist loadgroup --no-loadscope-reorder``):
+
+    - The tests of a module that share a module-scoped fixture (one run that several tests assert on) go to one
+      worker as one unit, so the fixture runs once, not once per worker.
+    - Long runs first: xdist hands out the units in this order as workers free up, so the ``slow`` tests (and the
+      units holding one) start at once and the short ones fill in around them, none left alone at the end.
+    """
+    if config.getvalue("loadgroup"):
+        for item in items:
+            mark = item.get_closest_marker("xdist_group")
+            if mark:
+                _join_group(item, str(mark.args[0] if mark.args else mark.kwargs.get("name", "default")))
+            elif _shares_a_module_fixture(item):
+                _join_group(item, item.nodeid.split("::", 1)[0])
+    slow_units = {_unit(item) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: _unit(item) not in slow_units)  # stable: the collection order otherwise
+
+
+def _shares_a_module_fixture(item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    return info is not None and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs)
+
+
+def _join_group(item, group: str) -> None:
+    """What xdist's loadgroup does for an ``xdist_group`` mark: the node id ends in ``@group``, the scheduler's
+    unit of work. xdist 3.8 writes ``item._nodeid``, which pytest 9 no longer reads, so it is done here."""
+    if "@" not in item.nodeid:
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")
+
+
+def _unit(item) -> str:
+    return item.nodeid.rsplit("@", 1)[1] if "@" in item.nodeid else item.nodeid
 
 
 @pytest.fixture(scope="session", autouse=True)

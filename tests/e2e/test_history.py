@@ -53,6 +53,7 @@ def five_runs(tmp_path_factory):
     return work, store, f"http://127.0.0.1:{port}", ids, summaries
 
 
+@pytest.mark.slow  # the five runs are made for the first test of the module that needs them
 def test_the_planted_faults_come_and_go_as_planned(five_runs):
     *_, summaries = five_runs
     for clause, expected in EXPECTED.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from PIL import Image
 
 from tests.support import cli
@@ -19,6 +20,7 @@ KEY = "sk_test_smallest_0123456789"
 PROFILE = "pixel-budget-2026"
 HYPOTHESIS_TEST = "either_side"
 NODE = "test_any_width_on_either_side_of_the_limit"
+pytestmark = pytest.mark.slow  # two whole Hypothesis runs, shrinking included, shared by both tests
 
 
 def _smallest(summary: dict) -> tuple[str, dict]:
@@ -33,9 +35,21 @@ def _calls(summary: dict) -> int:
     return next(t["calls"] for t in summary["tests_detail"] if NODE in t["nodeid"])
 
 
-def test_a_limit_off_by_one_is_reported_with_the_exact_size_one_past_the_limit(tmp_path):
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """The same failing run twice with one example database: the first finds and shrinks the failure (the
+    database starts empty, so it is a plain run), the second starts from what the first stored."""
+    work = tmp_path_factory.mktemp("smallest")
+    db, runs = work / "hypothesis-db", []
     with serve_in_subprocess(profile=PROFILE, api_key=KEY, faults=Faults(limit_offset=1)) as url:
-        ran = cli.run(tmp_path, "--target", url, "--profile", PROFILE, "--", "-k", HYPOTHESIS_TEST, key=KEY)
+        for n in (1, 2):
+            runs.append(cli.run(work / f"run{n}", "--target", url, "--profile", PROFILE, "--hypothesis-db",
+                                str(db), "--", "-k", HYPOTHESIS_TEST, "--hypothesis-show-statistics", key=KEY))
+    return work, db, runs
+
+
+def test_a_limit_off_by_one_is_reported_with_the_exact_size_one_past_the_limit(two_runs):
+    work, _, (ran, _) = two_runs
     assert ran.code == 1, ran.output
     clause, evidence = _smallest(ran.summary)
     mode, width, height = re.match(r"(ai\.\w+) (\d+)x(\d+) ", evidence["smallest_input"]).groups()
@@ -48,24 +62,18 @@ def test_a_limit_off_by_one_is_reported_with_the_exact_size_one_past_the_limit(t
     assert "@reproduce_failure(" in hypothesis["reproduce"] and hypothesis["stopped_early"] == ""
     # Where a user reads it: the terminal table (its cell may wrap between borders) and the page.
     assert f"smallest failing input: {mode} {width}x{height}" in " ".join(ran.output.replace("│", " ").split())
-    page = (tmp_path / "latest" / "index.html").read_text()
+    page = (work / "run1" / "latest" / "index.html").read_text()
     assert f"smallest failing input: {mode} {width}x{height}" in page and "@reproduce_failure(" in page
     # The failure's bundle keeps that smallest input: its upload is exactly that size, with Hypothesis's data.
-    bundle = load_bundle(tmp_path / "latest" / evidence["bundle"])
+    bundle = load_bundle(work / "run1" / "latest" / evidence["bundle"])
     with Image.open(bundle.folder / bundle.request["image"]) as upload:
         assert upload.size == (width, height)
     kept = json.loads((bundle.folder / "hypothesis.json").read_text())
     assert kept["smallest_input"] == evidence["smallest_input"] and "@reproduce_failure(" in kept["reproduce"]
 
 
-def test_the_example_database_makes_the_next_run_try_the_stored_failure_first(tmp_path):
-    db = tmp_path / "hypothesis-db"
-    runs = []
-    with serve_in_subprocess(profile=PROFILE, api_key=KEY, faults=Faults(limit_offset=1)) as url:
-        for n in (1, 2):
-            runs.append(cli.run(tmp_path / f"run{n}", "--target", url, "--profile", PROFILE, "--hypothesis-db",
-                                str(db), "--", "-k", HYPOTHESIS_TEST, "--hypothesis-show-statistics", key=KEY))
-    first, second = runs
+def test_the_example_database_makes_the_next_run_try_the_stored_failure_first(two_runs):
+    _, db, (first, second) = two_runs
     assert first.code == second.code == 1, second.output
     assert any(db.rglob("*")), "the failing run left no example in the database"
     # Hypothesis says it found the failure in its reuse phase (the database), before generating anything...
