@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from tests.support.hostile_targets import hostile_target
 from upscale_conformance.cli.load import load
+from upscale_conformance.records import files
 from upscale_conformance.server import Faults
 
 KEY = "sk_test_load_0123456789abcdef"
@@ -34,6 +35,7 @@ def load_cli(tmp_path: Path, url: str, *args: str) -> tuple[int, dict, str]:
                                     "--timeout", "30", *args], env={"PHOTOROOM_API_KEY": KEY})
     folders = sorted(tmp_path.glob("load-*"))
     report = json.loads((folders[-1] / "load.json").read_text()) if folders else {}
+    assert not report or files.problems("load.json", report) == []  # every load.json keeps its schema
     return out.exit_code, report, out.output
 
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from upscale_conformance.cli.app import cli
 from upscale_conformance.monitor.discover import CAP
+from upscale_conformance.records import files
 from upscale_conformance.server import Faults, serve_in_thread
 
 KEY = "sk_test_monitor_0123456789"
@@ -34,6 +35,7 @@ def monitor(out: Path, *args: str, child: bool = False) -> tuple[int, dict, str]
     path = out / "record.json"
     rec = json.loads(path.read_text()) if path.is_file() else {}
     assert KEY not in output and (not path.is_file() or KEY not in path.read_text())
+    assert not rec or files.problems("record.json", rec) == []  # every record.json keeps its schema
     return code, rec, output
 
 

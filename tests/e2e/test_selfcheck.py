@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.support import cli
+from upscale_conformance.records import files
 from upscale_conformance.selfcheck import catalog
 from upscale_conformance.server import Faults
 
@@ -38,6 +39,7 @@ def test_selfcheck_quick_passes_and_writes_its_matrix(tmp_path):
     out = cli.cli("selfcheck", "--quick", "--report-dir", str(tmp_path))
     assert out.code == 0, out.output
     data = json.loads((tmp_path / "latest" / "selfcheck.json").read_text())
+    assert files.problems("selfcheck.json", data) == [] and data["exit_code"] == 0 and data["verdict"] == "ok"
     assert {r["kind"] for r in data["entries"]} == {"clean", *catalog.KINDS}
     assert all(r["ok"] for r in data["entries"]) and (tmp_path / "latest" / "selfcheck.md").is_file()
     assert "exit 0: the suite caught every fault" in (tmp_path / "latest" / "index.html").read_text()

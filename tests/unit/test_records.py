@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from upscale_conformance.contract import load_clauses, load_profile
@@ -181,3 +182,17 @@ def test_the_records_import_nothing_of_the_engine_but_the_package_s_version():
                 names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                 wrong += [f"{path.name}: {n}" for n in names if n.startswith("upscale_conformance")]
     assert not wrong, wrong
+
+
+def test_history_triage_drafts_from_an_old_report_folder(tmp_path):
+    from upscale_conformance.cli.history import history_group
+
+    out = tmp_path / "known.yaml"
+    result = CliRunner().invoke(history_group, ["triage", str(LEGACY / "run"), "--write", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [e["fingerprint"] for e in yaml.safe_load(out.read_text())] == [
+        f"DIM-4X/size_not_4x/ai.fast/-/-/{k}" for k in ("JPEG", "PNG", "WEBP")]
+    (tmp_path / "list").mkdir()
+    (tmp_path / "list" / "summary.json").write_text("[1, 2]")
+    bad = CliRunner().invoke(history_group, ["triage", str(tmp_path / "list"), "--write", str(tmp_path / "k.yaml")])
+    assert bad.exit_code == 2 and "not a run summary" in bad.output

@@ -75,29 +75,27 @@ def _failing_findings(history_url: str | None, ref: str):
     """(findings, what they came from): a report folder's summary.json, or a run in the store."""
     import json
 
-    from ..history.known import finding_of
-    from ..history.records import finding_from
+    from ..history.records import recorded
     from ..history.store import HistoryError, Store
+    from ..records import files
 
     folder = Path(ref)
     if folder.is_dir() or folder.name == "summary.json":
         path = folder / "summary.json" if folder.is_dir() else folder
         try:
-            summary = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise click.UsageError(f"cannot read {path}: {exc}") from None
-        found = []
-        for c in (summary.get("clauses") or {}).values():
-            if c.get("verdict") != FAIL:
-                continue
-            if c.get("findings"):  # every failing finding; evidence keeps only the first few
-                found += [finding_of(fp) for fp in c["findings"]]
-            else:
-                found += [finding_from(e) for e in c.get("evidence", ())]
+        if not isinstance(data, dict):
+            raise click.UsageError(f"cannot read {path}: not a run summary")
+        summary = files.parse("summary.json", data)  # as the store reads it, a summary of any version
+        run = recorded(summary)
+        verdicts = {c.clause: c.verdict for c in run.clauses}
         # A finding an unexpired entry accepts already has its entry, even in a clause failed by another.
-        known = {fp for e in (summary.get("known_failures") or {}).get("entries", []) if e["state"] == "known"
+        known = {fp for e in (summary.known_failures or {}).get("entries", []) if e["state"] == "known"
                  for fp in e["findings"]}
-        return [f for f in found if f.fingerprint not in known], f"the report {path.parent}"
+        return ([f for f in run.findings if verdicts.get(f.clause) == FAIL and f.fingerprint not in known],
+                f"the report {path.parent}")
     try:
         store = Store(history_url)
         run = store.resolve(ref)
