@@ -80,3 +80,13 @@ class AnswerTooLarge(NoAnswer):
     there, so the run's memory stays bounded whatever the target sends."""
 
     code = "UC205"
+
+
+class KeyMissing(ConformanceError):
+    """A target that may cost money was asked for without an API key (``session.key_for``): refused
+    before anything is started or sent. Every front door shows it as a usage error (exit 2)."""
+
+    code = "UC500"
+
+    def __init__(self, flag: str = "--api-key"):
+        super().__init__(f"a non-local target needs {flag} or PHOTOROOM_API_KEY")

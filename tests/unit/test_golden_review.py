@@ -108,8 +108,8 @@ def test_the_heat_map_points_at_the_changed_tile():
 
 
 def test_run_golden_dir_reaches_the_suites(tmp_path):
-    settings = RunSettings("local", load_profile(None), None, False, False, "local", golden_dir=tmp_path / "g")
+    settings = RunSettings("local", load_profile(None), economy=False, golden_target="local", golden_dir=tmp_path / "g")
     args = settings.suite_options()
     assert args[args.index("--upscale-golden-dir") + 1] == str((tmp_path / "g").resolve())
-    assert "--upscale-golden-dir" not in RunSettings("local", load_profile(None), None, False, False,
-                                                     "local").suite_options()
+    assert "--upscale-golden-dir" not in RunSettings("local", load_profile(None), economy=False,
+                                                     golden_target="local").suite_options()

@@ -36,7 +36,7 @@ def test_the_battery_holds_what_the_issue_names():
 
 
 def test_the_plan_marks_the_group_off_on_a_paid_target_and_the_flag_reaches_the_suites():
-    settings = RunSettings("https://image-api.example.invalid", load_profile(None), None, False, True, "x")
+    settings = RunSettings("https://image-api.example.invalid", load_profile(None), economy=True, golden_target="x")
     assert "--upscale-allow-negative" not in settings.suite_options()
     settings.allow_negative = True
     assert settings.suite_options()[-2:] == ["--upscale-allow-negative", "1"]

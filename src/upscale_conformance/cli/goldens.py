@@ -23,12 +23,11 @@ from ..client import Budget, UpscaleClient
 from ..client.secret import Secret
 from ..client.target import is_local
 from ..contract import Profile, is_sandbox_key, load_profile
-from ..errors import ContractError, NoAnswer, TargetUnreachable
+from ..errors import ContractError, NoAnswer
 from ..records.header import tool_name
-from .options import GOLDEN_TARGET_HELP, PROFILE, api_key_flag, golden_target_option, parse_target
+from .options import GOLDEN_TARGET_HELP, PROFILE, golden_target_option, needs_key, opened, target_options
 
 console = Console()
-LOCAL_KEY = "local-goldens"  # the in-process server accepts any non-empty key
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "missing": "red", "error": "red",
                 "created": "green", "updated": "yellow", "unchanged": "dim", "differs": "yellow"}
 
@@ -57,20 +56,19 @@ GOLDEN_DIR = click.option(
 
 def common_options(fn: Callable) -> Callable:
     options = [
-        click.option("--target", default="local", show_default=True, callback=parse_target,
-                     help="`local` starts the reference server in-process; otherwise the target's base URL."),
-        click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path."),
+        target_options("target", "profile",
+                       target={"default": "local", "show_default": True,
+                               "help": "`local` starts the reference server in-process; otherwise the target's "
+                                       "base URL."}),
         GOLDEN_DIR,
         click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP),
         click.option("--inputs", "inputs_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Input images (default: the shipped fixtures/inputs)."),
         click.option("--mode", "combos", multiple=True, callback=_combos,
                      help="Only this mode-and-model, e.g. ai.fast+ai-upscale-2025-07-29 (repeatable; default: all)."),
-        click.option("--api-key", default=None, callback=api_key_flag,
-                     help="API key (default: $PHOTOROOM_API_KEY, the safer way: a flag lands in shell history). "
-                          "Never printed."),
-        click.option("--budget", type=click.IntRange(min=0), default=None,
-                     help="Most requests to send (default: unlimited locally, one per planned call otherwise)."),
+        target_options("api_key", "budget",
+                       budget={"help": "Most requests to send (default: unlimited locally, one per planned call "
+                                       "otherwise)."}),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -80,11 +78,11 @@ def common_options(fn: Callable) -> Callable:
 class Setup:
     """Everything a record or check run needs, resolved from the options (usage errors exit 2)."""
 
-    def __init__(self, target: str, profile: Profile | None, golden_dir: Path | None, golden_target: str | None,
-                 inputs_dir: Path | None, combos: list[gs.Combo] | None, api_key: str | None, budget: int | None,
+    def __init__(self, target: str, profile: Profile, golden_dir: Path | None, golden_target: str | None,
+                 inputs_dir: Path | None, combos: list[gs.Combo] | None, api_key: Secret, budget: int | None,
                  recording: bool = False):
         self.target = target
-        self.profile = profile or load_profile(None)
+        self.profile = profile
         try:
             self.inputs = gs.list_inputs(inputs_dir)
         except ContractError as exc:
@@ -93,11 +91,7 @@ class Setup:
             raise click.UsageError(f"no input images in {inputs_dir or gs.default_inputs_dir()}")
         self.combos = combos or gs.combos_for(self.profile)
         self.pairs = gs.plan(self.inputs, self.profile, self.combos)
-        self.key = Secret.from_sources(api_key)
-        if target == "local":
-            self.key = self.key or Secret(LOCAL_KEY)
-        elif not self.key:
-            raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+        self.key = needs_key(target, api_key)
         sandbox = is_sandbox_key(self.key.reveal())
         self.slug = gs.golden_target_for(target, golden_target, sandbox=sandbox)
         # Recording writes to the user's store; checking reads it, or the shipped goldens when it has none.
@@ -124,17 +118,10 @@ class Setup:
 
     @contextlib.contextmanager
     def client(self) -> Iterator[UpscaleClient]:
-        """A client on the target; ``local`` starts and stops the reference server around it."""
-        with contextlib.ExitStack() as stack:
-            url = self.target
-            if self.target == "local":
-                from ..server import serve_in_thread
-
-                try:
-                    url = stack.enter_context(serve_in_thread(self.profile))
-                except (RuntimeError, OSError) as exc:
-                    raise TargetUnreachable(f"the reference server did not start: {exc}") from None
-            yield stack.enter_context(UpscaleClient(url, self.key, self.calls))
+        """A client on the target; ``local`` starts and stops the reference server (in this process) around it.
+        The user's key goes to that server too: a sandbox key's answers carry the watermark there as well."""
+        with opened(self.target, self.profile, self.key, self.calls, local_key=self.key or None) as session:
+            yield session.client
 
     def bill(self) -> str:
         """What the run cost: against the paid API, the billable count is the bill."""

@@ -5,20 +5,16 @@ Exit codes: 0 every answer kept the contract, 1 a violation under load, 2 usage 
 
 from __future__ import annotations
 
-import secrets
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
-from ..client.secret import Secret
 from ..client.target import DEFAULT_TIMEOUT, is_local
-from ..contract import load_profile
 from ..history.recording import record
 from ..load import LOAD_PATIENCE
 from ..report.summary import stamped_folder
-from .options import PROFILE, api_key_flag, history_option, parse_target
+from .options import Usage, history_option, needs_key, opened, target_options
 
 
 def _pixels(ctx, param, value: str) -> tuple[int, int]:
@@ -31,18 +27,20 @@ def _pixels(ctx, param, value: str) -> tuple[int, int]:
 
 
 @click.command("load")
-@click.option("--target", required=True, callback=parse_target,
-              help="Base URL of the implementation, or `local` for a reference server of this run's own.")
-@click.option("--api-key", default=None, callback=api_key_flag,
-              help="API key (default: $PHOTOROOM_API_KEY). Never printed.")
-@click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path (limits, formats).")
+@target_options("target", "api_key", "profile", "budget", "timeout", "patience",
+                target={"required": True, "help": "Base URL of the implementation, or `local` for a reference "
+                                                  "server of this run's own."},
+                profile={"help": "Contract profile name or path (limits, formats)."},
+                budget={"help": "Most requests the run may send (needed with --duration against a paid target)."},
+                timeout={"default": DEFAULT_TIMEOUT, "show_default": True, "help": "Seconds to wait for one answer."},
+                patience={"default": LOAD_PATIENCE, "show_default": True,
+                          "help": "Seconds to wait for a target that is down (a 502/503/504 or no answer, and a "
+                                  "known-good request failing too) before its requests end inconclusive."})
 @click.option("--concurrency", type=click.IntRange(1, 10_000), default=8, show_default=True,
               help="Requests in flight at once (Locust users).")
 @click.option("--requests", "requests_", type=click.IntRange(1), default=None,
               help="Send this many requests, then stop (default 200 unless --duration).")
 @click.option("--duration", type=click.IntRange(1), default=None, help="Send requests for this many seconds.")
-@click.option("--budget", type=click.IntRange(1), default=None,
-              help="Most requests the run may send (needed with --duration against a paid target).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Local Locust worker processes (each runs its share of the users).")
 @click.option("--remote-workers", type=click.IntRange(0, 1000), default=0, show_default=True,
@@ -51,11 +49,6 @@ def _pixels(ctx, param, value: str) -> tuple[int, int]:
 @click.option("--pixels", default="0.25-1MP", show_default=True, callback=_pixels,
               help="Input sizes, LO-HI in pixels or megapixels (clamped to each mode's limit).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generated pictures.")
-@click.option("--timeout", type=click.FloatRange(1, 3600), default=DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds to wait for one answer.")
-@click.option("--patience", type=click.FloatRange(0, 3600), default=LOAD_PATIENCE, show_default=True,
-              help="Seconds to wait for a target that is down (a 502/503/504 or no answer, and a known-good "
-                   "request failing too) before its requests end inconclusive.")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where reports/load-<timestamp>/ is written.")
 @history_option
@@ -74,10 +67,10 @@ def load(target, api_key, profile, concurrency, requests_, duration, budget, wor
     if max(workers, remote_workers) > concurrency:
         raise click.UsageError(f"--concurrency {concurrency} leaves some of the workers without a user: "
                                "give at least one user per worker")
-    key = Secret.from_sources(api_key)
+    if budget == 0:
+        raise Usage("--budget 0 leaves load nothing to send")
+    needs_key(target, api_key)
     paid = not is_local(target)
-    if paid and not key:
-        raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
     if paid and requests_ is None and budget is None:
         raise click.UsageError(f"{target} may bill every call: give --requests N or --budget N, the most calls "
                                "this run may send")
@@ -88,17 +81,15 @@ def load(target, api_key, profile, concurrency, requests_, duration, budget, wor
     except OSError as exc:
         raise click.UsageError(f"--report-dir {report_dir}: {exc.strerror or exc}") from None
     cap = min(n for n in (requests_, budget) if n is not None) if (requests_ or budget) else None
-    settings = LoadSettings(target, profile or load_profile(None), concurrency, cap, duration, workers,
-                            remote_workers, pixels, seed, timeout, patience, key)
-    with ExitStack() as stack:
-        if target == "local":
-            from ..server import serve_in_subprocess
-
-            local_key = "local-" + secrets.token_hex(8)
-            settings.target = stack.enter_context(serve_in_subprocess(settings.profile.path, api_key=local_key))
-            settings.api_key = Secret(local_key)
-            settings.name = "local"
-            click.echo(f"reference server ({settings.profile.id}) on {settings.target}")
+    # Locust's workers are processes of their own, each with its own client (load/locustfile.py): the session
+    # here starts a `local` server in a child process and settles the key they are handed.
+    with opened(target, profile, api_key, cap, timeout, patience, server="subprocess") as session:
+        settings = LoadSettings(session.url, profile, concurrency=concurrency, requests=cap, duration=duration,
+                                workers=workers, remote_workers=remote_workers, pixels=pixels, seed=seed,
+                                timeout=timeout, patience=patience, api_key=session.key,
+                                name="local" if session.local else "")
+        if session.local:
+            click.echo(f"reference server ({profile.id}) on {session.url}")
         spend = f"at most {cap} calls" if cap else f"for {duration} s, no cap (loopback: calls cost nothing)"
         click.echo(f"load on {settings.target}: {concurrency} in flight, {spend}"
                    + ("; every call is counted, only 200s are billable on the vendor" if paid else ""))

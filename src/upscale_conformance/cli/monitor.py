@@ -8,46 +8,23 @@ exits 1 when a change at or above --fail-on was found, 2 on a file it cannot rea
 from __future__ import annotations
 
 import contextlib
-import secrets
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
-from ..client import Budget, UpscaleClient
-from ..client.secret import Secret
+from ..client import Budget
 from ..client.target import is_local
-from ..contract import load_profile
-from ..errors import ConformanceError
+from ..errors import ConformanceError, NoAnswer
 from ..monitor.discover import CAP
 from ..monitor.probes import PROBE_CALLS
-from .options import api_key_flag, history_option
+from .options import Usage, history_option, needs_key, opened, target_options
 
 console = Console(soft_wrap=True, highlight=False)
 DEFAULT_BUDGET = 2 * CAP + PROBE_CALLS  # the whole plan: both searches at their cap, and every probe
 STYLE = {"breaking": "red", "notable": "yellow"}
-
-
-class Usage(click.ClickException):
-    """A usage error shown as one line (``Error: ...``) with exit status 2, never a traceback."""
-
-    exit_code = 2
-
-
-def _target(value: str) -> str:
-    if value == "local":
-        return value
-    parsed = urlparse(value)
-    try:
-        parsed.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        raise Usage(f"--target: bad port in {value!r}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise Usage(f"--target: expected `local` or an http(s) base URL, got {value!r}")
-    return value.rstrip("/")
 
 
 def _budget(target: str, budget: int | None) -> int | None:
@@ -66,49 +43,39 @@ def _budget(target: str, budget: int | None) -> int | None:
 
 
 @click.command("monitor")
-@click.option("--target", required=True, help="Base URL of the implementation, or `local` for the reference server.")
-@click.option("--api-key", default=None, callback=api_key_flag,
-              help="API key (default: $PHOTOROOM_API_KEY, the safer way: a flag lands in shell history). "
-                   "Never printed or recorded.")
-@click.option("--budget", type=click.IntRange(min=0), default=None,
-              help=f"Most requests to send (default: none on loopback, {DEFAULT_BUDGET} otherwise).")
+@target_options("target", "api_key", "budget", "profile",
+                target={"required": True, "help": "Base URL of the implementation, or `local` for the reference "
+                                                  "server."},
+                api_key={"help": "API key (default: $PHOTOROOM_API_KEY, the safer way: a flag lands in shell "
+                                 "history). Never printed or recorded."},
+                budget={"help": f"Most requests to send (default: none on loopback, {DEFAULT_BUDGET} otherwise)."},
+                profile={"help": "Profile whose limits start the search when there is no baseline (and served "
+                                 "by `local`)."})
 @click.option("--baseline", default=None, help="A previous record.json: classify every difference from it.")
 @click.option("--out", "out_dir", default=None, help="Folder for record.json and digest.md "
               "(default: reports/monitor/<timestamp>).")
-@click.option("--profile", "profile_name", default=None,
-              help="Profile whose limits start the search when there is no baseline (and served by `local`).")
 @history_option
-def monitor_cmd(target, api_key, budget, baseline, out_dir, profile_name, history_url) -> None:
+def monitor_cmd(target, api_key, budget, baseline, out_dir, profile, history_url) -> None:
     """Probe TARGET's AI Upscale behaviour (limits by search, 4x, errors, model header, formats,
     perceptual signatures, latency), write record.json and digest.md, and with --baseline report
     drift as breaking or notable. Exit: 0 no breaking drift, 1 breaking, 2 usage, 3 inconclusive."""
     from ..monitor import record, run  # on use: the monitor's modules load scipy (startup of every command)
 
-    target = _target(target)
     try:
-        profile = load_profile(profile_name)
         base = record.load_record(Path(baseline)) if baseline else None
     except ConformanceError as exc:
         raise Usage(str(exc)) from None
-    key = Secret.from_sources(api_key)
-    if target != "local" and not key:
-        raise Usage("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+    needs_key(target, api_key)
     calls = Budget(_budget(target, budget))
     rec = record.new_body(run.now(), run.hints_for(profile, base), calls.limit)
     with contextlib.ExitStack() as stack:
-        url = target
-        if target == "local":
-            from ..server import serve_in_thread
-
-            key = Secret("local-" + secrets.token_hex(8))
-            try:
-                url = stack.enter_context(serve_in_thread(profile, key.reveal()))
-            except (RuntimeError, OSError) as exc:
-                console.print(f"[yellow]inconclusive[/] the reference server did not start: {escape(str(exc))}")
-                sys.exit(3)
-        client = stack.enter_context(UpscaleClient(url, key, calls))
+        try:
+            session = stack.enter_context(opened(target, profile, api_key, calls))
+        except NoAnswer as exc:  # the reference server did not start
+            console.print(f"[yellow]inconclusive[/] {escape(str(exc))}")
+            sys.exit(3)
         status = stack.enter_context(console.status("monitor: starting"))
-        run.monitor(client, rec, progress=lambda text: status.update(f"monitor: {escape(text)}"),
+        run.monitor(session.client, rec, progress=lambda text: status.update(f"monitor: {escape(text)}"),
                     say=lambda text: console.print(escape(text)))
     sys.exit(_finish(rec, base, out_dir, history_url, target, profile.id))
 

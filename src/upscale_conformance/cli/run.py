@@ -12,33 +12,33 @@ import click
 
 from ..client.health import DEFAULT_PATIENCE
 from ..client.target import DEFAULT_TIMEOUT, is_local
-from ..contract import is_sandbox_key, load_profile
+from ..contract import is_sandbox_key
 from ..goldens.keys import golden_target_for
 from ..history.recording import record
 from ..running.planning import print_plan
 from ..running.runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, new_report_dir, run_suites
 from .options import (
     GOLDEN_TARGET_HELP,
-    PROFILE,
-    api_key_flag,
     golden_target_option,
     history_option,
     known_failures_option,
-    parse_target,
-    timeout_option,
+    needs_key,
+    target_options,
 )
 
 
 @click.command("run")
-@click.option("--target", default="local", show_default=True, callback=parse_target,
-              help="`local` starts the reference server; otherwise the base URL of the implementation.")
-@click.option("--api-key", default=None, callback=api_key_flag,
-              help="API key (default: $PHOTOROOM_API_KEY, the safer way: a flag lands in shell history). "
-                   "Never printed.")
-@click.option("--profile", type=PROFILE, default=None, help="Contract profile name or path.")
-@click.option("--budget", type=click.IntRange(min=0), default=None,
-              help=f"Most requests the run may send (default: unlimited for `local` and loopback addresses; "
-                   f"otherwise {DEFAULT_VENDOR_BUDGET}, or the plan if it is larger).")
+@target_options("target", "api_key", "profile", "budget", "timeout", "patience",
+                target={"default": "local", "show_default": True},
+                budget={"help": f"Most requests the run may send (default: unlimited for `local` and loopback "
+                                f"addresses; otherwise {DEFAULT_VENDOR_BUDGET}, or the plan if it is larger)."},
+                timeout={"help": f"Seconds to wait for one whole answer (default: {DEFAULT_TIMEOUT:g}). One that "
+                                 "times out is not repeated (it may have been billed); a known-good request then "
+                                 "tells whether the target is down."},
+                patience={"help": f"Seconds to wait for a target that is down (503, 502, 504, refused, no answer, "
+                                  f"and a known-good request fails the same way) before the run ends inconclusive "
+                                  f"(default: {DEFAULT_PATIENCE:g}; 0: not at all). While it is down nothing is "
+                                  "sent but a probe now and then."})
 @click.option("--golden-target", default=None, callback=golden_target_option, help=GOLDEN_TARGET_HELP)
 @click.option("--golden-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Golden store the perceptual suite reads (as `goldens record|check|approve`; default: "
@@ -57,13 +57,6 @@ from .options import (
               show_default=True, help="Where reports/<timestamp>/ is written.")
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Replay answers to unchanged requests from this folder (a re-run costs nothing for them).")
-@click.option("--timeout", type=float, default=None, callback=timeout_option,
-              help=f"Seconds to wait for one whole answer (default: {DEFAULT_TIMEOUT:g}). One that times out is not "
-                   "repeated (it may have been billed); a known-good request then tells whether the target is down.")
-@click.option("--patience", type=float, default=None, callback=timeout_option,
-              help=f"Seconds to wait for a target that is down (503, 502, 504, refused, no answer, and a known-good "
-                   f"request fails the same way) before the run ends inconclusive (default: {DEFAULT_PATIENCE:g}). "
-                   "While it is down nothing is sent but a probe now and then.")
 @click.option("--known-failures", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=known_failures_option,
               help="A YAML file of accepted failures (docs/history.md, \"Known failures\"): a clause whose every "
@@ -80,17 +73,15 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
     Exit: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
     """
-    from ..client.secret import Secret
-
-    profile = profile or load_profile(None)
-    key = Secret.from_sources(api_key)
-    if target != "local" and not key and not plan_only:
-        raise click.UsageError("a non-local target needs --api-key or PHOTOROOM_API_KEY")
+    if not plan_only:  # a plan sends nothing, so it needs no key
+        needs_key(target, api_key)
     paid = not is_local(target)  # calls to any other host may cost money
-    settings = RunSettings(target, profile, budget, quick, paid if economy is None else economy,
-                           golden_target_for(target, golden_target, sandbox=is_sandbox_key(key.reveal())),
-                           key.reveal() or None, cache, tuple(pytest_args), timeout, allow_negative, patience,
-                           known_failures, golden_dir, hypothesis_db)
+    settings = RunSettings(
+        target, profile, budget=budget, quick=quick, economy=paid if economy is None else economy,
+        golden_target=golden_target_for(target, golden_target, sandbox=is_sandbox_key(api_key.reveal())),
+        api_key=api_key.reveal() or None, cache=cache, extra=tuple(pytest_args), timeout=timeout,
+        allow_negative=allow_negative, patience=patience, known_failures=known_failures, golden_dir=golden_dir,
+        hypothesis_db=hypothesis_db)
     plan = make_plan(settings) if (plan_only or settings.economy) else None
     if plan is not None:
         print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)

@@ -12,7 +12,7 @@ from ..contract import load_profile
 from ..errors import ConformanceError, NoAnswer
 from ..verdicts import INCONCLUSIVE_PREFIX, Recorder, in_hypothesis_example
 from .evidence import allure_parameters, describe_request, keep_bundle, keep_pictures
-from .options import LOCAL_KEY, answer_timeout, api_key, economy, option, patience, target
+from .options import LOCAL_KEY, answer_timeout, api_key, budget, economy, option, patience, target
 from .profiles import shrink_stop
 from .state import TEST, TestState, scrub, secrets
 
@@ -37,20 +37,6 @@ def upscale_profile(pytestconfig):
         raise pytest.UsageError(str(exc)) from None
 
 
-@pytest.fixture(scope="session")
-def upscale_target(pytestconfig, upscale_profile):
-    """The base URL under test; ``local`` starts the reference server for the session."""
-    chosen = target(pytestconfig)
-    if chosen != "local":
-        yield chosen.rstrip("/")
-        return
-    from ..server import serve_in_thread
-
-    # The server pins a fresh key so that the invalid-key clause is checked for real.
-    with serve_in_thread(profile=upscale_profile.path, api_key=LOCAL_KEY.reveal()) as url:
-        yield url
-
-
 def make_say(config):
     """A progress line for the user while a call waits (from the client's watch thread).
 
@@ -68,31 +54,32 @@ def make_say(config):
 
 
 @pytest.fixture(scope="session")
-def upscale_client(pytestconfig, upscale_target, upscale_profile):
-    """The run's one client: every request of every suite goes through it (budget, retries, bounds, health)."""
-    from ..client import Budget, ResponseCache, UpscaleClient
-    from ..client.guard import bounds_for
-    from ..client.health import TargetHealth
+def upscale_session(pytestconfig, upscale_profile):
+    """The run's one session (session.open_session): for ``local`` the reference server, started in a thread
+    with a key of its own so that the invalid-key clause is checked for real, and the run's one client."""
+    from ..session import open_session
 
-    raw = option(pytestconfig, "upscale_budget")
-    try:
-        budget = Budget(int(raw) if raw else None)
-    except ValueError:
-        raise pytest.UsageError(f"--upscale-budget must be a whole number, got {raw!r}") from None
     worker = getattr(pytestconfig, "workerinput", None)
-    if worker:  # each xdist worker gets its share, so the run as a whole stays within the budget
-        budget = budget.split(int(worker["workercount"]), int(worker["workerid"].removeprefix("gw")))
-    key = api_key(pytestconfig)
-    secrets(pytestconfig).append(key)
-    cache_dir = option(pytestconfig, "upscale_cache")
-    say = make_say(pytestconfig)
-    client = UpscaleClient(upscale_target, key, budget, cache=ResponseCache(cache_dir) if cache_dir else None,
-                           timeout=answer_timeout(pytestconfig), bounds=bounds_for(upscale_profile), say=say,
-                           health=TargetHealth(patience(pytestconfig), say=say))
-    try:
-        yield client
-    finally:
-        client.close()
+    # Each xdist worker gets its share of the budget, so the run as a whole stays within it.
+    share = (int(worker["workercount"]), int(worker["workerid"].removeprefix("gw"))) if worker else None
+    with open_session(target(pytestconfig), upscale_profile, api_key(pytestconfig), budget(pytestconfig),
+                      answer_timeout(pytestconfig), patience(pytestconfig), local_key=LOCAL_KEY, share=share,
+                      say=make_say(pytestconfig), cache=option(pytestconfig, "upscale_cache") or None,
+                      key_flag="--upscale-api-key") as session:
+        secrets(pytestconfig).append(session.key)
+        yield session
+
+
+@pytest.fixture(scope="session")
+def upscale_target(upscale_session) -> str:
+    """The base URL under test (the reference server's for ``local``)."""
+    return upscale_session.url
+
+
+@pytest.fixture(scope="session")
+def upscale_client(upscale_session):
+    """The run's one client: every request of every suite goes through it (budget, retries, bounds, health)."""
+    return upscale_session.client
 
 
 @pytest.fixture(scope="session")

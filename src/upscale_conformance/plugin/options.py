@@ -66,6 +66,8 @@ def pytest_configure(config):
         raise pytest.UsageError(f"--upscale-profile: {exc}") from None
     answer_timeout(config)  # bad numbers are usage errors before any test runs
     patience(config)
+    budget(config)
+    check_key(config)
     known_failures(config)
 
 
@@ -161,15 +163,17 @@ def golden_target(config) -> str:
     return golden_target_for(target(config), chosen, sandbox=is_sandbox_key(api_key(config).reveal()))
 
 
-def _seconds(config, ini: str, default: float) -> float:
+def _seconds(config, ini: str, default: float, zero: bool = False) -> float:
+    """The command line's rules (cli/options.py): a timeout above 0, a patience of 0 or more."""
     raw = option(config, ini)
     try:
         value = float(raw) if raw else default
     except ValueError:
         value = -1.0
-    if not 0 < value < float("inf"):
+    if not (0 <= value if zero else 0 < value) or value == float("inf") or value != value:
         flag = "--" + ini.replace("_", "-")
-        raise pytest.UsageError(f"{flag} must be a number of seconds above 0, got {raw!r}")
+        above = "0 or more" if zero else "above 0"
+        raise pytest.UsageError(f"{flag} must be a number of seconds {above}, got {raw!r}")
     return value
 
 
@@ -179,7 +183,30 @@ def answer_timeout(config) -> float:
 
 
 def patience(config) -> float:
-    """Seconds to wait for a target that is down (``--upscale-patience``)."""
+    """Seconds to wait for a target that is down (``--upscale-patience``; 0: not at all)."""
     from ..client.health import DEFAULT_PATIENCE
 
-    return _seconds(config, "upscale_patience", DEFAULT_PATIENCE)
+    return _seconds(config, "upscale_patience", DEFAULT_PATIENCE, zero=True)
+
+
+def budget(config) -> int | None:
+    """The run's call cap (``--upscale-budget``; None: unlimited; a bad value is a usage error)."""
+    raw = option(config, "upscale_budget")
+    try:
+        value = int(raw) if raw else None
+    except ValueError:
+        value = -1
+    if value is not None and value < 0:
+        raise pytest.UsageError(f"--upscale-budget must be a whole number, 0 or more, got {raw!r}")
+    return value
+
+
+def check_key(config) -> None:
+    """A target that may cost money is refused without a key, as every command refuses it (session.key_for)."""
+    from ..errors import KeyMissing
+    from ..session import key_for
+
+    try:
+        key_for(target(config), api_key(config), "--upscale-api-key")
+    except KeyMissing as exc:
+        raise pytest.UsageError(str(exc)) from None

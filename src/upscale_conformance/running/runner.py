@@ -6,9 +6,8 @@ Exit codes: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
 from __future__ import annotations
 
 import os
-import secrets
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import KW_ONLY, dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -55,10 +54,11 @@ class RunSettings:
 
     target: str
     profile: Profile
-    budget: int | None
-    quick: bool
+    _: KW_ONLY  # everything else by name: sixteen positional values could not be told apart at a call site
     economy: bool
     golden_target: str
+    budget: int | None = None
+    quick: bool = False
     api_key: str | None = field(default=None, repr=False)
     cache: Path | None = None
     extra: tuple[str, ...] = ()
@@ -117,24 +117,23 @@ def make_plan(settings: RunSettings) -> Plan:
 def run_suites(settings: RunSettings, report: Path, plan: Plan | None = None) -> int:
     """Run the suites once, writing into the folder ``report`` (see :func:`new_report_dir`), and return the
     exit code; the local server lives exactly as long as the run."""
-    api_key = settings.api_key
-    with ExitStack() as stack:
-        if settings.target == "local":
-            from ..server import serve_in_subprocess
+    from ..client.secret import Secret
+    from ..session import open_session
 
-            api_key = "local-" + secrets.token_hex(8)
-            url = stack.enter_context(serve_in_subprocess(profile=settings.profile.path, api_key=api_key))
-            console.print(f"reference server ({settings.profile.id}) on {url}")
+    # The suites build their own session in pytest (the plugin); this one keeps the local server, started in a
+    # child process, for exactly as long as the run, and resolves the key the plugin is handed.
+    with open_session(settings.target, settings.profile, Secret(settings.api_key), settings.budget,
+                      server="subprocess") as session, _api_key_env(session.key.reveal()):
+        if session.local:
+            console.print(f"reference server ({settings.profile.id}) on {session.url}")
         else:
-            url = settings.target
             cap = ("no cap (loopback: calls cost nothing)" if settings.budget is None
                    else f"at most [bold]{settings.budget}[/] calls")
-            console.print(f"target {url}: {cap}; only successful calls are billable on the vendor")
+            console.print(f"target {session.url}: {cap}; only successful calls are billable on the vendor")
         if settings.sandbox:
             console.print("sandbox key: the vendor watermarks its answers; pixel checks allow for it, and goldens "
                           f"are kept apart under {settings.golden_target!r}", highlight=False)
-        stack.enter_context(_api_key_env(api_key))
-        pytest_exit = pytest.main(pytest_args(url, settings, report))
+        pytest_exit = pytest.main(pytest_args(session.url, settings, report))
     summary_path = report / "summary.json"
     if not summary_path.is_file():
         console.print(f"[red]no summary was written (pytest exit {pytest_exit})[/]")

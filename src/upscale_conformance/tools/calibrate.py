@@ -25,8 +25,7 @@ from PIL import Image
 from .. import data
 from .. import goldens as gs
 from .. import perceptual as pc
-from ..client import Budget, UpscaleClient, UpscaleResult
-from ..client.secret import Secret
+from ..client import UpscaleClient, UpscaleResult
 from ..contract import NEW_FAST_MODEL, Profile, load_profile
 
 BEGIN, END = "<!-- calibration:begin -->", "<!-- calibration:end -->"
@@ -106,11 +105,11 @@ def _answer(result: UpscaleResult, input_im: Image.Image, thresholds: gs.Thresho
 
 @contextmanager
 def _client(profile: Profile, faults: dict) -> Iterator[UpscaleClient]:
-    from ..server import Faults, serve_in_thread
+    from ..server import Faults
+    from ..session import open_session
 
-    with serve_in_thread(profile, faults=Faults(**faults) if faults else None) as url:
-        with UpscaleClient(url, Secret("calibration"), Budget(None)) as client:
-            yield client
+    with open_session("local", profile, faults=Faults(**faults) if faults else None) as session:
+        yield session.client
 
 
 def measure(profile: Profile, inputs: list[Path], scenarios=SCENARIOS,

@@ -1,0 +1,9 @@
+"""Opening a target: the one place where a command or the pytest plugin turns what it was asked for
+(target, profile, key, budget, timeout, patience) into a :class:`Session`, the one client on a live
+target. ``local`` starts the reference server (in a thread or a child process) for as long as the
+session is open; any other target needs a key (:func:`key_for`).
+"""
+
+from .opening import LOCAL, Session, fresh_local_key, key_for, open_session
+
+__all__ = ["LOCAL", "Session", "fresh_local_key", "key_for", "open_session"]
