@@ -22,8 +22,9 @@ def test_local_starts_the_reference_server_for_the_session_only(how):
         # The server pins the session's own key: the user's never reaches it, and another key is refused.
         assert session.key and session.key.reveal() != USER_KEY
         assert session.client.upscale(known_good()).status == 200 and session.budget.spent == 1
+        upload = {"imageFile": ("a.png", known_good(), "image/png")}
         refused = httpx.post(f"{session.url}/v2/edit", headers={"x-api-key": USER_KEY},
-                             files={"imageFile": ("a.png", known_good(), "image/png")}, data={"upscale.mode": "ai.fast"})
+                             data={"upscale.mode": "ai.fast"}, files=upload)
         assert refused.status_code in (401, 403)
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{session.url}/health", timeout=2)

@@ -79,7 +79,7 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
     settings = RunSettings(
         target, profile, budget=budget, quick=quick, economy=paid if economy is None else economy,
         golden_target=golden_target_for(target, golden_target, sandbox=is_sandbox_key(api_key.reveal())),
-        api_key=api_key.reveal() or None, cache=cache, extra=tuple(pytest_args), timeout=timeout,
+        api_key=api_key, cache=cache, extra=tuple(pytest_args), timeout=timeout,
         allow_negative=allow_negative, patience=patience, known_failures=known_failures, golden_dir=golden_dir,
         hypothesis_db=hypothesis_db)
     plan = make_plan(settings) if (plan_only or settings.economy) else None

@@ -18,6 +18,7 @@ from ..records import files
 from ..records.header import public_target
 from ..report import write_html
 from ..report.summary import print_table, stamped_folder, write_summary
+from ..session import Secret
 from .planning import Plan, dry_run
 
 DEFAULT_VENDOR_BUDGET = 200
@@ -59,7 +60,7 @@ class RunSettings:
     golden_target: str
     budget: int | None = None
     quick: bool = False
-    api_key: str | None = field(default=None, repr=False)
+    api_key: Secret | None = field(default=None, repr=False)  # the user's (a `local` run's server has its own)
     cache: Path | None = None
     extra: tuple[str, ...] = ()
     timeout: float | None = None  # seconds for one whole answer (None: the plugin's default)
@@ -71,7 +72,7 @@ class RunSettings:
 
     @property
     def sandbox(self) -> bool:
-        return is_sandbox_key(self.api_key)
+        return is_sandbox_key(self.api_key.reveal() if self.api_key else None)
 
     def suite_options(self) -> list[str]:
         """The options a planning run and the real run share: what is sent depends on these only."""
@@ -117,12 +118,11 @@ def make_plan(settings: RunSettings) -> Plan:
 def run_suites(settings: RunSettings, report: Path, plan: Plan | None = None) -> int:
     """Run the suites once, writing into the folder ``report`` (see :func:`new_report_dir`), and return the
     exit code; the local server lives exactly as long as the run."""
-    from ..client.secret import Secret
     from ..session import open_session
 
     # The suites build their own session in pytest (the plugin); this one keeps the local server, started in a
     # child process, for exactly as long as the run, and resolves the key the plugin is handed.
-    with open_session(settings.target, settings.profile, Secret(settings.api_key), settings.budget,
+    with open_session(settings.target, settings.profile, settings.api_key, settings.budget,
                       server="subprocess") as session, _api_key_env(session.key.reveal()):
         if session.local:
             console.print(f"reference server ({settings.profile.id}) on {session.url}")
