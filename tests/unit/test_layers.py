@@ -181,4 +181,3 @@ def test_no_import_circle_between_the_engine_s_parts():
 
     circles = [c for c in (cycle_from(n) for n in sorted(graph)) if c]
     assert not circles, circles[0]
-
