@@ -139,7 +139,7 @@ def pytest_collection_modifyitems(config, items):
     - Long runs first: xdist hands out the units in this order as workers free up, so the ``slow`` tests (and the
       units holding one) start at once and the short ones fill in around them, none left alone at the end.
     """
-    if config.getvalue("loadgroup"):
+    if config.getoption("loadgroup", False):  # set by xdist, on its workers
         for item in items:
             mark = item.get_closest_marker("xdist_group")
             if mark:
