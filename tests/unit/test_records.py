@@ -196,3 +196,12 @@ def test_history_triage_drafts_from_an_old_report_folder(tmp_path):
     (tmp_path / "list" / "summary.json").write_text("[1, 2]")
     bad = CliRunner().invoke(history_group, ["triage", str(tmp_path / "list"), "--write", str(tmp_path / "k.yaml")])
     assert bad.exit_code == 2 and "not a run summary" in bad.output
+
+
+def test_report_renders_the_page_of_an_old_summary_again(tmp_path):
+    from upscale_conformance.cli.report import report
+
+    (tmp_path / "summary.json").write_text((LEGACY / "run" / "summary.json").read_text())
+    result = CliRunner().invoke(report, [str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "DIM-4X" in (tmp_path / "index.html").read_text()

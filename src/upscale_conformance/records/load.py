@@ -1,4 +1,5 @@
-"""``load.json``: the figures of a ``load`` run and its verdict (schema: ``load.schema.json``, docs/load.md)."""
+"""``load.json``: the figures of a ``load`` run and its verdict (schema: ``load.schema.json``; documented in
+docs/robustness.md, "Load")."""
 
 from __future__ import annotations
 
