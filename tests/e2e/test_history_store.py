@@ -100,6 +100,7 @@ WRITER = textwrap.dedent("""
     from upscale_conformance.history.records import Recorded, Run, ClauseResult
     from upscale_conformance.history.store import Store
     url, name, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    (go.parent / f"ready-{name}").touch()  # imports done: waiting for the other
     while not go.exists():  # both start together, on a store that does not exist yet
         time.sleep(0.01)
     store = Store(url)
@@ -113,7 +114,10 @@ def test_two_processes_writing_50_runs_each_at_once_leave_100(store_url, tmp_pat
     go = tmp_path / "go"
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, store_url, name, str(go)], stderr=subprocess.PIPE,
                                 text=True) for name in ("a", "b")]
-    time.sleep(0.5)  # both interpreters up and waiting
+    ready = [tmp_path / f"ready-{name}" for name in ("a", "b")]
+    while not all(r.exists() for r in ready):  # both interpreters up and waiting, however long that takes
+        assert all(w.poll() is None for w in writers), [w.communicate()[1] for w in writers]
+        time.sleep(0.01)
     go.touch()
     for w in writers:
         _, err = w.communicate(timeout=120)
