@@ -1,4 +1,6 @@
-"""The contract files load, agree with each other, and fail loudly when broken."""
+"""`upscale-conformance contract` as a user runs it: `show` prints the limits and clauses, `validate`
+exits 1 on a pin to an unknown clause, a broken profile is one line and exit 2 with no traceback, and
+`--help` lists the commands."""
 
 from __future__ import annotations
 

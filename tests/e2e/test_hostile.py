@@ -2,8 +2,7 @@
 bounded time and memory with a verdict that names the answer, and a request whose answer timed out
 is never sent again (on the vendor it may have been billed). The targets are in hostile_targets.py.
 
-Time bounds here are hang detectors (a generous multiple of the limit), not speed targets.
-"""
+Time bounds here are hang detectors (a generous multiple of the limit), not speed targets."""
 
 from __future__ import annotations
 

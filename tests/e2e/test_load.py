@@ -1,10 +1,8 @@
-"""`upscale-conformance load` (issue 14, item 2) and the reference server under load (item 3).
-
-A correct server keeps the contract under concurrency, counted by its own request log; the two
-concurrency faults ("answers swapped under concurrency", "500 past N in flight") fail `load` with
-exit 1 and pass the sequential suite; a target that is down is inconclusive; bad usage exits 2
-before anything is sent; Locust (gevent) never enters the engine's or pytest's import graph.
-"""
+"""`upscale-conformance load` against reference servers (issue 14, items 2 and 3): a correct server
+keeps the contract under concurrency, counted by its own request log; the two concurrency faults
+("answers swapped under concurrency", "500 past N in flight") fail `load` with exit 1 and pass the
+sequential suite; a hostile target ends inconclusive in bounded time; concurrent requests share one
+image pool and only admitted requests are decoded."""
 
 from __future__ import annotations
 

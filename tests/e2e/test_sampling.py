@@ -1,4 +1,4 @@
-"""Targets that sample: identical requests get slightly different answers. Recording measures that
+"""Targets that sample, served: identical requests get slightly different answers. Recording measures that
 run-to-run spread and stores it in the golden, checking judges drift against it, and MODEL-SWITCH
 looks at what differs systematically; a deterministic target costs one probe per combo and is
 judged exactly as before."""

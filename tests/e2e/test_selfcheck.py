@@ -1,5 +1,5 @@
-"""selfcheck: the catalog holds what issue 12 asks, serve refuses a fault without consent, the new
-fault hooks do what their names say, scoring means what the docs say, and `selfcheck --quick` passes."""
+"""selfcheck on served faults: the envelope and throttling fault hooks do what their names say, and
+`selfcheck --quick` passes and writes its matrix."""
 
 from __future__ import annotations
 

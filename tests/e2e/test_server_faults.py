@@ -1,4 +1,5 @@
-"""Each planted fault changes the server's behaviour exactly as its name says (and only then)."""
+"""Each planted fault changes the served behaviour exactly as its name says (and only then), in a thread
+and in a child process."""
 
 from __future__ import annotations
 

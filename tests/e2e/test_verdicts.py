@@ -1,4 +1,5 @@
-"""From test outcomes to clause verdicts and exit codes; the plugin under pytest-xdist."""
+"""The plugin in pytest runs of its own: xdist workers share the budget and report to one summary, and a
+key quoted in a failure is scrubbed from the output and the JUnit file."""
 
 from __future__ import annotations
 

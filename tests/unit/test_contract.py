@@ -1,4 +1,6 @@
-"""The contract files load, agree with each other, and fail loudly when broken."""
+"""The contract files, read in this process: the OpenAPI document is valid, the two profiles say what
+the vendor's pages say, the clause registry is complete, and a broken or inconsistent file is named by
+`validate_contract` down to its field."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""The golden store against the reference server: record then check passes; planted quality
-faults and the wrong ai.fast model fail the regression; a rerun and a harmless export-format change
-pass; goldens of a removed input are reported unused; the CLI keeps its exit codes."""
+"""The golden store's pieces that need no server: thresholds come from the contract file, and a
+target's URL becomes the slug its goldens are filed under."""
 
 from __future__ import annotations
 

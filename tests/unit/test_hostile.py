@@ -1,9 +1,6 @@
-"""The suite against targets nobody vetted (issue 14, item 4): whatever a target sends, a run ends in
-bounded time and memory with a verdict that names the answer, and a request whose answer timed out
-is never sent again (on the vendor it may have been billed). The targets are in hostile_targets.py.
-
-Time bounds here are hang detectors (a generous multiple of the limit), not speed targets.
-"""
+"""Bounds against targets nobody vetted (issue 14, item 4), without a target: the answer bound covers
+the largest answer of every profile, a giant header is named and never decoded, and bad values of the
+new options are usage errors (exit 2, no traceback). The hostile targets themselves are in tests/e2e."""
 
 from __future__ import annotations
 

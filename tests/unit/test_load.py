@@ -1,10 +1,8 @@
-"""`upscale-conformance load` (issue 14, item 2) and the reference server under load (item 3).
-
-A correct server keeps the contract under concurrency, counted by its own request log; the two
-concurrency faults ("answers swapped under concurrency", "500 past N in flight") fail `load` with
-exit 1 and pass the sequential suite; a target that is down is inconclusive; bad usage exits 2
-before anything is sent; Locust (gevent) never enters the engine's or pytest's import graph.
-"""
+"""`upscale-conformance load` (issue 14, item 2) without a server of its own: a target that is down is
+inconclusive and bad usage exits 2 before anything is sent; each answer is judged as the contract says;
+the mix covers both modes, the header and every format; the figures give the exit code; the server's
+queue sheds past its depth or bytes (its gate, called directly); Locust (gevent) never enters the
+engine's or pytest's import graph."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""`upscale-conformance monitor` end to end against reference servers: a baseline, narrowed and
-widened limits, planted faults, another port, and the exits for bad input and spent budgets."""
+"""`upscale-conformance monitor` before it sends anything: bad input is a one-line usage error, and a
+remote target gets a stated default budget."""
 
 from __future__ import annotations
 

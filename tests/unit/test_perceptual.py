@@ -1,5 +1,5 @@
-"""The perceptual measures: honest upscalers pass the portable checks, each defect is named,
-regression distances see blur, noise and casts, and alpha and colour modes are handled."""
+"""The perceptual measures on pictures made here: honest upscalers pass the portable checks, each defect
+is named, regression distances see blur, noise and casts, and alpha and colour modes are handled."""
 
 from __future__ import annotations
 

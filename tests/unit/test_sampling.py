@@ -1,7 +1,7 @@
-"""Targets that sample: identical requests get slightly different answers. Recording measures that
-run-to-run spread and stores it in the golden, checking judges drift against it, and MODEL-SWITCH
-looks at what differs systematically; a deterministic target costs one probe per combo and is
-judged exactly as before."""
+"""Sampling targets' pieces that need no server: the sampling upscaler varies every answer within its
+levels and keeps alpha, a golden's run-to-run spread widens both thresholds towards worse (none changes
+nothing), the spread factor comes from the contract file, and goldens without a spread read and write as
+before."""
 
 from __future__ import annotations
 

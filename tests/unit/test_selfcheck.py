@@ -1,5 +1,6 @@
-"""selfcheck: the catalog holds what issue 12 asks, serve refuses a fault without consent, the new
-fault hooks do what their names say, scoring means what the docs say, and `selfcheck --quick` passes."""
+"""selfcheck without running it: the catalog holds what issue 12 asks (every kind, its minimum, a quick
+subset of every kind), known survivors have reasons, serve refuses a fault without consent, an unknown
+entry is refused before anything runs, and scoring means what the docs say."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Each planted fault changes the server's behaviour exactly as its name says (and only then)."""
+"""The planted faults as values and picture changes, without a server: none changes nothing, they
+round-trip through JSON and the environment, an unknown one is a clear error, and the picture faults keep
+a grey image's mode and the size."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Starting and stopping the reference server: threads, child processes, the serve command, and
-what it logs (never the key)."""
+"""The serve command before it serves: it is registered, and an unknown profile or bad faults in the
+environment are refused."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reference server marks results for a ``sandbox_`` key, as the vendor does (CONTRACT-NOTES)."""
+"""The sandbox watermark on a picture: it keeps the mode, the size and the alpha."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""From test outcomes to clause verdicts and exit codes; the plugin under pytest-xdist."""
+"""From test outcomes to clause verdicts and exit codes, decided in this process: a failure names only
+the clause its violation breaks, an unexpected error fails every clause of its test, inconclusive is exit
+3 unless something failed, and observations and should-clauses never fail the run."""
 
 from __future__ import annotations
 
