@@ -42,3 +42,20 @@ def test_a_reference_server_that_cannot_start_is_an_unreachable_target(monkeypat
     monkeypatch.setattr(runner, "wait_healthy", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("no /health")))
     with pytest.raises(TargetUnreachable, match="the reference server did not start: no /health"):
         open_session("local", server="thread")
+
+
+@pytest.mark.parametrize("command", [["monitor"], ["goldens", "record", "--golden-dir", "{tmp}"], ["run"]])
+def test_a_command_whose_reference_server_does_not_start_is_inconclusive_in_one_line(tmp_path, monkeypatch,
+                                                                                    command):
+    from click.testing import CliRunner
+
+    from upscale_conformance.cli.app import cli
+    from upscale_conformance.server import runner
+
+    monkeypatch.setattr(runner, "wait_healthy", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("no /health")))
+    monkeypatch.chdir(tmp_path)
+    args = [a.format(tmp=tmp_path / "goldens") for a in command] + ["--target", "local"]
+    got = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+    assert got.exit_code == 3, got.output
+    assert "inconclusive" in got.output and "the reference server did not start: no /health" in got.output
+    assert "Traceback" not in got.output

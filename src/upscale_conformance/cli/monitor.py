@@ -7,7 +7,6 @@ exits 1 when a change at or above --fail-on was found, 2 on a file it cannot rea
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from rich.markup import escape
 
 from ..client import Budget
 from ..client.target import is_local
-from ..errors import ConformanceError, NoAnswer
+from ..errors import ConformanceError
 from ..monitor.discover import CAP
 from ..monitor.probes import PROBE_CALLS
 from .options import Usage, history_option, needs_key, opened, target_options
@@ -68,13 +67,7 @@ def monitor_cmd(target, api_key, budget, baseline, out_dir, profile, history_url
     needs_key(target, api_key)
     calls = Budget(_budget(target, budget))
     rec = record.new_body(run.now(), run.hints_for(profile, base), calls.limit)
-    with contextlib.ExitStack() as stack:
-        try:
-            session = stack.enter_context(opened(target, profile, api_key, calls))
-        except NoAnswer as exc:  # the reference server did not start
-            console.print(f"[yellow]inconclusive[/] {escape(str(exc))}")
-            sys.exit(3)
-        status = stack.enter_context(console.status("monitor: starting"))
+    with opened(target, profile, api_key, calls) as session, console.status("monitor: starting") as status:
         run.monitor(session.client, rec, progress=lambda text: status.update(f"monitor: {escape(text)}"),
                     say=lambda text: console.print(escape(text)))
     sys.exit(_finish(rec, base, out_dir, history_url, target, profile.id))

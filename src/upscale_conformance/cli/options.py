@@ -10,7 +10,7 @@ from ..client.health import DEFAULT_PATIENCE
 from ..client.secret import Secret
 from ..client.target import DEFAULT_TIMEOUT
 from ..contract import Profile, load_profile
-from ..errors import ConformanceError, KeyMissing
+from ..errors import ConformanceError, KeyMissing, NoAnswer
 from ..goldens.keys import golden_target_name
 
 
@@ -156,14 +156,26 @@ def needs_key(target: str | None, key: Secret) -> Secret:
         raise Usage(str(exc)) from None
 
 
+class Inconclusive(click.ClickException):
+    """Nothing could be judged (exit 3), shown as one line: ``inconclusive: ...``."""
+
+    exit_code = 3
+
+    def show(self, file=None) -> None:
+        click.echo(f"inconclusive: {self.format_message()}", file=file, err=True)
+
+
 def opened(*args, **kwargs):
-    """``session.open_session`` with a missing key as a usage error (exit 2)."""
+    """``session.open_session`` for a command: a missing key is a usage error (exit 2), a reference server that
+    did not start leaves nothing to judge (exit 3)."""
     from ..session import open_session
 
     try:
         return open_session(*args, **kwargs)
     except KeyMissing as exc:
         raise Usage(str(exc)) from None
+    except NoAnswer as exc:
+        raise Inconclusive(str(exc)) from None
 
 
 def known_failures_option(ctx, param, value):

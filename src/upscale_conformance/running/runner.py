@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from ..contract import Profile, is_sandbox_key, suites_dir
+from ..errors import NoAnswer
 from ..records import files
 from ..records.header import public_target
 from ..report import write_html
@@ -122,8 +123,13 @@ def run_suites(settings: RunSettings, report: Path, plan: Plan | None = None) ->
 
     # The suites build their own session in pytest (the plugin); this one keeps the local server, started in a
     # child process, for exactly as long as the run, and resolves the key the plugin is handed.
-    with open_session(settings.target, settings.profile, settings.api_key, settings.budget,
-                      server="subprocess") as session, _api_key_env(session.key.reveal()):
+    try:
+        session = open_session(settings.target, settings.profile, settings.api_key, settings.budget,
+                               server="subprocess")
+    except NoAnswer as exc:  # the reference server did not start: nothing to judge
+        console.print(f"[yellow]inconclusive[/] {exc}", highlight=False)
+        return 3
+    with session, _api_key_env(session.key.reveal()):
         if session.local:
             console.print(f"reference server ({settings.profile.id}) on {session.url}")
         else:
