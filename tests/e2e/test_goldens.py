@@ -9,10 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
+from tests.support.cli import invoke
 from upscale_conformance import goldens as gs
-from upscale_conformance.cli.app import cli
 from upscale_conformance.client import Budget, UpscaleClient
 from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import NEW_FAST_MODEL, load_profile
@@ -200,29 +199,29 @@ def test_a_changed_input_fails_until_re_recorded(server, recorded, tmp_path):
 
 
 def run_cli(*args: str):
-    return CliRunner().invoke(cli, ["goldens", *args], catch_exceptions=False)
+    return invoke("goldens", *args)
 
 
 def test_cli_record_then_check_passes_and_reports_unused(inputs, tmp_path):
     shutil.copytree(inputs, tmp_path / "in")
     common = ["--golden-dir", str(tmp_path / "g"), "--inputs", str(tmp_path / "in"), "--mode", "ai.fast"]
     recorded = run_cli("record", *common)
-    assert recorded.exit_code == 0, recorded.output
+    assert recorded.code == 0, recorded.output
     assert "3 created" in recorded.output
     (tmp_path / "in" / "coffee_cup.png").unlink()
     checked = run_cli("check", *common, "--diff-dir", str(tmp_path / "diffs"))
-    assert checked.exit_code == 0, checked.output
+    assert checked.code == 0, checked.output
     assert "2 pass, 0 warn, 0 fail" in checked.output
     assert "unused" in checked.output and "coffee_cup.json" in checked.output
 
 
 def test_cli_exit_codes(inputs, tmp_path):
     common = ["--golden-dir", str(tmp_path / "g"), "--inputs", str(inputs), "--mode", "ai.slow"]
-    assert run_cli("check", *common).exit_code == 2  # nothing recorded yet: a usage error
-    assert run_cli("record", *common, "--budget", "0").exit_code == 3  # budget spent: inconclusive
-    assert run_cli("record", *common, "--mode", "ai.turbo").exit_code == 2
-    assert run_cli("record", *common, "--target", "ftp://x").exit_code == 2
-    assert run_cli("record", *common).exit_code == 0
+    assert run_cli("check", *common).code == 2  # nothing recorded yet: a usage error
+    assert run_cli("record", *common, "--budget", "0").code == 3  # budget spent: inconclusive
+    assert run_cli("record", *common, "--mode", "ai.turbo").code == 2
+    assert run_cli("record", *common, "--target", "ftp://x").code == 2
+    assert run_cli("record", *common).code == 0
     # A golden from another engine in place of ai.slow's: the check fails (exit 1) with a diff image.
     other = tmp_path / "other"
     run_cli("record", "--golden-dir", str(other), "--inputs", str(inputs), "--mode", "ai.fast")
@@ -230,5 +229,5 @@ def test_cli_exit_codes(inputs, tmp_path):
     for f in (other / "local" / PROFILE / "ai.fast").iterdir():
         shutil.copy(f, slow / f.name)
     failed = run_cli("check", *common, "--diff-dir", str(tmp_path / "diffs"))
-    assert failed.exit_code == 1, failed.output
+    assert failed.code == 1, failed.output
     assert list((tmp_path / "diffs").rglob("*.diff.png"))

@@ -7,19 +7,15 @@ image pool and only admitted requests are decoded."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
+from tests.support import cli
 from tests.support.hostile_targets import hostile_target
-from upscale_conformance.cli.load import load
 from upscale_conformance.records import files
 from upscale_conformance.server import Faults
 
@@ -29,12 +25,12 @@ SMALL = "2000-8000"  # pixels: small pictures keep each run to a few seconds
 
 def load_cli(tmp_path: Path, url: str, *args: str) -> tuple[int, dict, str]:
     """The command in this process (Locust itself always runs in a child process group)."""
-    out = CliRunner().invoke(load, ["--target", url, "--pixels", SMALL, "--report-dir", str(tmp_path),
-                                    "--timeout", "30", *args], env={"PHOTOROOM_API_KEY": KEY})
+    out = cli.invoke("load", "--target", url, "--pixels", SMALL, "--report-dir", str(tmp_path), "--timeout", "30",
+                     *args, key=KEY)
     folders = sorted(tmp_path.glob("load-*"))
     report = json.loads((folders[-1] / "load.json").read_text()) if folders else {}
     assert not report or files.problems("load.json", report) == []  # every load.json keeps its schema
-    return out.exit_code, report, out.output
+    return out.code, report, out.output
 
 
 def test_a_correct_server_keeps_the_contract_under_load_counted_by_its_own_log(tmp_path, local_server):
@@ -73,11 +69,8 @@ def test_a_concurrency_fault_fails_load(tmp_path, local_server, faults, args, co
 def test_the_concurrency_faults_pass_the_sequential_suite(tmp_path, local_server):
     """The same faults, one request at a time: invisible, which is why `load` exists."""
     url = local_server(api_key=KEY, faults=Faults(swap_in_flight=True, error_past_in_flight=2), fresh=True)
-    env = dict(os.environ, PHOTOROOM_API_KEY=KEY, COLUMNS="200")
-    out = subprocess.run([sys.executable, "-m", "upscale_conformance", "run", "--target", url, "--quick",
-                          "--report-dir", str(tmp_path), "--", "-k", "comes_back_exactly_4x_and_faithful"],
-                         capture_output=True, text=True, env=env, timeout=180)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    out = cli.run(tmp_path, "--target", url, "--quick", "--", "-k", "comes_back_exactly_4x_and_faithful", key=KEY)
+    assert out.code == 0, out.output[-5000:]
     assert httpx.get(f"{url}/health").json()["requests"] > 0  # the suite did reach the faulted server
 
 
@@ -90,12 +83,11 @@ def test_a_hostile_target_leaves_every_request_unanswered_and_the_run_inconclusi
     limit (under gevent too), one that never ends at the 200's bound; then the target is down."""
     with hostile_target(kind) as (url, seen):
         started = time.monotonic()
-        out = CliRunner().invoke(load, ["--target", url, "--pixels", SMALL, "--report-dir", str(tmp_path),
-                                        "--timeout", "2", "--patience", "0", "--requests", "4",
-                                        "--concurrency", "2"], env={"PHOTOROOM_API_KEY": KEY})
+        out = cli.invoke("load", "--target", url, "--pixels", SMALL, "--report-dir", str(tmp_path), "--timeout", "2",
+                         "--patience", "0", "--requests", "4", "--concurrency", "2", key=KEY)
         took = time.monotonic() - started
     report = json.loads(next(tmp_path.glob("load-*/load.json")).read_text())
-    assert out.exit_code == 3, out.output
+    assert out.code == 3, out.output
     assert report["answers_by_status"] == {"no answer": 4} and report["requests"] == 4, out.output
     assert took < 30, took  # a hang detector: 2 s a request and 2 s its known-good one, then none is sent
     assert len(seen) <= 4  # per user: the request and the known-good one; the rest end without a call

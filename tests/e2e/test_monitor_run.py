@@ -4,16 +4,12 @@ widened limits, planted faults, another port, and the exits for bad input and sp
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from upscale_conformance.cli.app import cli
+from tests.support import cli
 from upscale_conformance.monitor.discover import CAP
 from upscale_conformance.records import files
 from upscale_conformance.server import Faults, serve_in_thread
@@ -24,24 +20,13 @@ KEY = "sk_test_monitor_0123456789"
 def monitor(out: Path, *args: str, child: bool = False) -> tuple[int, dict, str]:
     """Run the command with the key in the environment, as a user sets it: in a child process
     (``child``: the installed command, exit status and all), else in this process (no start-up cost)."""
-    argv = ["monitor", "--out", str(out), *args]
-    if child:
-        env = dict(os.environ, COLUMNS="200", PHOTOROOM_API_KEY=KEY)
-        done = subprocess.run([sys.executable, "-m", "upscale_conformance", *argv], capture_output=True, text=True,
-                              env=env, timeout=300)
-        code, output = done.returncode, done.stdout + done.stderr
-    else:
-        code, output = invoke(*argv, env={"PHOTOROOM_API_KEY": KEY})
+    ran = (cli.cli if child else cli.invoke)("monitor", "--out", str(out), *args, key=KEY)
+    code, output = ran.code, ran.output
     path = out / "record.json"
     rec = json.loads(path.read_text()) if path.is_file() else {}
     assert KEY not in output and (not path.is_file() or KEY not in path.read_text())
     assert not rec or files.problems("record.json", rec) == []  # every record.json keeps its schema
     return code, rec, output
-
-
-def invoke(*argv: str, env: dict | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(argv), env={"COLUMNS": "200", **(env or {})})
-    return result.exit_code, result.output
 
 
 def discovery_calls(output: str) -> dict[str, int]:

@@ -6,20 +6,18 @@ judged exactly as before."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support import cli
 from upscale_conformance import goldens as gs
 from upscale_conformance.client import Budget, UpscaleClient
 from upscale_conformance.client.secret import Secret
 from upscale_conformance.contract import load_profile
-from upscale_conformance.server import Faults, serve_in_subprocess
+from upscale_conformance.server import Faults
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "inputs"
 PROFILE = "pixel-budget-2026"
@@ -115,21 +113,18 @@ def test_a_blurred_sampling_target_fails_against_the_sampling_goldens(local_serv
 # --- MODEL-SWITCH end to end --------------------------------------------------------------------------
 
 
-def run_switch_suite(tmp_path: Path, faults: Faults) -> tuple[int, dict, str]:
-    env = dict(os.environ, COLUMNS="200", CI="1", PHOTOROOM_API_KEY=KEY)
-    with serve_in_subprocess(profile=PROFILE, api_key=KEY, faults=faults) as url:
-        out = subprocess.run([sys.executable, "-m", "upscale_conformance", "run", "--report-dir", str(tmp_path),
-                              "--target", url, "--quick", "--", "-k", "switches"],
-                             capture_output=True, text=True, env=env, timeout=300)
-    summary = json.loads((tmp_path / "latest" / "summary.json").read_text())
-    return out.returncode, summary["clauses"], out.stdout + out.stderr
+def run_switch_suite(tmp_path: Path, url: str) -> tuple[int, dict, str]:
+    ran = cli.run(tmp_path, "--target", url, "--quick", "--", "-k", "switches", key=KEY)
+    return ran.code, ran.summary["clauses"], ran.output
 
 
 @pytest.mark.parametrize(("faults", "verdict"), [
     (SAMPLING, "PASS"),
     (SAMPLING.replace(ignore_model_header=True), "FAIL"),
 ], ids=["sampling-switches", "sampling-ignores-header"])
-def test_model_switch_is_judged_beyond_the_run_to_run_variation(tmp_path, faults, verdict):
-    code, clauses, output = run_switch_suite(tmp_path, faults)
+def test_model_switch_is_judged_beyond_the_run_to_run_variation(tmp_path, local_server, faults, verdict):
+    # The server in a thread of this process, the run in a process of its own: a target like any other.
+    url = local_server(PROFILE, api_key=KEY, faults=faults, fresh=True)
+    code, clauses, output = run_switch_suite(tmp_path, url)
     assert clauses["MODEL-SWITCH"]["verdict"] == verdict, output
     assert code == (0 if verdict == "PASS" else 1), output

@@ -4,6 +4,9 @@ it, in a process of its own, with a key only from the environment unless the tes
 ``cli`` runs any command; ``run`` runs ``run --report-dir DIR ...`` and reads ``DIR/latest/summary.json``,
 holding every summary to its documented schema. Both give the wall time and the peak RSS of the process
 tree (``wait4``), which tests/e2e/test_hostile.py bounds, and kill the process if it hangs.
+
+``invoke`` runs a command in this process (click's test runner), with the same environment rules: for the
+tests of what a command does, not of the installed program, it saves the second of imports a process costs.
 """
 
 from __future__ import annotations
@@ -33,13 +36,11 @@ class Ran:
 
 
 def cli(*args: str, key: str | None = None, cwd: Path | None = None, timeout: float = HANG,
-        output: Path | None = None) -> Ran:
-    """``upscale-conformance ARGS``; ``key`` goes to $PHOTOROOM_API_KEY (none is inherited), ``output`` keeps
-    what it printed in that file as well."""
-    env = dict(os.environ, COLUMNS="200", CI="1")
-    env.pop("PHOTOROOM_API_KEY", None)
-    if key:
-        env["PHOTOROOM_API_KEY"] = key
+        output: Path | None = None, env: dict[str, str] | None = None) -> Ran:
+    """``upscale-conformance ARGS``; ``key`` goes to $PHOTOROOM_API_KEY (none is inherited), ``env`` adds to
+    the environment, ``output`` keeps what it printed in that file as well."""
+    env = {**os.environ, **_environment(key, env)}
+    env = {k: v for k, v in env.items() if v is not None}
     with tempfile.TemporaryFile("w+") as out:
         started = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "upscale_conformance", *args], stdout=out,
@@ -55,6 +56,22 @@ def cli(*args: str, key: str | None = None, cwd: Path | None = None, timeout: fl
     if output is not None:
         output.write_text(text)
     return Ran(proc.returncode, text, seconds, usage.ru_maxrss)
+
+
+def invoke(*args: str, key: str | None = None, env: dict[str, str] | None = None) -> Ran:
+    """``upscale-conformance ARGS`` in this process: the exit code and what it printed (stdout and stderr).
+    An exception other than an exit is raised, never turned into exit 1 (a crash must not pass for a FAIL)."""
+    from click.testing import CliRunner
+
+    from upscale_conformance.cli.app import cli as command_line
+
+    result = CliRunner().invoke(command_line, list(args), env=_environment(key, env), catch_exceptions=False)
+    return Ran(result.exit_code, result.output)
+
+
+def _environment(key: str | None, env: dict[str, str] | None) -> dict[str, str | None]:
+    """What a command's environment changes: a wide terminal, CI, and the key only when given (None unsets)."""
+    return {"COLUMNS": "200", "CI": "1", "PHOTOROOM_API_KEY": key or None, **(env or {})}
 
 
 def run(report_dir: Path, *args: str, **options) -> Ran:
