@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from upscale_conformance.checks import check_accepted, check_no_server_error, check_rejected, check_size
 from upscale_conformance.client import UpscaleRequest
 from upscale_conformance.contract import MODES, is_ordinary
+from upscale_conformance.findings import Measured, Violation
 from upscale_conformance.strategies import ImageCase, SizeCase, landscape_pair, limit_image, sizes_around
-from upscale_conformance.verdicts import Violation
 
 CLAUSE = {"ai.fast": ("LIMIT-FAST-MAX", "LIMIT-FAST-EDGE"), "ai.slow": ("LIMIT-SLOW-MAX", "LIMIT-SLOW-EDGE")}
 
@@ -126,8 +126,9 @@ def _downscaled_fit(size, case: SizeCase, limit) -> list[Violation]:
         problems.append(f"aspect {inner[0] / inner[1]:.3f} differs from the input's {case.width / case.height:.3f}")
     if inner[0] * inner[1] < 0.97 * best[0] * best[1]:
         problems.append(f"downscaled to {inner[0]:.0f}x{inner[1]:.0f}, well below the largest fit {best[0]}x{best[1]}")
-    evidence = {"input": [case.width, case.height], "output": [w, h], "largest_fit": list(best)}
-    return [Violation("downscale_not_fitted", "DOWNSCALE-ALWAYS", "; ".join(problems), evidence)] if problems else []
+    measured = Measured(values={"input": [case.width, case.height], "output": [w, h], "largest_fit": list(best)})
+    return [Violation("downscale_not_fitted", "DOWNSCALE-ALWAYS", "; ".join(problems), measured=measured)] \
+        if problems else []
 
 
 @pytest.mark.clause("DOWNSCALE-SKIP", "ERR-NO-5XX")

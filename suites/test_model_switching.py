@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 
 from upscale_conformance.checks import (
-    Violation,
     check_accepted,
     check_fidelity,
     check_no_server_error,
@@ -16,6 +15,7 @@ from upscale_conformance.checks import (
     systematic_difference,
 )
 from upscale_conformance.contract import NEW_FAST_MODEL
+from upscale_conformance.findings import Measured, Violation
 from upscale_conformance.strategies import ImageCase, image_cases, request_for
 
 # The switch is judged on what differs systematically: with two answers without the header (a
@@ -47,8 +47,9 @@ def test_the_header_switches_the_fast_model(upscale, verdict, upscale_economy, c
                                  f"outputs with and without {NEW_FAST_MODEL} differ systematically by "
                                  f"{found.rms:.3f} levels RMS, not more than {needed:.3f} (rerun noise "
                                  f"{found.rerun:.3f} RMS): the header did not switch the model",
-                                 {"systematic_rms": found.rms, "excess": found.excess, "standard_error": found.se,
-                                  "needed_rms": needed, "rerun_rms": found.rerun, "input": case.describe()})])
+                                 measured=Measured(values={
+                                     "systematic_rms": found.rms, "excess": found.excess, "standard_error": found.se,
+                                     "needed_rms": needed, "rerun_rms": found.rerun, "input": case.describe()}))])
 
 
 @pytest.mark.clause("MODEL-SLOW-HEADER", "DIM-4X", "ERR-NO-5XX")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import pytest
 
 from upscale_conformance.client import UpscaleRequest
-from upscale_conformance.errors import AnswerTimedOut, TargetUnreachable
 from upscale_conformance.plugin.fixtures import inconclusive
 from upscale_conformance.plugin.options import allow_negative, quick
 from upscale_conformance.robustness import (
@@ -23,7 +22,7 @@ from upscale_conformance.robustness import (
     NORMAL_SIZE,
     QUICK,
     REFUSE,
-    judge_answer,
+    check_hostile_answer,
     judge_liveness,
     judge_unanswered,
 )
@@ -50,45 +49,37 @@ def battery_on(pytestconfig, upscale_economy):
 
 
 @pytest.fixture
-def exchange(upscale_client, upscale_guarded, upscale_calls, upscale_economy, upscale_profile, verdict):
+def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, verdict):
     """Send one hostile request and a normal one right after, and judge both.
 
-    A hostile request without an answer is the finding itself when the target is healthy around it:
-    the client has then already answered a known-good request (client.health), and raises the missing
-    answer here; a target that is down ends the test inconclusive (``upscale_guarded``).
+    A hostile request without an answer is the finding itself when the target is healthy around it
+    (``upscale_hostile``); a target that is down ends the test inconclusive. The hostile answer's findings
+    are recorded before the normal request goes out, so their pictures and bundle are of the hostile
+    exchange; the test fails on them after the normal request is judged.
     """
-    def send(req: UpscaleRequest):
-        def once():
-            try:
-                return upscale_client.send(req), ""
-            except (TargetUnreachable, AnswerTimedOut) as exc:  # no answer: the finding, if the next is answered
-                return None, str(exc)
-
-        result, why = upscale_guarded(once)
-        if result is not None:
-            verdict.sent(result.elapsed)
-        return result, why
 
     def run(hostile) -> None:
-        result, why = send(hostile.request(upscale_profile))
+        result, why = upscale_hostile(hostile.request(upscale_profile))
+        if result is not None:
+            found = check_hostile_answer(result, hostile.name, hostile.sizes(upscale_profile))
+            verdict.hold(found)
+            if hostile.expect == EITHER:
+                shown = f" {result.size[0]}x{result.size[1]}" if result.status == 200 and result.size else ""
+                verdict.observe("ROB-VALID-AFTER-ALL", f"{hostile.name}: {result.status}{shown}",
+                                request=result.request)
         free = not upscale_economy
         # On a free target the normal request is a real upscale; on a paid one a free refused request
         # (no imageFile) shows the target still answers without a bill.
         normal = (UpscaleRequest(image=png(*NORMAL_SIZE), timeout=HANG_SECONDS) if free
                   else UpscaleRequest(image=None, omit=("imageFile",), timeout=HANG_SECONDS))
-        after, after_why = send(normal)
+        after, after_why = upscale_hostile(normal)
         if result is None:
-            found = judge_unanswered(hostile, why, alive=after is not None)
-        else:
-            found = judge_answer(hostile, result, hostile.sizes(upscale_profile))
-            if hostile.expect == EITHER:
-                shown = f" {result.size[0]}x{result.size[1]}" if result.status == 200 and result.size else ""
-                verdict.observe("ROB-VALID-AFTER-ALL", f"{hostile.name}: {result.status}{shown}",
-                                request=result.request)
+            upscale_calls.exchange = None  # the normal request's exchange is not the one that went unanswered
+            verdict.hold(judge_unanswered(hostile, why, alive=after is not None))
         if after is None:  # no answer though the target is up: a crash cannot be told from a network failure
-            verdict.check(found)  # what the hostile request did get still counts
+            verdict.check()  # what the hostile request did get still counts
             inconclusive(f"the target did not answer a normal request right after {hostile.name}: {after_why}")
-        verdict.check(found + judge_liveness(hostile, after, free))
+        verdict.check(judge_liveness(hostile, after, free))
 
     return run
 

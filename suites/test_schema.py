@@ -10,7 +10,7 @@ Two runs (configured in :mod:`upscale_conformance.plugin.schema`):
   reach SCHEMA-CONFORMS and HTTP-HYGIENE. ``UPSCALE_SCHEMA_PROBES=0`` turns them off.
 
 Schemathesis generates the cases and runs its checks; the run's client sends them
-(``schema_checks.send_case``), so budget, retries, bounds, the target's health and what is
+(``schema_checks.send_case``, through the plugin's ``upscale_case``), so budget, retries, bounds, the target's health and what is
 inconclusive are the same as in every other suite.
 """
 
@@ -59,10 +59,11 @@ def probes_sent():
 
 
 @pytest.fixture
-def send_and_check(upscale_client, upscale_guarded, upscale_calls, verdict, upscale_economy, probes_sent):
-    """Send a case through the run's client (``schema_checks.send_case``) and turn Schemathesis's
-    findings into violations. Whatever is not an answer to judge makes the test inconclusive, as in
-    every other suite: one client, one rule."""
+def send_and_check(upscale_case, verdict, upscale_economy, probes_sent):
+    """Send a case through the run's client (the plugin's ``upscale_case``: recorded like every send, so a
+    failure leaves its pictures, bundle and Allure entry) and turn Schemathesis's findings into violations.
+    Whatever is not an answer to judge makes the test inconclusive, as in every other suite: one client,
+    one rule."""
     no_sending = {"session": schema_checks.NoSending()}
 
     def run(case, checks, probe: bool = False) -> None:
@@ -72,8 +73,7 @@ def send_and_check(upscale_client, upscale_guarded, upscale_calls, verdict, upsc
             if probes_sent[kind] >= schema_checks.ECONOMY_PROBES[kind]:
                 return
             probes_sent[kind] += 1
-        result, response = upscale_guarded(schema_checks.send_case, case, upscale_client)
-        verdict.sent(result.elapsed)
+        _, response = upscale_case(case)
         failures = []
         try:
             case.validate_response(response, checks=checks, transport_kwargs=no_sending)
@@ -87,7 +87,7 @@ def send_and_check(upscale_client, upscale_guarded, upscale_calls, verdict, upsc
         for note in hygiene:
             verdict.observe("HTTP-HYGIENE", note, request=described)
         # Raised outside the `except`: Schemathesis's own message carries a curl line with the key.
-        verdict.check(schema_checks.violations_from(must, described))
+        verdict.check(schema_checks.violations_from(must, described, schema_checks.case_asked(case)))
 
     return run
 

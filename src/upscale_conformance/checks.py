@@ -24,21 +24,19 @@ from PIL import Image
 from . import perceptual as pc
 from .client import UpscaleResult
 from .contract import SCALE, Profile
-from .verdicts import Violation
+from .findings import Asked, Measured, Violation
 
 ALPHA_MAX_ERROR = 16.0
 
 
-def _evidence(result: UpscaleResult, **extra: Any) -> dict[str, Any]:
-    ev = {"request": result.request, "status": result.status, "content_type": result.content_type}
-    if result.curl:
-        ev["curl"] = result.curl
-    if result.status != 200:
-        ev["body"] = result.content[:300].decode("utf-8", "replace")
-    if result.asked:
-        ev["asked"] = result.asked  # what the results store fingerprints (history.records)
-    ev.update(extra)
-    return ev
+def answered(result: UpscaleResult, **measured: Any) -> dict[str, Any]:
+    """A violation's typed fields from the answer it was found on, ``Violation(code, clause, message,
+    **answered(result, ...))``: what was asked (what the results store fingerprints), what was measured
+    (the status, the content type, an error body's start, and ``measured``: the check's own numbers), and
+    the request in one line and by hand."""
+    body = result.content[:300].decode("utf-8", "replace") if result.status != 200 else ""
+    return {"asked": Asked.of(result.asked), "request": result.request, "curl": result.curl,
+            "measured": Measured(result.status, result.content_type, body, measured)}
 
 
 # --- how a check was called: replay (replay/) calls it again on a new answer ---------------------
@@ -64,7 +62,7 @@ def _described(value: Any) -> Any:
 
 
 def replayable(check: Callable[..., list[Violation]]) -> Callable[..., list[Violation]]:
-    """Attach the call (``evidence["check"]``: function name and arguments) to every violation ``check``
+    """Attach the call (``Violation.call``: function name and arguments) to every violation ``check``
     returns. The outermost call wins: check_rejected's own call, not the check_no_server_error it makes."""
     signature = inspect.signature(check)
 
@@ -76,8 +74,7 @@ def replayable(check: Callable[..., list[Violation]]) -> Callable[..., list[Viol
             bound.apply_defaults()  # stated in full: a default changed later must not change the replay
             call = {"function": check.__name__,
                     "args": {name: _described(value) for name, value in bound.arguments.items()}}
-            for v in found:
-                v.evidence["check"] = call
+            found = [dataclasses.replace(v, call=call) for v in found]
         return found
 
     REPLAYABLE[check.__name__] = wrapper
@@ -93,7 +90,7 @@ def check_accepted(result: UpscaleResult, clause: str, what: str = "") -> list[V
     if result.status == 200:
         return []
     return [Violation("rejected_within_limit", clause,
-                      f"{what or 'a valid request'} got {result.status}, expected 200", _evidence(result))]
+                      f"{what or 'a valid request'} got {result.status}, expected 200", **answered(result))]
 
 
 @replayable
@@ -108,7 +105,7 @@ def check_size(result: UpscaleResult, oriented: tuple[int, int], clause: str = "
     if result.refused:
         shown += f" ({result.refused})"
     return [Violation("size_not_4x", clause, f"input {oriented[0]}x{oriented[1]} gave {shown}, "
-                      f"expected {want[0]}x{want[1]}", _evidence(result, input_size=oriented, output_size=got,
+                      f"expected {want[0]}x{want[1]}", **answered(result, input_size=oriented, output_size=got,
                                                                  expected=want))]
 
 
@@ -117,7 +114,7 @@ def check_decodes(result: UpscaleResult) -> list[Violation]:
     if result.decode_error is None:
         return []
     return [Violation("undecodable_output", "OUT-DECODES", f"the 200 body does not decode: {result.decode_error}",
-                      _evidence(result, bytes=len(result.content)))]
+                      **answered(result, bytes=len(result.content)))]
 
 
 _PIL_FORMAT = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP", "image/avif": "AVIF"}
@@ -132,11 +129,11 @@ def check_format(result: UpscaleResult, export_format: str | None, profile: Prof
     if result.content_type != want_type:
         out.append(Violation("content_type_mismatch", clause,
                              f"export.format={export_format or '(default)'} gave Content-Type "
-                             f"{result.content_type or '(none)'}, expected {want_type}", _evidence(result)))
+                             f"{result.content_type or '(none)'}, expected {want_type}", **answered(result)))
     if result.format != _PIL_FORMAT[want_type]:
         out.append(Violation("bytes_not_declared_format", clause,
                              f"the bytes are {result.format or 'not an image'}, expected {_PIL_FORMAT[want_type]}",
-                             _evidence(result)))
+                             **answered(result)))
     return out
 
 
@@ -175,7 +172,7 @@ def check_jpeg_quality(result: UpscaleResult, export_format: str | None) -> list
     return [Violation("jpeg_quality_far_below", "FMT-EXPORT",
                       f"the JPEG answer is written at about quality {quality:.0f}, far below the documented "
                       f"{DOCUMENTED_JPEG_QUALITY} (below {MIN_JPEG_QUALITY} fails)",
-                      _evidence(result, estimated_quality=round(quality, 1)))]
+                      **answered(result, estimated_quality=round(quality, 1)))]
 
 
 # --- fidelity: the output scaled back down must be the input ------------------------------------
@@ -207,7 +204,7 @@ def check_fidelity(picture: Image.Image, result: UpscaleResult) -> list[Violatio
     clause = _DEFECT_CLAUSE.get(found.defect or "", "FIDELITY-COLOUR")
     # The limits go with the measurement, so a bundle says what the answer was held to.
     return [Violation(f"fidelity_{found.defect}", clause, found.message,
-                      _evidence(result, **found.roundtrip.as_dict(), thresholds=dataclasses.asdict(limits)))]
+                      **answered(result, **found.roundtrip.as_dict(), thresholds=dataclasses.asdict(limits)))]
 
 
 @replayable
@@ -218,7 +215,7 @@ def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
         return []
     if not pc.has_alpha(image):
         return [Violation("alpha_lost", "ALPHA-KEPT", f"input has alpha, output is {image.mode}",
-                          _evidence(result, output_mode=image.mode))]
+                          **answered(result, output_mode=image.mode))]
     want = pc.alpha_array(picture)
     # Area averaging: what an honest upscale's alpha must come back to at the input's size.
     got = np.asarray(pc.to_rgba(image).getchannel("A").resize(picture.size, Image.Resampling.BOX), dtype=np.float32)
@@ -226,7 +223,7 @@ def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
     if error <= ALPHA_MAX_ERROR:
         return []
     return [Violation("alpha_changed", "ALPHA-KEPT", f"alpha differs from the input's (mean error {error:.1f})",
-                      _evidence(result, alpha_mean_abs_error=round(error, 2)))]
+                      **answered(result, alpha_mean_abs_error=round(error, 2)))]
 
 
 def image_distance(a: UpscaleResult, b: UpscaleResult) -> float | None:
@@ -349,7 +346,7 @@ def check_error_body(result: UpscaleResult) -> list[Violation]:
     if ok:
         return []
     return [Violation("error_body_shape", "ERR-BODY",
-                      f'{result.status} body is not {{"error": {{"{key}": "..."}}}}', _evidence(result))]
+                      f'{result.status} body is not {{"error": {{"{key}": "..."}}}}', **answered(result))]
 
 
 @replayable
@@ -358,7 +355,7 @@ def check_no_server_error(result: UpscaleResult, what: str = "") -> list[Violati
     if result.status < 500:
         return []
     return [Violation("server_error_for_client_mistake", "ERR-NO-5XX", f"{what or 'the request'} got {result.status}",
-                      _evidence(result))]
+                      **answered(result))]
 
 
 @replayable
@@ -369,7 +366,7 @@ def check_rejected(result: UpscaleResult, statuses: tuple[int, ...], clause: str
         code = "accepted_past_limit" if result.status == 200 else "wrong_error_status"
         got = f"a silent {result.status}" if result.status == 200 else str(result.status)
         out.append(Violation(code, clause, f"{what or 'the request'} got {got}, expected "
-                             f"{' or '.join(map(str, statuses))}", _evidence(result, size=result.size)))
+                             f"{' or '.join(map(str, statuses))}", **answered(result, size=result.size)))
     if result.status >= 400:
         out.extend(check_error_body(result))
     return out

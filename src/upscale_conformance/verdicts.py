@@ -14,23 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken promise, with a stable ``code`` and the clause it breaks."""
-
-    code: str
-    clause: str
-    message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"[{self.clause}] {self.code}: {self.message}"
-
+from .findings import Violation
 
 PASS, FAIL, OBSERVED, INCONCLUSIVE, NOT_RUN = "PASS", "FAIL", "OBSERVED", "INCONCLUSIVE", "NOT RUN"
 # A FAIL whose every finding a known-failures file accepts (history/known.py): it takes FAIL's place in the
@@ -73,9 +61,21 @@ class Recorder:
         self.calls_after_failure = 0
         self.sent_inputs: set[str] = set()  # keys of the inputs this test sent (the plugin's shrink gate)
         self.stopped_early = ""  # why shrinking stopped before Hypothesis was done, e.g. the budget
+        self._held: list[Violation] = []  # recorded by hold(), raised by the next check()
 
     def check(self, *groups: list[Violation]) -> None:
+        """Record the violations (their evidence is kept now, of the exchange at hand) and fail the test if
+        there are any, or if violations were held (:meth:`hold`) since the last check."""
+        found = self.hold(*groups)
+        found, self._held = self._held, []
+        if found:
+            raise AssertionError("\n".join(str(v) for v in found))
+
+    def hold(self, *groups: list[Violation]) -> list[Violation]:
+        """Record the violations now, while the exchange they were found on is the test's last one, and fail
+        the test at its next :meth:`check` (a test that must send once more before it may fail)."""
         found = [v for group in groups for v in group]
+        self._held.extend(found)
         final = bool(found) and self._note_failure(found)
         for v in found if not final else ():  # the final replay's findings are in self.final
             key = (v.clause, v.code)
@@ -84,8 +84,7 @@ class Recorder:
                 if self.keep_evidence is not None:
                     self.keep_evidence(v)
                 self.violations.append(v)
-        if found:
-            raise AssertionError("\n".join(str(v) for v in found))
+        return found
 
     def _note_failure(self, found: list[Violation]) -> bool:
         """Remember the first failing input; in Hypothesis's final replay keep ``found`` as the smallest
@@ -122,7 +121,7 @@ class Recorder:
 
     def payload(self) -> dict[str, Any]:
         return {
-            "violations": [asdict(v) for v in self.final + self.violations],
+            "violations": [v.as_dict() for v in self.final + self.violations],
             "observations": self.observations,
             "cases": self.cases,
             "target_seconds": self.target_seconds,

@@ -14,11 +14,10 @@ from upscale_conformance.history.known import (
     KnownFailuresError,
     draft_entries,
     dump,
-    finding_of,
     parse_file,
     parse_text,
 )
-from upscale_conformance.history.records import Finding, from_file
+from upscale_conformance.history.records import Finding, finding_of, from_file
 from upscale_conformance.report import render, summary_problems
 from upscale_conformance.report.deciding import decide
 from upscale_conformance.report.summary import print_table, summary_record, write_summary

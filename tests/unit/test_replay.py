@@ -13,6 +13,8 @@ from PIL import Image, ImageOps
 
 from upscale_conformance.checks import check_fidelity, check_rejected, check_size
 from upscale_conformance.client import Budget, RawBody, Secret, UpscaleClient, UpscaleRequest, UpscaleResult
+from upscale_conformance.contract import load_profile
+from upscale_conformance.errors import ConformanceError
 from upscale_conformance.replay import (
     FIXED,
     FLAKY,
@@ -28,6 +30,7 @@ from upscale_conformance.replay import (
     write_bundle,
 )
 from upscale_conformance.replay.engine import exit_code
+from upscale_conformance.robustness import BY_NAME, check_hostile_answer
 from upscale_conformance.strategies import ImageCase, request_for
 
 KEY = "sk_live_unit_REPLAY_0123456789"
@@ -55,20 +58,19 @@ def _bundle(tmp_path, request: UpscaleRequest | None = None):
     result = _answer(_upscaled(mirrored=True))
     (found,) = check_fidelity(CASE.picture(), result)
     folder = new_bundle_folder(tmp_path / "bundles", found.clause)
-    write_bundle(folder, request, result, found.evidence, found.clause, found.code, found.message,
-                 target="http://127.0.0.1:9", base_url="http://127.0.0.1:9", profile="pixel-budget-2026",
-                 scrub=Secret(KEY).scrub)
+    write_bundle(folder, request, result, found, target="http://127.0.0.1:9", base_url="http://127.0.0.1:9",
+                 profile="pixel-budget-2026", scrub=Secret(KEY).scrub)
     return load_bundle(folder)
 
 
 def test_a_check_records_how_it_was_called_and_the_outermost_call_wins():
     (v,) = check_size(_answer(_upscaled()), (10, 10))
-    assert v.evidence["check"] == {"function": "check_size",
+    assert v.call == {"function": "check_size",
                                    "args": {"result": "the answer", "oriented": [10, 10], "clause": "DIM-4X"}}
     found = check_rejected(UpscaleResult(500, {}, b"{}", 0.1), (400,), "LIMIT-FAST-EDGE")
-    assert {v.evidence["check"]["function"] for v in found} == {"check_rejected"}
+    assert {v.call["function"] for v in found} == {"check_rejected"}
     (v,) = check_fidelity(CASE.picture(), _answer(_upscaled(mirrored=True)))
-    assert v.evidence["check"]["args"]["picture"] == "the uploaded image, EXIF applied"
+    assert v.call["args"]["picture"] == "the uploaded image, EXIF applied"
 
 
 def test_a_bundle_gives_back_the_very_request_and_holds_no_key(tmp_path):
@@ -143,3 +145,57 @@ def test_export_writes_one_test_per_bundle_beside_copied_bundles(tmp_path):
     compile(text, str(module), "exec")
     assert text.count("\ndef test_") == 2 and folder == module.parent / "test_kept_bundles"
     assert sorted(p.name for p in folder.iterdir()) == ["FIDELITY-GEOMETRY-1", "FIDELITY-GEOMETRY-2"]
+
+
+def test_a_bundle_carries_its_format_and_older_or_newer_ones_are_told_apart(tmp_path):
+    bundle = _bundle(tmp_path)
+    assert bundle.format == 2 and bundle.finding.asked.mode == "ai.fast" and bundle.finding.asked.input_kind == "PNG"
+    check = json.loads((bundle.folder / "check.json").read_text())
+    # A bundle written before the format was versioned: no format, no asked; read as format 1, judged the same.
+    del check["format"], check["asked"]
+    (bundle.folder / "check.json").write_text(json.dumps(check))
+    old = load_bundle(bundle.folder)
+    assert old.format == 1 and old.finding.asked.mode == "ai.fast" and old.finding.call == check["call"]
+    assert [v.code for v in judge(old, _answer(_upscaled(mirrored=True)))] == ["fidelity_mirrored"]
+    (bundle.folder / "check.json").write_text(json.dumps({**check, "format": 3}))
+    with pytest.raises(ConformanceError, match="bundle format 3 was written by a newer upscale-conformance"):
+        load_bundle(bundle.folder)
+
+
+def test_a_hostile_bundle_is_sent_again_raw_and_judged_by_the_battery_s_judge(tmp_path):
+    hostile = BY_NAME["json-body"]
+    request = hostile.request(load_profile(None))
+    crashed = UpscaleResult(500, {"content-type": "application/json"}, b'{"error": {"message": "boom"}}', 0.1)
+    found = [v for v in check_hostile_answer(crashed, hostile.name, hostile.sizes(load_profile(None)))
+             if v.clause == "ROB-NO-5XX"]
+    folder = new_bundle_folder(tmp_path / "bundles", "ROB-NO-5XX")
+    write_bundle(folder, request, crashed, found[0], target="local", base_url="http://127.0.0.1:9",
+                 profile="pixel-budget-2026", scrub=Secret(KEY).scrub)
+    bundle = load_bundle(folder)
+    assert bundle.finding.call["function"] == "check_hostile_answer"
+    bodies = []
+
+    def target(answer_status):
+        def answer(req: httpx.Request) -> httpx.Response:
+            bodies.append(req.content)
+            return httpx.Response(answer_status, json={"error": {"message": "no"}})
+        return answer
+
+    for status, outcome in ((500, STILL_FAILING), (400, FIXED)):
+        with UpscaleClient("http://target.test", Secret(KEY), Budget(None), transport=httpx.MockTransport(
+                target(status)), sleep=lambda s: None) as client:
+            assert replay(bundle, client, 1).outcome == outcome
+    assert bodies == [request.raw.content] * 2  # the hostile body itself, byte for byte
+
+
+def test_a_finding_no_check_can_judge_again_is_not_sent(tmp_path):
+    from upscale_conformance.findings import Violation
+
+    request = request_for(CASE, "ai.fast")
+    v = Violation("schemathesis_response_schema_conformance", "SCHEMA-CONFORMS", "the body breaks the schema")
+    folder = new_bundle_folder(tmp_path / "bundles", v.clause)
+    write_bundle(folder, request, _answer(b"{}", 400), v, target="local", base_url="http://127.0.0.1:9",
+                 profile="pixel-budget-2026", scrub=Secret(KEY).scrub)
+    with _client([]) as client:  # a send would fail the test: the target has no answer to give
+        done = replay(load_bundle(folder), client, 2)
+    assert (done.outcome, done.tries) == (INCONCLUSIVE, 0) and "not sent" in done.line()

@@ -87,7 +87,7 @@ def test_the_4x_check_judges_only_200_answers_to_real_images():
     with pytest.raises(sc.NotFourTimes) as info:
         sc.exactly_4x(None, SimpleNamespace(status_code=200, content=_png((80, 120))), case)
     [v] = sc.violations_from([info.value], "a request")
-    assert (v.clause, v.code, v.evidence["expected"]) == ("DIM-4X", "size_not_4x", (120, 80))
+    assert (v.clause, v.code, v.measured.values["expected"]) == ("DIM-4X", "size_not_4x", (120, 80))
     assert sc.exactly_4x(None, SimpleNamespace(status_code=400, content=b"{}"), case) is None
     no_image = SimpleNamespace(body={"imageFile": b"", "upscale.mode": "ai.fast"}, operation=case.operation)
     assert sc.exactly_4x(None, ok, no_image) is None

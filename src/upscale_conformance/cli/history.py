@@ -75,7 +75,7 @@ def _failing_findings(history_url: str | None, ref: str):
     """(findings, what they came from): a report folder's summary.json, or a run in the store."""
     import json
 
-    from ..history.records import recorded
+    from ..history.records import finding_of, recorded
     from ..history.store import HistoryError, Store
     from ..records import files
 
@@ -92,8 +92,8 @@ def _failing_findings(history_url: str | None, ref: str):
         run = recorded(summary)
         verdicts = {c.clause: c.verdict for c in run.clauses}
         # A finding an unexpired entry accepts already has its entry, even in a clause failed by another.
-        known = {fp for e in (summary.known_failures or {}).get("entries", []) if e["state"] == "known"
-                 for fp in e["findings"]}
+        known = {finding_of(fp).fingerprint for e in (summary.known_failures or {}).get("entries", [])
+                 if e["state"] == "known" for fp in e["findings"]}  # older files' quotes dropped
         return ([f for f in run.findings if verdicts.get(f.clause) == FAIL and f.fingerprint not in known],
                 f"the report {path.parent}")
     try:

@@ -24,6 +24,7 @@ import yaml
 
 from ..contract import load_clauses
 from ..errors import ConformanceError
+from ..findings import normal_fingerprint, parse_fingerprint
 from ..verdicts import FAIL, NO_FINDING, OBSERVED, PASS, ClauseVerdict
 from .records import Finding, finding_from
 
@@ -68,7 +69,7 @@ class KnownEntry:
 
     def clauses(self, known_clauses: Iterable[str]) -> list[str]:
         """The clause IDs this entry can match."""
-        glob = self.fingerprint.split("/", 1)[0] if self.fingerprint else dict(self.pattern).get("clause", "*")
+        glob = parse_fingerprint(self.fingerprint)[0] if self.fingerprint else dict(self.pattern).get("clause", "*")
         return [c for c in known_clauses if fnmatchcase(c, glob)]
 
 
@@ -140,13 +141,13 @@ def _entry(name: str, node: yaml.Node, clauses: Mapping[str, Any]) -> KnownEntry
         _fail(name, fields["expires"], f"`expires` must be a date, YYYY-MM-DD, got {expires_text!r}")
     fingerprint, pattern = "", ()
     if "fingerprint" in fields:
-        fingerprint = _text(name, fields["fingerprint"], "fingerprint")
-        parts = fingerprint.split("/")
-        if len(parts) != 6 or not all(parts):
-            _fail(name, fields["fingerprint"], "a fingerprint is CLAUSE/code/mode/model_version/export_format/"
-                                               f"input_kind (`-` for none), got {fingerprint!r}")
-        if parts[0] not in clauses:
-            _fail(name, fields["fingerprint"], f"unknown clause ID {parts[0]!r} (contracts/clauses.yaml)")
+        try:  # as this version writes it: one written by an older run, quotes and all, still matches
+            fingerprint = normal_fingerprint(_text(name, fields["fingerprint"], "fingerprint"))
+        except ValueError as exc:
+            _fail(name, fields["fingerprint"], str(exc))
+        clause = parse_fingerprint(fingerprint)[0]
+        if clause not in clauses:
+            _fail(name, fields["fingerprint"], f"unknown clause ID {clause!r} (contracts/clauses.yaml)")
     else:
         given = _mapping(name, fields["pattern"], "`pattern`")
         bad = sorted(set(given) - PATTERN_KEYS)
@@ -197,12 +198,6 @@ def apply(verdicts: Mapping[str, ClauseVerdict], failures: Mapping[str, list[dic
                      "expires": e.expires.isoformat(), "state": state, "findings": sorted(matched[i])})
     return {"file": file, "entries": rows, "known": known,
             "clauses": {cid: sorted(entries[i].line for i in found) for cid, found in by_clause.items()}}
-
-
-def finding_of(fp: str) -> Finding:
-    """A fingerprint back as a finding (``-`` is an empty field)."""
-    parts = [("" if p == "-" else p) for p in fp.split("/", 5)]
-    return Finding(*parts, *([""] * (6 - len(parts))))
 
 
 def draft_entries(findings: Iterable[Finding], today: date) -> list[dict[str, Any]]:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..findings import Asked, Violation, parse_fingerprint
+from ..findings import fingerprint as typed_fingerprint
 from ..records import files as record_files
 from ..records.files import Record
 from ..records.load import LoadReport
@@ -30,8 +31,9 @@ from ..records.selfcheck import SelfcheckReport
 
 def fingerprint(clause: str, code: str, mode: str = "", model_version: str = "", export_format: str = "",
                 input_kind: str = "") -> str:
-    """One finding's stable identity (readable, so a known-failures file can name it by hand)."""
-    return "/".join(part or "-" for part in (clause, code, mode, model_version, export_format, input_kind))
+    """One finding's stable identity (readable, so a known-failures file can name it by hand): built in
+    one place, findings.fingerprint."""
+    return typed_fingerprint(clause, code, Asked(mode, model_version, export_format, input_kind))
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,10 @@ class Finding:
         return fingerprint(self.clause, self.code, self.mode, self.model_version, self.export_format,
                            self.input_kind)
 
+    @classmethod
+    def of(cls, clause: str, code: str, asked: Asked) -> Finding:
+        return cls(clause, code, asked.mode, asked.model_version, asked.export_format, asked.input_kind)
+
 
 @dataclass(frozen=True)
 class LimitSeen:
@@ -99,21 +105,20 @@ class Recorded:
     limits: list[LimitSeen] = field(default_factory=list)
 
 
-_FIELD = re.compile(r"([\w.\-]+)[=:] ?([^,;)]+)")
 
 
 def finding_from(entry: Mapping[str, Any]) -> Finding:
-    """A violation of ``summary.json`` as a finding: what was asked comes from the evidence's ``asked``
-    fields when the run wrote them, else from the request line (``upscale.mode=ai.fast, ...``)."""
-    evidence = entry.get("evidence") or {}
-    asked = evidence.get("asked") or {}
-    if not asked and isinstance(evidence.get("request"), str):
-        fields = dict(_FIELD.findall(evidence["request"]))
-        asked = {"mode": fields.get("upscale.mode", ""), "model_version": fields.get("pr-ai-upscale-model-version", ""),
-                 "export_format": fields.get("export.format", "")}
-    return Finding(str(entry.get("clause", "")), str(entry.get("code", "")), str(asked.get("mode", "") or ""),
-                   str(asked.get("model_version", "") or ""), str(asked.get("export_format", "") or ""),
-                   str(asked.get("input_kind", "") or ""))
+    """A violation of ``summary.json`` as a finding, read through the one reader of violations
+    (findings.Violation.from_dict): what was asked comes from the evidence's ``asked`` fields when the run
+    wrote them, else from the request line of older runs (``upscale.mode=ai.fast, ...``)."""
+    v = Violation.from_dict(entry)
+    return Finding.of(v.clause, v.code, v.asked)
+
+
+def finding_of(fp: str) -> Finding:
+    """A fingerprint back as a finding (``-`` is an empty field; a legacy fingerprint's quotes dropped);
+    ValueError if it is not one."""
+    return Finding.of(*parse_fingerprint(fp))
 
 
 def recorded(record: Record, folder: Path | None = None) -> Recorded:
@@ -158,7 +163,7 @@ def _from_run(summary: RunSummary, run: Run) -> Recorded:
         clauses.append(ClauseResult(cid, c.level, c.verdict, c.tests, c.cases, c.calls))
         if c.verdict in ("FAIL", "KNOWN"):
             # `findings` (fingerprints) holds every failing finding where the evidence keeps the first few.
-            findings += ([Finding(*[("" if p == "-" else p) for p in fp.split("/", 5)]) for fp in c.findings]
+            findings += ([finding_of(fp) for fp in c.findings]
                          if c.findings else [finding_from(e) for e in c.evidence])
     return Recorded(run, clauses, sorted(set(findings), key=lambda f: f.fingerprint))
 

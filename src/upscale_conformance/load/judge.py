@@ -68,7 +68,7 @@ def check_own_picture(case: LoadCase, result: UpscaleResult) -> list[Violation]:
                       f"the answer does not show this request's picture: its {GRID}x{GRID} thumbnail differs from "
                       f"the input's by {distance:.0f} levels on average (at most {OWN_PICTURE_MAX:.0f} allowed; "
                       "another request's picture differs by about 80)",
-                      {"request": result.request, "status": result.status, "thumbnail_distance": round(distance, 1)})]
+                      **checks.answered(result, thumbnail_distance=round(distance, 1)))]
 
 
 def _limit_clause(case: LoadCase) -> str:

@@ -45,24 +45,24 @@ def keep_pictures(violation, node, folder) -> None:
 
 
 def keep_bundle(violation, node, folder) -> None:
-    """The bundle behind a violation (replay/bundle.py): the exact exchange and the check's call, in
-    ``bundles/<clause>-<n>/`` beside the summary, at most MAX_BUNDLES_PER_CLAUSE per clause; its folder is
-    named in the violation's evidence (relative to the report folder when there is one)."""
+    """The bundle behind a violation (replay/bundle.py): the exact exchange and the finding with its check's
+    call, in ``bundles/<clause>-<n>/`` beside the summary, at most MAX_BUNDLES_PER_CLAUSE per clause; its
+    folder is named in the violation's evidence (relative to the report folder when there is one). A finding
+    no replayable check made (Schemathesis's) still gets one: its exchange, by hand with curl.sh."""
     from ..replay import new_bundle_folder, write_bundle
     from .options import option, target
 
     state = node.stash.get(TEST, None)
     exchange = state.exchange if state else None
-    if exchange is None or "check" not in violation.evidence or "bundle" in violation.evidence:
-        return  # nothing sent, or a check replay cannot call again (docs/replay.md)
+    if exchange is None or "bundle" in violation.evidence:
+        return  # nothing answered to keep
     bundle = new_bundle_folder(folder, violation.clause, smallest="smallest_input" in violation.evidence)
     if bundle is None:
         return
     from ..contract import load_profile
 
     config = node.config
-    write_bundle(bundle, *exchange, violation.evidence, violation.clause, violation.code, violation.message,
-                 target=target(config), base_url=state.base_url,
+    write_bundle(bundle, *exchange, violation, target=target(config), base_url=state.base_url,
                  profile=load_profile(option(config, "upscale_profile") or None).id,
                  scrub=lambda text: scrub(config, text))
     summary = option(config, "upscale_summary")
@@ -77,8 +77,8 @@ def _attach_to_allure(violation, config) -> None:
         if violation.evidence.get(key):
             allure.attach.file(violation.evidence[key], name=f"{violation.clause} {key.removesuffix('_image')}",
                                attachment_type=allure.attachment_type.PNG)
-    if violation.evidence.get("curl"):
-        allure.attach(scrub(config, violation.evidence["curl"]), name=f"{violation.clause} curl",
+    if violation.curl:
+        allure.attach(scrub(config, violation.curl), name=f"{violation.clause} curl",
                       attachment_type=allure.attachment_type.TEXT)
 
 

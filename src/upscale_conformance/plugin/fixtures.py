@@ -170,6 +170,14 @@ def upscale_calls(upscale_client, verdict, request):
     return state
 
 
+def record(state: TestState, recorder: Recorder, req, result) -> None:
+    """The one recording path of every send: the call counted for the test, the exchange kept as the test's
+    last (pictured, bundled and attached to Allure if a check then fails on it), its parameters in Allure."""
+    recorder.sent(result.elapsed)
+    state.exchange = (req, result)
+    allure_parameters(req)
+
+
 @pytest.fixture
 def upscale(upscale_client, upscale_guarded, upscale_calls, verdict, upscale_economy):
     """Send an UpscaleRequest through the run's client and budget; see ``upscale_guarded``."""
@@ -177,9 +185,45 @@ def upscale(upscale_client, upscale_guarded, upscale_calls, verdict, upscale_eco
     def send(req):
         shrink_gate(verdict, upscale_client.budget, upscale_economy, request_key(req))
         result = upscale_guarded(upscale_client.send, req)
-        verdict.sent(result.elapsed)
-        upscale_calls.exchange = (req, result)  # the last exchange: pictured if a check fails on it
-        allure_parameters(req)
+        record(upscale_calls, verdict, req, result)
         return result
+
+    return send
+
+
+@pytest.fixture
+def upscale_hostile(upscale_client, upscale_guarded, upscale_calls, verdict):
+    """``upscale`` for a hostile request, which may get no answer at all: ``send(req)`` gives ``(result,
+    "")``, or ``(None, why)`` when the request got no answer while the target is up (the client has then
+    already had a known-good request answered: client.health), the finding itself. A target that is down
+    ends the test inconclusive, as everywhere. An answer is recorded as ``upscale`` records it."""
+    from ..errors import AnswerTimedOut, TargetUnreachable
+
+    def send(req):
+        def once():
+            try:
+                return upscale_client.send(req), ""
+            except (TargetUnreachable, AnswerTimedOut) as exc:
+                return None, str(exc)
+
+        result, why = upscale_guarded(once)
+        if result is not None:
+            record(upscale_calls, verdict, req, result)
+        return result, why
+
+    return send
+
+
+@pytest.fixture
+def upscale_case(upscale_client, upscale_guarded, upscale_calls, verdict):
+    """``upscale`` for a Schemathesis case (plugin/schema: Schemathesis serializes it, the run's client
+    sends it): ``send(case)`` gives the answer and Schemathesis's own Response for its checks; the exchange
+    is recorded as ``upscale`` records it, the case as the request it went out as."""
+    from .schema import send_case
+
+    def send(case):
+        result, response, sent = upscale_guarded(send_case, case, upscale_client)
+        record(upscale_calls, verdict, sent, result)
+        return result, response
 
     return send

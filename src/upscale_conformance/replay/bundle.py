@@ -7,7 +7,9 @@ Layout of ``bundles/<clause>-<n>/`` (beside ``summary.json``)::
     <upload name>  the image bytes, named as uploaded (or ``body`` for a raw body)
     answer.json    status, headers, and the body's file, or its sha256 and size when it was not kept
     answer.body    the body as received
-    check.json     the check function, the arguments to call it with, its message and measurement
+    check.json     the bundle's format, the finding: clause, code, message, what was asked, what was measured,
+                   and the check's call (its function and the arguments to call it with; null for a finding
+                   no check of checks.py made, such as Schemathesis's: replay cannot judge those)
     curl.sh        the request by hand: cd's to its folder, reads the key from the environment
 
 No file holds a key: the run's key is written as ``$PHOTOROOM_API_KEY``, and every text is scrubbed of
@@ -26,13 +28,15 @@ from typing import Any
 
 from ..client import RawBody, UpscaleRequest, UpscaleResult
 from ..client.secret import Secret
+from ..errors import ConformanceError
+from ..findings import NOTHING_ASKED, Asked, Measured, Violation
 from ..verdicts import MAX_BUNDLES_PER_CLAUSE
 
 KEPT_BODY = 16 * 1024 * 1024  # an answer body past this (or one whose image was refused for size) is hashed only
 KEY_VARIABLE = "$PHOTOROOM_API_KEY"
-# Evidence keys that describe the exchange rather than measure it: the rest is the check's measurement.
-_NOT_MEASURED = {"request", "status", "content_type", "curl", "body", "asked", "check", "bundle", "input_image",
-                 "output_image", "diff_image", "golden_image"}
+# The bundle format this version writes (check.json's `format`). Bundles are kept and committed, so each
+# version reads every older one; bundles written before the format was versioned have none: they are 1.
+FORMAT = 2
 
 
 def _upload_name(filename: str) -> str:
@@ -65,9 +69,8 @@ def _key_kind(request: UpscaleRequest) -> str:
     return "none" if not request.api_key else "other"
 
 
-def write_bundle(folder: Path, request: UpscaleRequest, result: UpscaleResult, violation_evidence: dict[str, Any],
-                 clause: str, code: str, message: str, *, target: str, base_url: str, profile: str,
-                 scrub: Callable[[str], str]) -> None:
+def write_bundle(folder: Path, request: UpscaleRequest, result: UpscaleResult, violation: Violation, *,
+                 target: str, base_url: str, profile: str, scrub: Callable[[str], str]) -> None:
     """Write one bundle. ``target`` is the run's target option (``local`` or a URL), ``base_url`` where the
     request went; ``scrub`` removes the session's keys from any text (a key never reaches a file)."""
     upload = None
@@ -107,9 +110,11 @@ def write_bundle(folder: Path, request: UpscaleRequest, result: UpscaleResult, v
         (folder / "answer.body").write_bytes(result.content)
         answer["body"] = {"file": "answer.body", **digest}
     _write_json(folder / "answer.json", answer, scrub)
-    measured = {k: v for k, v in violation_evidence.items() if k not in _NOT_MEASURED}
-    _write_json(folder / "check.json", {"clause": clause, "code": code, "message": message,
-                                        "call": violation_evidence.get("check"), "measurement": measured}, scrub)
+    v = violation
+    asked = v.asked if v.asked != NOTHING_ASKED else Asked.of(request.asked())  # a finding made off the client
+    _write_json(folder / "check.json", {"format": FORMAT, "clause": v.clause, "code": v.code, "message": v.message,
+                                        "asked": asked.as_dict(), "call": dict(v.call) if v.call else None,
+                                        "measurement": dict(v.measured.values)}, scrub)
     (folder / "curl.sh").write_text(scrub(curl_script(described)))
     (folder / "curl.sh").chmod(0o755)
 
@@ -180,6 +185,22 @@ class Bundle:
         return self.folder.name
 
     @property
+    def format(self) -> int:
+        return int(self.check.get("format", 1))
+
+    @property
+    def finding(self) -> Violation:
+        """The finding the bundle holds, as the run had it: what was asked, what was measured, the call."""
+        c, seed = self.check, self.request.get("seed") or {}
+        # Format 1 kept no `asked`: the request's own fields say it (the upload's kind was not kept).
+        asked = Asked.of(c["asked"]) if "asked" in c else Asked.of(
+            {k: seed.get(k) for k in ("mode", "model_version", "export_format")})
+        measured = Measured(self.answer.get("status"), str(self.answer.get("headers", {}).get("content-type", "")),
+                            values=c.get("measurement") or {})
+        return Violation(c["code"], c["clause"], c.get("message", ""), asked=asked, measured=measured,
+                         call=c.get("call") or None)
+
+    @property
     def clause(self) -> str:
         return self.check["clause"]
 
@@ -205,8 +226,25 @@ class Bundle:
 
 
 def load_bundle(folder: str | Path) -> Bundle:
+    """The bundle in ``folder``, of this format or an older one; a bundle written by a newer version of the
+    tool, or files that are not a bundle's, are refused with a clear message."""
     folder = Path(folder)
-    return Bundle(folder, *(json.loads((folder / f"{n}.json").read_text()) for n in ("request", "answer", "check")))
+    try:
+        parts = [json.loads((folder / f"{n}.json").read_text()) for n in ("request", "answer", "check")]
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConformanceError(f"{folder}: not a readable bundle: {exc}") from None
+    bundle = Bundle(folder, *parts)
+    try:
+        version = bundle.format
+    except (TypeError, ValueError):
+        raise ConformanceError(f"{folder}: check.json's format is {bundle.check.get('format')!r}, "
+                               "not a bundle format number") from None
+    if version > FORMAT:
+        raise ConformanceError(f"{folder}: bundle format {version} was written by a newer upscale-conformance; "
+                               f"this version reads formats 1 to {FORMAT}: upgrade to replay it")
+    if not isinstance(bundle.check.get("clause"), str) or not isinstance(bundle.check.get("code"), str):
+        raise ConformanceError(f"{folder}: check.json names no clause and code: not a bundle")
+    return bundle
 
 
 def find_bundles(path: str | Path) -> list[Path]:

@@ -3,7 +3,11 @@ check and the same arguments.
 
 A bundle is FIXED when every try is clean, STILL FAILING when every try fails the check again, FLAKY
 when some do and some do not, and INCONCLUSIVE when a try got no answer to judge (``errors.NoAnswer``:
-the target down, the budget spent, an answer past the bounds).
+the target down, the budget spent, an answer past the bounds) or the bundle's finding was made by no
+check replay can call again (Schemathesis's own checks): then nothing is sent.
+
+The hostile-input battery's judge (``robustness.check_hostile_answer``) is one of the checks a bundle
+may name: importing the battery registers it.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import perceptual as pc
+from .. import robustness  # noqa: F401  registers the battery's judge among the replayable checks
 from ..checks import ANSWER, REPLAYABLE, UPLOADED_PICTURE
 from ..client import UpscaleClient, UpscaleResult
 from ..contract import load_profile
 from ..errors import ConformanceError, NoAnswer
 from ..verdicts import Violation
-from .bundle import _NOT_MEASURED, Bundle, load_bundle
+from .bundle import Bundle, load_bundle
 
 FIXED, STILL_FAILING, FLAKY, INCONCLUSIVE = "FIXED", "STILL FAILING", "FLAKY", "INCONCLUSIVE"
 
@@ -27,11 +32,10 @@ FIXED, STILL_FAILING, FLAKY, INCONCLUSIVE = "FIXED", "STILL FAILING", "FLAKY", "
 def judge(bundle: Bundle, result: UpscaleResult) -> list[Violation]:
     """The bundle's check called again, with its recorded arguments, on ``result``: the violations of the
     bundle's clause (a check such as check_rejected may also report other clauses, judged elsewhere)."""
-    call = bundle.check.get("call") or {}
+    call = bundle.finding.call or {}
     check = REPLAYABLE.get(call.get("function", ""))
     if check is None:
-        raise ConformanceError(f"{bundle.folder}: no check to call again (check.json names "
-                               f"{call.get('function') or 'none'})")
+        raise ConformanceError(f"{bundle.folder}: {not_replayable(bundle)}")
     args = {name: _argument(value, bundle, result) for name, value in call["args"].items()}
     return [v for v in check(**args) if v.clause == bundle.clause]
 
@@ -48,9 +52,15 @@ def _argument(value: Any, bundle: Bundle, result: UpscaleResult) -> Any:
     return value
 
 
-def measurement(violation: Violation) -> dict[str, Any]:
-    """What a violation measured: its evidence without the exchange's description."""
-    return {k: v for k, v in violation.evidence.items() if k not in _NOT_MEASURED}
+def not_replayable(bundle: Bundle) -> str:
+    """Why replay cannot judge ``bundle`` ("" when it can)."""
+    call = bundle.finding.call
+    if call and call.get("function") in REPLAYABLE:
+        return ""
+    if call:
+        return f"check.json names {call.get('function')!r}, no check this version can call again"
+    return ("its finding was made by no check replay can call again (only its curl.sh sends it again): "
+            + bundle.finding.message[:200])
 
 
 def try_once(bundle: Bundle | str | Path, client: UpscaleClient) -> list[Violation]:
@@ -70,13 +80,15 @@ class Replayed:
 
     def line(self) -> str:
         """One line for the terminal: outcome, bundle, check, and what the tries showed."""
-        head = f"{self.outcome:<14} {self.bundle.name:<28} {(self.bundle.check.get('call') or {}).get('function', '')}"
+        head = f"{self.outcome:<14} {self.bundle.name:<28} {(self.bundle.finding.call or {}).get('function', '')}"
+        if self.outcome == INCONCLUSIVE and not self.tries and not_replayable(self.bundle):
+            return f"{head}  not sent: {self.why}"
         if self.outcome == INCONCLUSIVE:
             return f"{head}  after {self.tries} tries, no answer to judge: {self.why}"
         if self.outcome == FIXED:
             return f"{head}  clean on {self.tries} of {self.tries} tries"
         # A check's message states its measurement and threshold; the full measurement is in check.json.
-        v, was = self.last[0], self.bundle.check.get("message", "")
+        v, was = self.last[0], self.bundle.finding.message
         shown = "" if v.message == was else f" (the bundle's answer: {was})"
         return f"{head}  failed {self.failed} of {self.tries} tries: now {v.code}: {v.message}{shown}"
 
@@ -85,6 +97,10 @@ def replay(bundle: Bundle, client: UpscaleClient, times: int,
            on_try: Callable[[int], None] | None = None) -> Replayed:
     """Send ``bundle``'s request ``times`` times through ``client`` and classify what came back."""
     out = Replayed(bundle)
+    why = not_replayable(bundle)
+    if why:
+        out.outcome, out.why = INCONCLUSIVE, why
+        return out
     for n in range(times):
         if on_try:
             on_try(n + 1)

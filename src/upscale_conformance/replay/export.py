@@ -48,7 +48,7 @@ def export_pytest(bundles: list[Bundle], module: Path) -> Path:
     for b in bundles:
         shutil.copytree(b.folder, folder / b.name, dirs_exist_ok=True)
         name = re.sub(r"\W", "_", b.name).lower()
-        message = b.check.get("message", "").replace("\\", "/").replace('"""', "'''")[:200]
+        message = b.finding.message.replace("\\", "/").replace('"""', "'''")[:200]
         parts.append(_TEST.format(name=name, clause=b.clause, message=message, bundle=b.name))
     module.write_text("".join(parts))
     return folder

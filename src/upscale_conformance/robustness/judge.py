@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-from ..checks import _evidence, check_decodes, check_error_body
+from ..checks import answered, check_decodes, check_error_body, replayable
 from ..client import UpscaleResult
 from ..contract import SCALE
 from ..verdicts import Violation
-from .battery import EITHER, REFUSE, Hostile
+from .battery import BY_NAME, EITHER, REFUSE, Hostile
 
 NORMAL_SIZE = (32, 24)  # the normal request sent after each hostile one
 
@@ -26,7 +26,7 @@ def judge_answer(hostile: Hostile, result: UpscaleResult, sizes: tuple[tuple[int
     what = f"{hostile.name} ({hostile.what})"
     status = result.status
     if status >= 500:
-        out = [Violation("server_error_for_hostile_input", "ROB-NO-5XX", f"{what} got {status}", _evidence(result))]
+        out = [Violation("server_error_for_hostile_input", "ROB-NO-5XX", f"{what} got {status}", **answered(result))]
     elif 400 <= status < 500:
         out = []
     elif status == 200 and hostile.expect == EITHER:
@@ -34,10 +34,17 @@ def judge_answer(hostile: Hostile, result: UpscaleResult, sizes: tuple[tuple[int
     else:
         code = "hostile_input_accepted" if status == 200 else "neither_4xx_nor_200"
         expected = "a 4xx" if hostile.expect == REFUSE else "a 4xx or a 200"
-        out = [Violation(code, "ROB-REFUSED", f"{what} got {status}, expected {expected}", _evidence(result))]
+        out = [Violation(code, "ROB-REFUSED", f"{what} got {status}, expected {expected}", **answered(result))]
     if status >= 400:
         out += check_error_body(result)
     return out
+
+
+@replayable
+def check_hostile_answer(result: UpscaleResult, hostile: str, sizes: tuple[tuple[int, int], ...]) -> list[Violation]:
+    """:func:`judge_answer` for the battery entry named ``hostile``: the call a failure records, so that
+    replay (replay/engine.py) sends the hostile request again and judges it the same way."""
+    return judge_answer(BY_NAME[hostile], result, tuple(tuple(s) for s in sizes))
 
 
 def _check_size_among(result: UpscaleResult, sizes: tuple[tuple[int, int], ...], what: str) -> list[Violation]:
@@ -47,7 +54,7 @@ def _check_size_among(result: UpscaleResult, sizes: tuple[tuple[int, int], ...],
     shown = " or ".join(f"{w}x{h}" for w, h in allowed)
     return [Violation("size_not_4x", "DIM-4X", f"{what} was accepted, but the answer is "
                       f"{result.size[0]}x{result.size[1]}, expected {shown}",
-                      _evidence(result, output_size=result.size, expected=allowed))]
+                      **answered(result, output_size=result.size, expected=allowed))]
 
 
 def judge_unanswered(hostile: Hostile, why: str, alive: bool) -> list[Violation]:
@@ -56,7 +63,7 @@ def judge_unanswered(hostile: Hostile, why: str, alive: bool) -> list[Violation]
     if not alive:
         return []
     return [Violation("no_answer", "ROB-ANSWERED", f"{hostile.name} ({hostile.what}) got no answer, while a normal "
-                      f"request right after did: {why}", {"request": hostile.name, "reason": why})]
+                      f"request right after did: {why}", {"reason": why}, request=hostile.name)]
 
 
 def judge_liveness(hostile: Hostile, result: UpscaleResult, free: bool) -> list[Violation]:
@@ -66,12 +73,12 @@ def judge_liveness(hostile: Hostile, result: UpscaleResult, free: bool) -> list[
     after = f"right after {hostile.name}"
     if result.status >= 500:
         return [Violation("target_broken_after", "ROB-ALIVE", f"{after}, a normal request got {result.status}",
-                          _evidence(result, after=hostile.name))]
+                          **answered(result, after=hostile.name))]
     if free:
         want = (NORMAL_SIZE[0] * SCALE, NORMAL_SIZE[1] * SCALE)
         if result.status != 200 or result.size != want:
             normal = f"{NORMAL_SIZE[0]}x{NORMAL_SIZE[1]}"
             return [Violation("target_broken_after", "ROB-ALIVE", f"{after}, a normal {normal} request got "
                               f"{result.status} {result.size or ''}, expected 200 {want[0]}x{want[1]}",
-                              _evidence(result, after=hostile.name))]
+                              **answered(result, after=hostile.name))]
     return []

@@ -36,7 +36,7 @@ run's client sends what Schemathesis serialized).
 from __future__ import annotations
 
 from .document import form_schema, load_schema, operation, positive_document, probe_document
-from .failures import check_name, describe_case, is_hygiene, split_failures, violations_from
+from .failures import case_asked, check_name, describe_case, is_hygiene, split_failures, violations_from
 from .four_x import NotFourTimes, describe_input, exactly_4x, oriented_size, output_size, sent_image
 from .images import (
     MAX_ASPECT,
@@ -71,12 +71,13 @@ from .plans import (
     schemathesis_config,
 )
 from .prepare import prepare_positive, prepare_probe
-from .transport import NoSending, send_case
+from .transport import NoSending, as_sent, send_case
 
 __all__ = [
     "DECLARED_METHOD", "ECONOMY_PROBES", "HYGIENE_CHECKS", "MAX_ASPECT", "MAX_NEGATIVE_EXAMPLES", "MAX_PIXELS",
     "MAX_POSITIVE_EXAMPLES", "MAX_SIDE", "MIN_SIDE", "OPERATION", "PART_FORMATS", "POSITIVE_CHECKS", "PROBES_ENV",
-    "PROBE_CHECKS", "RESPONSE_CHECKS", "TYPICAL", "NoSending", "NotFourTimes", "Plan", "check_functions", "check_name",
+    "PROBE_CHECKS", "RESPONSE_CHECKS", "TYPICAL", "NoSending", "NotFourTimes", "Plan", "as_sent", "case_asked",
+    "check_functions", "check_name",
     "describe_case", "describe_input", "exactly_4x", "form_schema", "image_cases_within", "image_files", "is_hygiene",
     "load_schema", "operation", "oriented_size", "output_size", "positive_document", "positive_plan",
     "prepare_positive", "prepare_probe", "probe_document", "probe_plan", "probes_enabled",

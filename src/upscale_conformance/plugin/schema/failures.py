@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...verdicts import Violation
+from ...client.guard import header
+from ...contract import MODEL_HEADER
+from ...findings import NOTHING_ASKED, Asked, Measured, Violation
 from .four_x import NotFourTimes, describe_input, sent_image
 from .plans import DECLARED_METHOD, HYGIENE_CHECKS
 
@@ -36,21 +38,39 @@ def split_failures(failures: Iterable, method: str) -> tuple[list, list[str]]:
     return must, notes
 
 
-def violations_from(failures: Iterable, request: str) -> list[Violation]:
-    """One :class:`Violation` per Schemathesis failure: 4x failures break DIM-4X, the rest SCHEMA-CONFORMS."""
+def violations_from(failures: Iterable, request: str, asked: Asked = NOTHING_ASKED) -> list[Violation]:
+    """One :class:`Violation` per Schemathesis failure: 4x failures break DIM-4X, the rest SCHEMA-CONFORMS.
+    ``asked`` is what the case asked for (:func:`case_asked`): what the finding is known by."""
     out = []
     for f in failures:
         if isinstance(f, NotFourTimes):
-            out.append(Violation("size_not_4x", "DIM-4X", f.message,
-                                 {"request": request, "input_size": f.input_size, "output_size": f.output_size,
-                                  "expected": f.expected, "source": "schemathesis"}))
+            measured = Measured(values={"input_size": f.input_size, "output_size": f.output_size,
+                                        "expected": f.expected})
+            out.append(Violation("size_not_4x", "DIM-4X", f.message, {"source": "schemathesis"}, asked, measured,
+                                 request))
             continue
         name = check_name(f)
         message = " ".join(f"{f.title}: {f.message}".split())
         out.append(Violation(f"schemathesis_{name}", "SCHEMA-CONFORMS", message[:600],
-                             {"request": request, "check": name, "failure": type(f).__name__,
-                              "schemathesis_code": getattr(f, "code", "")}))
+                             {"schemathesis_check": name, "failure": type(f).__name__,
+                              "schemathesis_code": getattr(f, "code", "")}, asked, request=request))
     return out
+
+
+def case_asked(case) -> Asked:
+    """What a generated case asked for, from its own fields (never from its description: no quoting
+    artefacts): the mode, the model header, the export format, and the upload's format read from its bytes."""
+    body = case.body if isinstance(case.body, dict) else {}
+    headers = {k.lower(): v for k, v in (case.headers or {}).items()}
+    image = sent_image(case)
+    found = header(image) if image is not None else None
+    kind = found[2] if found else "not an image" if image is not None else "no image"
+    return Asked(_text(body.get("upscale.mode")), _text(headers.get(MODEL_HEADER.lower())),
+                 _text(body.get("export.format")), kind)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
 
 
 def describe_case(case) -> str:
