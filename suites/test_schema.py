@@ -10,8 +10,8 @@ Two runs (configured in :mod:`upscale_conformance.plugin.schema`):
   reach SCHEMA-CONFORMS and HTTP-HYGIENE. ``UPSCALE_SCHEMA_PROBES=0`` turns them off.
 
 Schemathesis generates the cases and runs its checks; the run's client sends them
-(``schema_checks.send_case``, through the plugin's ``upscale_case``), so budget, retries, bounds, the target's health and what is
-inconclusive are the same as in every other suite.
+(``schema_checks.send_case``, through the plugin's ``upscale_case``), so budget, retries, bounds, the
+target's health, what is inconclusive and what a failure leaves are the same as in every other suite.
 """
 
 from __future__ import annotations
