@@ -80,3 +80,22 @@ def test_curl_sh_gets_the_same_failing_answer(report):
     assert [v.code for v in judge(bundle, again)] == [bundle.check["code"]]
     for path in bundle.folder.iterdir():  # what curl wrote beside the bundle holds no key either
         assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_a_hostile_input_crash_leaves_a_bundle_that_replays_still_failing_there_and_fixed_on_the_reference(
+        tmp_path):
+    """Issue 27's acceptance: the robustness group sends through the recording path, so a ROB-* failure
+    leaves its bundle, and replay sends the hostile request again and judges it with the battery's judge."""
+    with serve_in_subprocess(api_key=KEY, faults=Faults(bomb_status=500)) as url:
+        ran = run(tmp_path, "--target", str(url), "--quick", "--", "-k", "robustness and bomb", key=KEY)
+        assert ran.code == 1 and ran.summary["clauses"]["ROB-NO-5XX"]["verdict"] == "FAIL", ran.output[-3000:]
+        report = tmp_path / "latest"
+        evidence = ran.summary["clauses"]["ROB-NO-5XX"]["evidence"][0]["evidence"]
+        assert evidence["asked"]["input_kind"] == "PNG" and evidence["status"] == 500, evidence
+        bundle = load_bundle(report / evidence["bundle"])
+        assert bundle.clause == "ROB-NO-5XX" and bundle.finding.call["function"] == "check_hostile_answer"
+        assert "input_image" not in evidence  # a bomb's header claims 10^10 pixels: nothing to picture
+        again = cli("replay", str(bundle.folder), key=KEY)
+    assert again.code == 1 and "STILL FAILING  ROB-NO-5XX-" in again.output, again.output
+    fixed = cli("replay", str(bundle.folder), "--target", "local")
+    assert fixed.code == 0 and "FIXED  " in fixed.output, fixed.output
