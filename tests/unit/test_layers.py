@@ -54,7 +54,7 @@ def _modules() -> dict[str, set[str]]:
 
 ARCHITECTURE = ROOT.parent.parent / "ARCHITECTURE.md"
 SUITES = ROOT.parent.parent / "suites"
-VOCABULARY = ("errors", "data", "orientation", "verdicts", "lazy", "contract", "strategies", "checks")
+VOCABULARY = ("errors", "data", "orientation", "findings", "verdicts", "lazy", "contract", "strategies", "checks")
 
 
 def import_table(text: str) -> dict[str, set[str]]:
