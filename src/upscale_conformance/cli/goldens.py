@@ -25,6 +25,7 @@ from ..client.target import is_local
 from ..contract import Profile, is_sandbox_key, load_profile
 from ..errors import ContractError, NoAnswer
 from ..records.header import tool_name
+from ..verdicts import FAIL
 from .options import GOLDEN_TARGET_HELP, PROFILE, golden_target_option, needs_key, opened, target_options
 
 console = Console()
@@ -306,7 +307,7 @@ def _other_failures(report_dir: Path) -> list[str]:
     if not summary.is_file():
         return []  # a `goldens check` folder: no other clause was judged
     clauses = json.loads(summary.read_text(encoding="utf-8")).get("clauses", {})
-    return sorted(cid for cid, c in clauses.items() if c.get("verdict") == "FAIL" and not cid.startswith("PERCEPTUAL-"))
+    return sorted(cid for cid, c in clauses.items() if c.get("verdict") == FAIL and not cid.startswith("PERCEPTUAL-"))
 
 
 def _matches(wanted: tuple[str, ...], key: gs.GoldenKey) -> bool:

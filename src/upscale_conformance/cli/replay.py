@@ -39,7 +39,7 @@ def replay_cmd(path, target, times, api_key, budget, timeout, patience, export) 
     """
     from ..client import Budget
     from ..replay import export_pytest, find_bundles, load_bundle
-    from ..replay.engine import exit_code, replay
+    from ..replay.engine import FIXED, FLAKY, INCONCLUSIVE, STILL_FAILING, exit_code, replay
     from ..running.runner import DEFAULT_VENDOR_BUDGET
 
     folders = find_bundles(path)
@@ -75,6 +75,6 @@ def replay_cmd(path, target, times, api_key, budget, timeout, patience, export) 
                 outcomes.append(done)
     code = exit_code(outcomes)
     console.print(f"{len(outcomes)} bundles: " + ", ".join(
-        f"{sum(o.outcome == k for o in outcomes)} {k}" for k in ("FIXED", "STILL FAILING", "FLAKY", "INCONCLUSIVE")
+        f"{sum(o.outcome == k for o in outcomes)} {k}" for k in (FIXED, STILL_FAILING, FLAKY, INCONCLUSIVE)
         if any(o.outcome == k for o in outcomes)) + f"; {shared.spent} calls, {shared.billable} billable")
     sys.exit(code)
