@@ -110,6 +110,13 @@ def check_size(result: UpscaleResult, oriented: tuple[int, int], clause: str = "
 
 
 @replayable
+def check_size_if_accepted(result: UpscaleResult, oriented: tuple[int, int], clause: str = "DIM-4X") -> list[Violation]:
+    """:func:`check_size` for an answer that may rightly be a refusal: a 200 must be exactly 4x, anything else
+    is judged elsewhere (the schema suite's 4x check, replayed: plugin/schema/four_x.py)."""
+    return check_size(result, oriented, clause) if result.status == 200 else []
+
+
+@replayable
 def check_decodes(result: UpscaleResult) -> list[Violation]:
     if result.decode_error is None:
         return []

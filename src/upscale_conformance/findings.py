@@ -15,12 +15,16 @@ folder, the smallest failing input, what a suite adds of its own.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 NONE = "-"  # an empty field in a fingerprint
+# A value longer than this (a hostile mode of 10,000 characters) is written as its start and a digest, so a
+# fingerprint stays readable and fits the store's column (400 characters).
+LONGEST_PART = 60
 # The exchange and the typed parts in summary.json's `evidence` (see Violation.as_dict); the rest is free-form.
 _TYPED = ("request", "curl", "status", "content_type", "body", "asked", "measured", "check")
 
@@ -137,6 +141,9 @@ def _plain(value: Any) -> str:
 
 def _part(text: str) -> str:
     # "/" separates the parts, so a value's own "/" (and the escape's "%") is written escaped.
+    if len(text) > LONGEST_PART:
+        digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+        text = f"{text[:LONGEST_PART - 30]}...({len(text):,} chars, sha256 {digest})"
     return text.replace("%", "%25").replace("/", "%2F") or NONE
 
 
@@ -146,7 +153,8 @@ def _unpart(text: str) -> str:
 
 def fingerprint(clause: str, code: str, asked: Asked = NOTHING_ASKED) -> str:
     """One finding's stable identity, readable so that a known-failures file can name it by hand:
-    ``CLAUSE/code/mode/model_version/export_format/input_kind``, ``-`` for an empty field."""
+    ``CLAUSE/code/mode/model_version/export_format/input_kind``, ``-`` for an empty field, a value past
+    LONGEST_PART characters as its start and a digest (read back as that text)."""
     return "/".join(_part(p) for p in (clause, code, asked.mode, asked.model_version, asked.export_format,
                                        asked.input_kind))
 

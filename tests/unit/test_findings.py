@@ -96,3 +96,10 @@ def test_a_violation_travels_as_json_and_comes_back_the_same():
     data = v.as_dict()
     assert data["evidence"]["measured"] == {"output_size": [80, 60]} and data["evidence"]["bundle"]
     assert Violation.from_dict(data) == v
+
+
+def test_a_hostile_value_of_ten_thousand_characters_keeps_the_fingerprint_short_and_distinct():
+    long_a, long_b = "a" * 10_000, "a" * 9_999 + "b"
+    fa, fb = (fingerprint("ROB-NO-5XX", "server_error_for_hostile_input", Asked(m)) for m in (long_a, long_b))
+    assert len(fa) < 150 and fa != fb and "10,000 chars" in fa  # the store's column holds 400
+    assert parse_fingerprint(fa)[2].mode.startswith("aaaa")

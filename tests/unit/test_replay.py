@@ -199,3 +199,32 @@ def test_a_finding_no_check_can_judge_again_is_not_sent(tmp_path):
     with _client([]) as client:  # a send would fail the test: the target has no answer to give
         done = replay(load_bundle(folder), client, 2)
     assert (done.outcome, done.tries) == (INCONCLUSIVE, 0) and "not sent" in done.line()
+
+
+def test_a_schema_suite_4x_finding_replays_its_raw_bytes_with_the_same_judgement(tmp_path):
+    from types import SimpleNamespace
+
+    from upscale_conformance.plugin import schema as sc
+
+    image = _png(Image.new("RGB", (40, 30)))
+    case = SimpleNamespace(body={"imageFile": image, "upscale.mode": "ai.fast"}, headers={}, method="post",
+                           formatted_path="/v2/edit", operation=SimpleNamespace(label="POST /v2/edit"))
+    twice = UpscaleResult(200, {"content-type": "image/png"}, _png(Image.new("RGB", (80, 60))), 0.1)
+    with pytest.raises(sc.NotFourTimes) as info:
+        sc.exactly_4x(None, SimpleNamespace(status_code=200, content=twice.content), case)
+    (v,) = sc.violations_from([info.value], sc.describe_case(case), sc.case_asked(case))
+    body = b"--b\r\nmultipart bytes as Schemathesis serialized them\r\n--b--\r\n"
+    sent = sc.as_sent(case, {"Content-Type": "multipart/form-data; boundary=b"}, body, "http://t.test/v2/edit")
+    folder = new_bundle_folder(tmp_path / "bundles", v.clause)
+    write_bundle(folder, sent, twice, v, target="local", base_url="http://t.test", profile="pixel-budget-2026",
+                 scrub=Secret(KEY).scrub)
+    bundle = load_bundle(folder)
+    for status, size, outcome in ((200, (80, 60), STILL_FAILING), (200, (160, 120), FIXED), (400, None, FIXED)):
+        def target(req: httpx.Request, status=status, size=size) -> httpx.Response:
+            assert req.content == body and req.headers["content-type"] == "multipart/form-data; boundary=b"
+            content = _png(Image.new("RGB", size)) if size else b'{"error": {"message": "no"}}'
+            return httpx.Response(status, content=content)
+
+        with UpscaleClient("http://t.test", Secret(KEY), Budget(None), transport=httpx.MockTransport(target),
+                           sleep=lambda s: None) as client:
+            assert replay(bundle, client, 1).outcome == outcome, (status, size)

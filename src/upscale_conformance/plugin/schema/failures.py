@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ...checks import ANSWER, check_size_if_accepted
 from ...client.guard import header
 from ...contract import MODEL_HEADER
 from ...findings import NOTHING_ASKED, Asked, Measured, Violation
@@ -46,8 +47,11 @@ def violations_from(failures: Iterable, request: str, asked: Asked = NOTHING_ASK
         if isinstance(f, NotFourTimes):
             measured = Measured(values={"input_size": f.input_size, "output_size": f.output_size,
                                         "expected": f.expected})
+            # The same judgement as a check replay can call again on a new answer to the same bytes.
+            call = {"function": check_size_if_accepted.__name__,
+                    "args": {"result": ANSWER, "oriented": list(f.input_size), "clause": "DIM-4X"}}
             out.append(Violation("size_not_4x", "DIM-4X", f.message, {"source": "schemathesis"}, asked, measured,
-                                 request))
+                                 request, call=call))
             continue
         name = check_name(f)
         message = " ".join(f"{f.title}: {f.message}".split())
