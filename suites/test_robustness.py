@@ -23,8 +23,8 @@ from upscale_conformance.robustness import (
     QUICK,
     REFUSE,
     check_hostile_answer,
+    check_unanswered,
     judge_liveness,
-    judge_unanswered,
 )
 from upscale_conformance.robustness.inputs import png
 
@@ -59,7 +59,8 @@ def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, v
     """
 
     def run(hostile) -> None:
-        result, why = upscale_hostile(hostile.request(upscale_profile))
+        request = hostile.request(upscale_profile)
+        result, why = upscale_hostile(request)
         if result is not None:
             found = check_hostile_answer(result, hostile.name, hostile.sizes(upscale_profile))
             verdict.hold(found)
@@ -73,9 +74,9 @@ def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, v
         normal = (UpscaleRequest(image=png(*NORMAL_SIZE), timeout=HANG_SECONDS) if free
                   else UpscaleRequest(image=None, omit=("imageFile",), timeout=HANG_SECONDS))
         after, after_why = upscale_hostile(normal)
-        if result is None:
-            upscale_calls.exchange = None  # the normal request's exchange is not the one that went unanswered
-            verdict.hold(judge_unanswered(hostile, why, alive=after is not None))
+        if result is None and after is not None:  # the target is up: the missing answer is the finding
+            upscale_calls.exchange = (request, None)  # bundled (answer.json: none), nothing to picture
+            verdict.hold(check_unanswered(hostile, why, hostile.sizes(upscale_profile)))
         if after is None:  # no answer though the target is up: a crash cannot be told from a network failure
             verdict.check()  # what the hostile request did get still counts
             inconclusive(f"the target did not answer a normal request right after {hostile.name}: {after_why}")

@@ -44,6 +44,9 @@ def answered(result: UpscaleResult, **measured: Any) -> dict[str, Any]:
 ANSWER = "the answer"  # the UpscaleResult argument: the new answer on replay
 UPLOADED_PICTURE = "the uploaded image, EXIF applied"  # a PIL picture argument: rebuilt from the bundle's upload
 REPLAYABLE: dict[str, Callable[..., list[Violation]]] = {}  # replay calls only these, by name
+# Replayable checks that judge a missing answer themselves (the answer argument None): for them, a request
+# the target, healthy around it, left unanswered on replay is a judged try, not an inconclusive one.
+JUDGES_NO_ANSWER: set[str] = set()
 
 
 def _described(value: Any) -> Any:

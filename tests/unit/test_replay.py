@@ -228,3 +228,30 @@ def test_a_schema_suite_4x_finding_replays_its_raw_bytes_with_the_same_judgement
         with UpscaleClient("http://t.test", Secret(KEY), Budget(None), transport=httpx.MockTransport(target),
                            sleep=lambda s: None) as client:
             assert replay(bundle, client, 1).outcome == outcome, (status, size)
+
+
+def test_a_hostile_request_left_unanswered_replays_still_failing_while_silent_and_fixed_once_answered(tmp_path):
+    from upscale_conformance.robustness import check_unanswered
+
+    hostile = BY_NAME["json-body"]
+    request = hostile.request(load_profile(None))
+    (found,) = check_unanswered(hostile, "no answer within 60 s", hostile.sizes(load_profile(None)))
+    folder = new_bundle_folder(tmp_path / "bundles", found.clause)
+    write_bundle(folder, request, None, found, target="local", base_url="http://127.0.0.1:9",
+                 profile="pixel-budget-2026", scrub=Secret(KEY).scrub)
+    bundle = load_bundle(folder)
+    assert bundle.answer["status"] is None and bundle.finding.clause == "ROB-ANSWERED"
+
+    def silent_to_it(req: httpx.Request) -> httpx.Response:  # answers the client's known-good request only
+        if req.content == request.raw.content:
+            raise httpx.ReadTimeout("no answer", request=req)
+        return httpx.Response(200, headers={"content-type": "image/png"}, content=_upscaled())
+
+    def refusing(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"error": {"message": "not a form"}})
+
+    for target, outcome in ((silent_to_it, STILL_FAILING), (refusing, FIXED)):
+        with UpscaleClient("http://t.test", Secret(KEY), Budget(None), transport=httpx.MockTransport(target),
+                           sleep=lambda s: None) as client:
+            done = replay(bundle, client, 1)
+        assert done.outcome == outcome, done.line()

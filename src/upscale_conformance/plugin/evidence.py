@@ -39,7 +39,7 @@ def keep_pictures(violation, node, folder) -> None:
 
     state = node.stash.get(TEST, None)
     exchange = state.exchange if state else None
-    if exchange is not None and "input_image" not in violation.evidence:
+    if exchange is not None and exchange[1] is not None and "input_image" not in violation.evidence:
         violation.evidence.update(save_exchange(*exchange, folder, node.nodeid))
     _attach_to_allure(violation, node.config)
 

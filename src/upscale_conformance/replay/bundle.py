@@ -69,10 +69,11 @@ def _key_kind(request: UpscaleRequest) -> str:
     return "none" if not request.api_key else "other"
 
 
-def write_bundle(folder: Path, request: UpscaleRequest, result: UpscaleResult, violation: Violation, *,
+def write_bundle(folder: Path, request: UpscaleRequest, result: UpscaleResult | None, violation: Violation, *,
                  target: str, base_url: str, profile: str, scrub: Callable[[str], str]) -> None:
     """Write one bundle. ``target`` is the run's target option (``local`` or a URL), ``base_url`` where the
-    request went; ``scrub`` removes the session's keys from any text (a key never reaches a file)."""
+    request went; ``scrub`` removes the session's keys from any text (a key never reaches a file). ``result``
+    None: the request got no answer at all (answer.json says so)."""
     upload = None
     if request.raw is not None:
         (folder / "body").write_bytes(request.raw.content)
@@ -101,14 +102,17 @@ def write_bundle(folder: Path, request: UpscaleRequest, result: UpscaleResult, v
                  "omit": list(request.omit)},
     }
     _write_json(folder / "request.json", described, scrub)
-    answer: dict[str, Any] = {"status": result.status, "headers": dict(result.headers)}
-    digest = {"sha256": hashlib.sha256(result.content).hexdigest(), "size": len(result.content)}
-    if len(result.content) > KEPT_BODY or result.refused:
-        answer["body"] = None
-        answer["not_kept"] = {**digest, "why": result.refused or f"larger than {KEPT_BODY:,} bytes"}
+    if result is None:
+        answer: dict[str, Any] = {"status": None, "headers": {}, "body": None, "no_answer": violation.message}
     else:
-        (folder / "answer.body").write_bytes(result.content)
-        answer["body"] = {"file": "answer.body", **digest}
+        answer = {"status": result.status, "headers": dict(result.headers)}
+        digest = {"sha256": hashlib.sha256(result.content).hexdigest(), "size": len(result.content)}
+        if len(result.content) > KEPT_BODY or result.refused:
+            answer["body"] = None
+            answer["not_kept"] = {**digest, "why": result.refused or f"larger than {KEPT_BODY:,} bytes"}
+        else:
+            (folder / "answer.body").write_bytes(result.content)
+            answer["body"] = {"file": "answer.body", **digest}
     _write_json(folder / "answer.json", answer, scrub)
     v = violation
     asked = v.asked if v.asked != NOTHING_ASKED else Asked.of(request.asked())  # a finding made off the client

@@ -19,17 +19,17 @@ from typing import Any
 
 from .. import perceptual as pc
 from .. import robustness  # noqa: F401  registers the battery's judge among the replayable checks
-from ..checks import ANSWER, REPLAYABLE, UPLOADED_PICTURE
+from ..checks import ANSWER, JUDGES_NO_ANSWER, REPLAYABLE, UPLOADED_PICTURE
 from ..client import UpscaleClient, UpscaleResult
 from ..contract import load_profile
-from ..errors import ConformanceError, NoAnswer
+from ..errors import AnswerTimedOut, ConformanceError, NoAnswer, TargetUnreachable
 from ..verdicts import Violation
 from .bundle import Bundle, load_bundle
 
 FIXED, STILL_FAILING, FLAKY, INCONCLUSIVE = "FIXED", "STILL FAILING", "FLAKY", "INCONCLUSIVE"
 
 
-def judge(bundle: Bundle, result: UpscaleResult) -> list[Violation]:
+def judge(bundle: Bundle, result: UpscaleResult | None) -> list[Violation]:
     """The bundle's check called again, with its recorded arguments, on ``result``: the violations of the
     bundle's clause (a check such as check_rejected may also report other clauses, judged elsewhere)."""
     call = bundle.finding.call or {}
@@ -106,6 +106,11 @@ def replay(bundle: Bundle, client: UpscaleClient, times: int,
             on_try(n + 1)
         try:
             result = client.send(bundle.upscale_request())
+        except (TargetUnreachable, AnswerTimedOut) as exc:  # the target is up: only this request went unanswered
+            if (bundle.finding.call or {}).get("function") not in JUDGES_NO_ANSWER:
+                out.outcome, out.why = INCONCLUSIVE, str(exc)
+                return out
+            result = None  # the bundle's check judges silence itself (a hostile request that got no answer)
         except NoAnswer as exc:
             out.outcome, out.why = INCONCLUSIVE, str(exc)
             return out

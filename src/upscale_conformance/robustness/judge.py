@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
-from ..checks import answered, check_decodes, check_error_body, replayable
+from dataclasses import replace
+
+from ..checks import ANSWER, JUDGES_NO_ANSWER, answered, check_decodes, check_error_body, replayable
 from ..client import UpscaleResult
 from ..contract import SCALE
 from ..verdicts import Violation
@@ -41,10 +43,28 @@ def judge_answer(hostile: Hostile, result: UpscaleResult, sizes: tuple[tuple[int
 
 
 @replayable
-def check_hostile_answer(result: UpscaleResult, hostile: str, sizes: tuple[tuple[int, int], ...]) -> list[Violation]:
+def check_hostile_answer(result: UpscaleResult | None, hostile: str,
+                         sizes: tuple[tuple[int, int], ...]) -> list[Violation]:
     """:func:`judge_answer` for the battery entry named ``hostile``: the call a failure records, so that
-    replay (replay/engine.py) sends the hostile request again and judges it the same way."""
+    replay (replay/engine.py) sends the hostile request again and judges it the same way. ``None``: the
+    request got no answer while the target was up (the client's known-good request was answered), the
+    ROB-ANSWERED finding."""
+    if result is None:
+        return judge_unanswered(BY_NAME[hostile], "again no answer, while the target answers its known-good "
+                                                  "request", alive=True)
     return judge_answer(BY_NAME[hostile], result, tuple(tuple(s) for s in sizes))
+
+
+JUDGES_NO_ANSWER.add(check_hostile_answer.__name__)
+
+
+def check_unanswered(hostile: Hostile, why: str, sizes: tuple[tuple[int, int], ...]) -> list[Violation]:
+    """A hostile request without an answer while the normal request right after was answered: the
+    ROB-ANSWERED finding, with the call replay makes (:func:`check_hostile_answer` on the new answer, or on
+    none)."""
+    call = {"function": check_hostile_answer.__name__,
+            "args": {"result": ANSWER, "hostile": hostile.name, "sizes": [list(s) for s in sizes]}}
+    return [replace(v, call=call) for v in judge_unanswered(hostile, why, alive=True)]
 
 
 def _check_size_among(result: UpscaleResult, sizes: tuple[tuple[int, int], ...], what: str) -> list[Violation]:
