@@ -15,7 +15,7 @@ from tests.support import cli
 from tests.support.cli import failed
 from tests.support.faults import PLANTED
 from upscale_conformance.contract import load_clauses
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 PROD, SANDBOX = "sk_live_economy_0123", "sandbox_economy_0123"
@@ -34,7 +34,7 @@ def log(url: str) -> dict:
 @pytest.mark.slow
 def test_a_full_verdict_within_the_quota_as_planned_and_what_a_small_budget_leaves(tmp_path):
     key = PROD
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=key) as url:
+    with serve_in_thread(profile="pixel-budget-2026", api_key=key) as url:
         # One plan serves two checks: its totals against what the run spends, and what a small budget leaves.
         code, _, plan_out = run(tmp_path / "plan", url, key, "--economy", "--plan", "--budget", "10")
         assert code == 0 and log(url)["received"] == 0, plan_out  # the plan sends nothing
@@ -66,7 +66,7 @@ FAULTS = [*PLANTED, (Faults(channel_swap=True), "faithful", {"FIDELITY-COLOUR"})
 @pytest.mark.parametrize(("faults", "selection", "clauses"), FAULTS,
                          ids=lambda f: repr(f) if isinstance(f, Faults) else None)
 def test_planted_faults_are_caught_in_economy_under_a_sandbox_key(tmp_path, faults, selection, clauses):
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=SANDBOX, faults=faults) as url:
+    with serve_in_thread(profile="pixel-budget-2026", api_key=SANDBOX, faults=faults) as url:
         code, summary, output = run(tmp_path, url, SANDBOX, "--", "-k", selection, "--upscale-economy", "1")
     assert code == 1, output[-3000:]
     assert "sandbox key" in output

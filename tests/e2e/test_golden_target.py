@@ -10,7 +10,7 @@ import pytest
 
 from tests.support import cli
 from upscale_conformance.goldens import default_inputs_dir
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 KEY = "sk_test_golden_target_42"
@@ -34,28 +34,28 @@ def workdir(tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 def test_named_goldens_survive_a_restart_on_another_port_and_catch_a_degraded_server(workdir):
-    with serve_in_subprocess(PROFILE, KEY) as first:
+    with serve_in_thread(PROFILE, KEY) as first:
         code, out = goldens(workdir, "record", first, "--golden-target", "my-upscaler")
     assert code == 0, out
     assert "3 calls, 3 billable" in out, out  # one per input and one determinism probe; every 200 is billed
     assert (workdir / "goldens" / "my-upscaler" / PROFILE / "ai.fast" / "chelsea_cat.json").is_file()
-    with serve_in_subprocess(PROFILE, KEY) as second:
+    with serve_in_thread(PROFILE, KEY) as second:
         assert second.split(":")[-1] != first.split(":")[-1]
         code, out = goldens(workdir, "check", second, "--golden-target", "my-upscaler")
     assert code == 0, out
     assert "2 pass" in out and "billable" in out, out
     for fault in (Faults(blur=1.5), Faults(noise=12.0)):
-        with serve_in_subprocess(PROFILE, KEY, faults=fault) as third:
+        with serve_in_thread(PROFILE, KEY, faults=fault) as third:
             code, out = goldens(workdir, "check", third, "--golden-target", "my-upscaler")
         assert code == 1, (fault, out)
 
 
 def test_the_default_golden_name_of_a_url_leaves_the_port_out(workdir):
-    with serve_in_subprocess(PROFILE, KEY) as first:
+    with serve_in_thread(PROFILE, KEY) as first:
         code, out = goldens(workdir, "record", first)
     assert code == 0, out
     assert (workdir / "goldens" / "127-0-0-1" / PROFILE / "ai.fast").is_dir(), out
-    with serve_in_subprocess(PROFILE, KEY) as second:
+    with serve_in_thread(PROFILE, KEY) as second:
         code, out = goldens(workdir, "check", second)
     assert code == 0, out
 

@@ -13,7 +13,7 @@ import pytest
 from tests.support import cli
 from tests.support.cli import failed, verdicts
 from upscale_conformance.contract import suites_dir
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 KEY = "sk_test_known_0123456789"
@@ -26,7 +26,7 @@ def run(url: str, reports: Path, *args: str) -> cli.Ran:
 
 @pytest.fixture(scope="module")
 def mirrored():
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
+    with serve_in_thread(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
         yield url
 
 
@@ -65,7 +65,7 @@ def test_an_expired_entry_counts_as_not_known(mirrored, triaged, tmp_path):
 
 
 def test_a_second_new_fault_fails_the_run(triaged, tmp_path):
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True, size_offset=1)) \
+    with serve_in_thread(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True, size_offset=1)) \
             as url:
         ran = run(url, tmp_path, "--known-failures", str(triaged))
     assert ran.code == 1, ran.output[-3000:]
@@ -73,7 +73,7 @@ def test_a_second_new_fault_fails_the_run(triaged, tmp_path):
 
 
 def test_an_entry_whose_fault_is_gone_is_listed_for_removal(triaged, tmp_path):
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY) as url:
+    with serve_in_thread(profile="pixel-budget-2026", api_key=KEY) as url:
         ran = run(url, tmp_path, "--known-failures", str(triaged))
     assert ran.code == 0, ran.output[-3000:]
     assert verdicts(ran.summary)["FIDELITY-GEOMETRY"] == "PASS"

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support import cli
 from tests.support.cli import failed
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 KEY = "sk_test_outage_0123456789"
@@ -22,7 +22,7 @@ AFTER = 6  # the outage begins with the 7th request
                                                                         outage_html=True),
                                     Faults(die_after=AFTER)], ids=["503", "502-html", "refused"])
 def test_a_permanent_outage_ends_inconclusive_and_cheap_naming_it(tmp_path, faults):
-    with serve_in_subprocess("pixel-budget-2026", api_key=KEY, faults=faults) as url:
+    with serve_in_thread("pixel-budget-2026", api_key=KEY, faults=faults) as url:
         ran = cli.run(tmp_path, "--target", url, "--patience", "3", *SELECT, key=KEY)
     assert ran.code == 3, ran.output[-3000:]
     assert not failed(ran.summary)  # nothing is failed for an outage, not SCHEMA-CONFORMS, not ERR-NO-5XX
@@ -35,7 +35,7 @@ def test_a_permanent_outage_ends_inconclusive_and_cheap_naming_it(tmp_path, faul
 
 
 def test_an_outage_shorter_than_the_patience_is_waited_out_and_the_run_concludes(tmp_path):
-    with serve_in_subprocess("pixel-budget-2026", api_key=KEY, faults=Faults(outage_after=AFTER,
+    with serve_in_thread("pixel-budget-2026", api_key=KEY, faults=Faults(outage_after=AFTER,
                                                                               outage_seconds=2.0)) as url:
         ran = cli.run(tmp_path, "--target", url, "--patience", "20", *SELECT, key=KEY)
     assert ran.code == 0, ran.output[-3000:]
@@ -44,7 +44,7 @@ def test_an_outage_shorter_than_the_patience_is_waited_out_and_the_run_concludes
 
 
 def test_a_503_answered_only_past_the_limit_fails_the_limit_clauses(tmp_path):
-    with serve_in_subprocess("pixel-budget-2026", api_key=KEY, faults=Faults(over_limit_status=503)) as url:
+    with serve_in_thread("pixel-budget-2026", api_key=KEY, faults=Faults(over_limit_status=503)) as url:
         ran = cli.run(tmp_path, "--target", url, "--patience", "3", "--quick", "--", "-k", "largest_accepted",
                       key=KEY)
     assert ran.code == 1, ran.output[-3000:]

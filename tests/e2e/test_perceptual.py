@@ -19,11 +19,11 @@ def test_an_answer_that_is_no_image_fails_the_portable_verdict_instead_of_passin
     import sys
 
     from upscale_conformance.contract import suites_dir
-    from upscale_conformance.server import serve_in_subprocess
+    from upscale_conformance.server import serve_in_thread
     from upscale_conformance.server.faults import Faults
 
     summary = tmp_path / "summary.json"
-    with serve_in_subprocess(faults=Faults(truncate_output=True)) as url:
+    with serve_in_thread(faults=Faults(truncate_output=True)) as url:
         out = subprocess.run([sys.executable, "-m", "pytest", str(suites_dir() / "test_perceptual.py"), "-q",
                               "-p", "no:cacheprovider", "--upscale-target", url, "--upscale-api-key", "k-0123456789",
                               "--upscale-quick", "1", "--upscale-golden-target", "nobody-recorded-this",

@@ -14,7 +14,7 @@ import pytest
 from tests.support.cli import cli, run
 from upscale_conformance.client import UpscaleResult
 from upscale_conformance.replay import find_bundles, judge, load_bundle
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 KEY = "sk_test_replay_4f1c9e2b7a"
@@ -22,7 +22,7 @@ KEY = "sk_test_replay_4f1c9e2b7a"
 
 @pytest.fixture(scope="module")
 def mirrored():
-    with serve_in_subprocess(api_key=KEY, faults=Faults(mirror=True)) as url:
+    with serve_in_thread(api_key=KEY, faults=Faults(mirror=True)) as url:
         yield str(url)
 
 
@@ -62,7 +62,7 @@ def test_replay_still_fails_on_the_same_server_and_is_fixed_on_the_reference_one
 
 
 def test_a_server_that_fails_one_request_in_two_is_flaky(report):
-    with serve_in_subprocess(api_key=KEY, faults=Faults(mirror_every=2)) as url:
+    with serve_in_thread(api_key=KEY, faults=Faults(mirror_every=2)) as url:
         ran = cli("replay", str(report), "--target", str(url), "--times", "2", key=KEY)
     assert ran.code == 1, ran.output
     assert ran.output.count("FLAKY  ") == len(find_bundles(report)), ran.output

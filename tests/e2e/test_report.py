@@ -16,7 +16,7 @@ from PIL import Image
 
 from tests.support import cli as command
 from upscale_conformance.report import summary_problems
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 KEY = "sk_live_report_Zq8v3KeyThatMustNeverShow"
@@ -31,7 +31,7 @@ def cli(tmp_path: Path, *args: str) -> tuple[int, str]:
 def failing_run(tmp_path_factory) -> tuple[Path, str, str]:
     """(report folder, output, target URL) of one quick run against a mirrored server, shared by the tests."""
     tmp_path = tmp_path_factory.mktemp("failing-run")
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
+    with serve_in_thread(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True)) as url:
         ran = command.run(tmp_path / "reports", "--target", url, "--quick", "--", "-k", "faithful", key=KEY,
                           cwd=tmp_path)
     assert ran.code == 1, ran.output[-3000:]

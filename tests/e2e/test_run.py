@@ -11,7 +11,7 @@ import pytest
 from tests.support import cli
 from tests.support.cli import failed
 from tests.support.faults import PLANTED
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 KEY, SANDBOX = "sk_test_run_0123456789", "sandbox_run_0123456789"
@@ -53,14 +53,14 @@ FAULTS = PLANTED
 @pytest.mark.parametrize(("faults", "selection", "clauses"), FAULTS,
                          ids=lambda f: repr(f) if isinstance(f, Faults) else None)
 def test_a_planted_fault_fails_the_run_naming_its_clause(tmp_path, faults, selection, clauses):
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY, faults=faults) as url:
+    with serve_in_thread(profile="pixel-budget-2026", api_key=KEY, faults=faults) as url:
         code, summary, output = run(tmp_path, "--target", url, "--quick", "--", "-k", selection)
     assert code == 1, output
     assert clauses <= failed(summary), (failed(summary), output)
 
 
 def test_the_budget_caps_the_requests_that_arrive(tmp_path):
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY) as url:
+    with serve_in_thread(profile="pixel-budget-2026", api_key=KEY) as url:
         code, summary, output = run(tmp_path, "--target", url, "--quick", "--budget", "10", "--", "-k", "formats")
         arrived = httpx.get(f"{url}/health").json()["requests"]
     assert arrived <= 10 and summary["calls_spent"] <= 10
@@ -79,7 +79,7 @@ def test_usage_errors_exit_2_without_a_traceback(tmp_path):
 
 def test_a_rerun_with_the_cache_sends_nothing_for_unchanged_cases(tmp_path):
     cache = tmp_path / "cache"
-    with serve_in_subprocess(profile="pixel-budget-2026", api_key=KEY) as url:
+    with serve_in_thread(profile="pixel-budget-2026", api_key=KEY) as url:
         first, _, output = run(tmp_path / "a", "--target", url, "--quick", "--cache", str(cache), "--", "-k", "formats")
         after_first = httpx.get(f"{url}/health").json()["requests"]
         second, summary, output = run(tmp_path / "b", "--target", url, "--quick", "--cache", str(cache),

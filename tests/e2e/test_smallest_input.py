@@ -13,7 +13,7 @@ from PIL import Image
 from tests.support import cli
 from upscale_conformance.contract import load_profile
 from upscale_conformance.replay import load_bundle
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 KEY = "sk_test_smallest_0123456789"
@@ -41,7 +41,7 @@ def two_runs(tmp_path_factory):
     database starts empty, so it is a plain run), the second starts from what the first stored."""
     work = tmp_path_factory.mktemp("smallest")
     db, runs = work / "hypothesis-db", []
-    with serve_in_subprocess(profile=PROFILE, api_key=KEY, faults=Faults(limit_offset=1)) as url:
+    with serve_in_thread(profile=PROFILE, api_key=KEY, faults=Faults(limit_offset=1)) as url:
         for n in (1, 2):
             runs.append(cli.run(work / f"run{n}", "--target", url, "--profile", PROFILE, "--hypothesis-db",
                                 str(db), "--", "-k", HYPOTHESIS_TEST, "--hypothesis-show-statistics", key=KEY))
