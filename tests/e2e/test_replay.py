@@ -86,7 +86,7 @@ def test_a_hostile_input_crash_leaves_a_bundle_that_replays_still_failing_there_
         tmp_path):
     """Issue 27's acceptance: the robustness group sends through the recording path, so a ROB-* failure
     leaves its bundle, and replay sends the hostile request again and judges it with the battery's judge."""
-    with serve_in_subprocess(api_key=KEY, faults=Faults(bomb_status=500)) as url:
+    with serve_in_thread(api_key=KEY, faults=Faults(bomb_status=500)) as url:
         ran = run(tmp_path, "--target", str(url), "--quick", "--", "-k", "robustness and bomb", key=KEY)
         assert ran.code == 1 and ran.summary["clauses"]["ROB-NO-5XX"]["verdict"] == "FAIL", ran.output[-3000:]
         report = tmp_path / "latest"
