@@ -109,10 +109,13 @@ def profile_option(ctx, param, value: str | None) -> Profile:
 
 TARGET_HELP = "`local` starts the reference server; otherwise the base URL of the implementation."
 KEY_HELP = ("API key (default: $PHOTOROOM_API_KEY, the safer way: a flag lands in shell history). Never printed.")
+PATIENCE_HELP = f"Seconds to wait for a target that is down (default: {DEFAULT_PATIENCE:g}; 0: not at all)."
 # The options that open a target (session.open_session), each declared here once with its one rule.
 TARGET_OPTIONS = {
-    "target": lambda **kw: click.option("--target", callback=parse_target, **{"help": TARGET_HELP, **kw}),
-    "api_key": lambda **kw: click.option("--api-key", callback=api_key_flag, **{"help": KEY_HELP, **kw}),
+    "target": lambda **kw: click.option("--target", callback=parse_target, metavar="local|URL",
+                                        **{"help": TARGET_HELP, **kw}),
+    "api_key": lambda **kw: click.option("--api-key", callback=api_key_flag, metavar="KEY",
+                                         **{"help": KEY_HELP, **kw}),
     "profile": lambda **kw: click.option("--profile", callback=profile_option, metavar="NAME|PATH",
                                          **{"help": "Contract profile name or path.", **kw}),
     # Numbers are read as text and checked by their callback, so every bad value gets the same one-line error.
@@ -122,8 +125,7 @@ TARGET_OPTIONS = {
                                          **{"help": f"Seconds to wait for one whole answer (default: "
                                                     f"{DEFAULT_TIMEOUT:g}).", **kw}),
     "patience": lambda **kw: click.option("--patience", callback=patience_option, type=click.STRING,
-                                          metavar="SECONDS", **{"help": f"Seconds to wait for a target that is down "
-                                                                        f"(default: {DEFAULT_PATIENCE:g}).", **kw}),
+                                          metavar="SECONDS", **{"help": PATIENCE_HELP, **kw}),
 }
 
 
