@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 0
 
-.PHONY: run test test-unit lint bench install clean selfcheck browser postgresql dist
+.PHONY: run test test-unit lint bench install clean selfcheck browser postgresql dist setup debian-packages
 
 # The installer: uv, pinned here and put into the venv by the venv's own pip, resolves and installs the pins of
 # pyproject.toml several times faster than pip (a fresh install: ~30 s instead of ~115 s on this 2-core machine).
@@ -37,9 +37,17 @@ postgresql:
 	    apt-get install -y -q postgresql >/dev/null 2>&1; }; }; } || \
 	  echo "PostgreSQL 15 could not be installed: the store's PostgreSQL tests will be skipped"
 
+# On a fresh machine the venv and the Debian packages are fetched at once (a minute each, mostly waiting on the
+# network); the two apt-get installs go one after the other, as apt holds one lock.
+setup:
+	@$(MAKE) --no-print-directory -j2 $(STAMP) debian-packages
+
+debian-packages:
+	@$(MAKE) --no-print-directory browser postgresql
+
 # The tests start many Python processes (runs, servers, suites); where the environment turns byte-code
 # caching off (PYTHONDONTWRITEBYTECODE), each would compile and assertion-rewrite the same modules again.
-test: $(STAMP) browser postgresql
+test: setup
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # The quick loop: no server, no process started (tests/unit) and the doctests; well under a minute.
