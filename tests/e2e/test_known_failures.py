@@ -1,11 +1,13 @@
-"""Known failures end to end: `history triage` drafts a file from a failing run, and `run --known-failures`
-with it turns that fault into KNOWN (exit 0); a new fault, an expired entry or a bad file does not pass,
-and an entry whose fault is gone is listed for removal. Cheap runs: `--quick -k faithful` (about 4 s each)."""
+"""Known failures end to end: `history triage` drafts a file from a failing run, a person gives each entry its
+reason (run refuses the draft as it is), and `run --known-failures` with it turns that fault into KNOWN (exit 0);
+a new fault, an expired entry or a bad file does not pass, and an entry whose fault is gone is listed for
+removal. Cheap runs: `--quick -k faithful` (about 4 s each)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ from upscale_conformance.server.faults import Faults
 
 KEY = "sk_test_known_0123456789"
 SELECT = ("--", "-k", "faithful")
+TODO = "TODO: why this is accepted"  # the draft's placeholder reason
+REASON = "vendor mirrors ai.fast answers; ticket 4711"
 
 
 def run(url: str, reports: Path, *args: str) -> cli.Ran:
@@ -42,6 +46,12 @@ def triaged(mirrored, tmp_path_factory) -> Path:
     assert "FIDELITY-GEOMETRY/fidelity_mirrored/" in drafted.output and "TODO" in known.read_text()
     again = cli.cli("history", "triage", str(tmp / "reports" / "latest"), "--write", str(known))
     assert again.code == 2 and "--force" in again.output  # a committed file is never overwritten by accident
+    # As drafted, the file is refused: its reasons are placeholders (the line of the first one is named).
+    refused = cli.invoke("run", "--target", "local", "--known-failures", str(known), "--report-dir", str(tmp / "no"))
+    line = next(n for n, text in enumerate(known.read_text().splitlines(), 1) if TODO in text)
+    assert refused.code == 2 and f"{known}:{line}:" in refused.output and "placeholder" in refused.output, \
+        refused.output
+    known.write_text(known.read_text().replace(TODO, REASON))  # what the person who triaged it writes
     return known
 
 
@@ -52,7 +62,7 @@ def test_a_triaged_fault_is_known_and_the_run_passes(mirrored, triaged, tmp_path
     assert "KNOWN" in ran.output and f"known {triaged}:" in ran.output
     assert {e["state"] for e in ran.summary["known_failures"]["entries"]} == {"known"}
     page = (tmp_path / "latest" / "index.html").read_text(encoding="utf-8")
-    assert 'class="KNOWN"' in page and "TODO: why this is accepted" in page
+    assert 'class="KNOWN"' in page and REASON in page
 
 
 def test_an_expired_entry_counts_as_not_known(mirrored, triaged, tmp_path):
@@ -79,6 +89,26 @@ def test_an_entry_whose_fault_is_gone_is_listed_for_removal(triaged, tmp_path):
     assert verdicts(ran.summary)["FIDELITY-GEOMETRY"] == "PASS"
     assert {e["state"] for e in ran.summary["known_failures"]["entries"]} == {"passing"}
     assert f"passes now {triaged}:3" in ran.output and "remove it" in ran.output
+
+
+def ahead(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+@pytest.mark.parametrize(("entry", "line", "says"), [
+    (f"- pattern: {{clause: '*'}}\n  reason: every request gets 401 with this key\n  expires: {ahead(30)}\n", 1,
+     "would accept a failure of every clause"),
+    (f"- fingerprint: DIM-4X/size_not_4x/ai.fast/-/-/-\n  reason: ticket 42\n  expires: {ahead(365)}\n", 3,
+     "more than 90 days"),
+    (f"- fingerprint: DIM-4X/size_not_4x/ai.fast/-/-/-\n  reason: '{TODO}'\n  expires: {ahead(30)}\n", 2,
+     "placeholder"),
+], ids=["catch-all", "a-year-ahead", "todo-reason"])
+def test_a_file_that_would_turn_a_run_green_for_good_is_refused_naming_the_line(tmp_path, entry, line, says):
+    bad = tmp_path / "known.yaml"
+    bad.write_text(entry)
+    ran = cli.run(tmp_path / "reports", "--target", "local", "--known-failures", str(bad))
+    assert ran.code == 2 and f"{bad}:{line}:" in ran.output and says in ran.output, ran.output
+    assert "Traceback" not in ran.output and not (tmp_path / "reports").exists()  # refused before anything ran
 
 
 def test_a_bad_file_is_a_usage_error_naming_the_line(tmp_path):

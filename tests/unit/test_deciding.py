@@ -19,8 +19,8 @@ MIRRORED = {"clause": "FIDELITY-GEOMETRY", "code": "fidelity_mirrored", "message
             "evidence": {"asked": {"mode": "ai.fast", "export_format": "png", "input_kind": "PNG"}}}
 
 
-def known(expires: str = "2026-12-31") -> list:
-    return parse_text(f"- fingerprint: {FP}\n  reason: vendor ticket 42\n  expires: {expires}\n")
+def known(expires: str = "2026-08-01") -> list:
+    return parse_text(f"- fingerprint: {FP}\n  reason: vendor ticket 42\n  expires: {expires}\n", today=TODAY)
 
 
 def mirrored() -> Outcome:

@@ -22,7 +22,7 @@ from upscale_conformance.report.deciding import decide
 from upscale_conformance.verdicts import FAIL, KNOWN, Outcome, Recorder
 
 TODAY = date(2026, 6, 1)
-KNOWN_FAST = "- pattern: {clause: DIM-4X, mode: ai.fast}\n  reason: r\n  expires: 2026-12-31\n"
+KNOWN_FAST = "- pattern: {clause: DIM-4X, mode: ai.fast}\n  reason: r\n  expires: 2026-07-01\n"
 
 
 def _png(size: tuple[int, int]) -> bytes:
@@ -38,7 +38,7 @@ def _reported(found: list[Violation]) -> dict:
     with pytest.raises(AssertionError):
         recorder.check(found)
     outcome = Outcome(clauses=("DIM-4X",), failed=True, violations=recorder.payload()["violations"])
-    decided = decide([outcome], {"DIM-4X": "must"}, known=parse_text(KNOWN_FAST), today=TODAY)
+    decided = decide([outcome], {"DIM-4X": "must"}, known=parse_text(KNOWN_FAST, today=TODAY), today=TODAY)
     return {"verdict": decided.verdicts["DIM-4X"].verdict, "findings": decided.findings["DIM-4X"]}
 
 
@@ -75,7 +75,8 @@ def test_files_written_before_the_typed_findings_still_read_without_quotes():
         "request": "POST /v2/edit (imageFile 40x30 stored, RGB PNG; upscale.mode='ai.fast', removeBackground='false')",
         "input_size": [40, 30], "source": "schemathesis"}}
     assert finding_from(old).fingerprint == "DIM-4X/size_not_4x/ai.fast/-/-/-"
-    (entry,) = parse_text("- fingerprint: DIM-4X/size_not_4x/'ai.fast'/-/-/-\n  reason: r\n  expires: 2026-12-31\n")
+    (entry,) = parse_text("- fingerprint: DIM-4X/size_not_4x/'ai.fast'/-/-/-\n  reason: r\n  expires: 2026-07-01\n",
+                          today=TODAY)
     assert entry.fingerprint == "DIM-4X/size_not_4x/ai.fast/-/-/-" and entry.matches(finding_from(old))
     assert Violation.from_dict(old).evidence == {"input_size": [40, 30], "source": "schemathesis"}
 

@@ -11,6 +11,8 @@ import yaml
 
 from upscale_conformance.contract import load_clauses, load_profile
 from upscale_conformance.history.known import (
+    MAX_EXPIRY_DAYS,
+    TODO_REASON,
     KnownFailuresError,
     draft_entries,
     dump,
@@ -32,7 +34,7 @@ def violation(clause="FIDELITY-GEOMETRY", code="fidelity_mirrored", mode="ai.fas
             "evidence": {"asked": {"mode": mode, "model_version": "", "export_format": fmt, "input_kind": kind}}}
 
 
-def entry(match: str, expires: str = "2026-12-31") -> str:
+def entry(match: str, expires: str = "2026-08-01") -> str:  # 61 days after TODAY: within the 90-day limit
     return f"- {match}\n  reason: vendor ticket 42\n  link: https://example.invalid/42\n  expires: {expires}\n"
 
 
@@ -45,15 +47,15 @@ def tally(*violations, error: bool = False, clauses=("FIDELITY-GEOMETRY",)) -> T
 
 def verdicts_after(text: str, t: Tally, today: date = TODAY):
     decision = decide(t.outcomes, {"FIDELITY-GEOMETRY": "must", "DIM-4X": "must", "LIMIT-SLOW-EDGE": "must"},
-                      known=parse_text(text), today=today)
+                      known=parse_text(text, today=TODAY), today=today)
     return decision.verdicts, {**decision.known, "clauses": decision.known_lines}
 
 
 def written_summary(path, t: Tally, text: str, pytest_exit: int, known_file: str = "") -> dict:
-    """Decide (as of the real date: the entries' dates are far from it), write and read back summary.json."""
+    """Decide (as of TODAY), write and read back summary.json."""
     profile = load_profile(None)
     decision = decide(t.outcomes, {cid: profile.level_of(c) for cid, c in load_clauses().items()},
-                      pytest_exit=pytest_exit, known=parse_text(text), today=date.today(), known_file=known_file)
+                      pytest_exit=pytest_exit, known=parse_text(text, today=TODAY), today=TODAY, known_file=known_file)
     write_summary(summary_record(t, decision, {}, target="local", profile=profile.id), path)
     return json.loads(path.read_text())
 
@@ -62,8 +64,8 @@ def written_summary(path, t: Tally, text: str, pytest_exit: int, known_file: str
 
 def test_a_good_file_parses_with_lines_fingerprints_and_patterns():
     text = entry(f"fingerprint: {FP}") + entry("pattern: {clause: 'LIMIT-*', model: ai-upscale-*}")
-    first, second = parse_text(text)
-    assert (first.line, first.fingerprint, first.expires, first.link) == (1, FP, date(2026, 12, 31),
+    first, second = parse_text(text, today=TODAY)
+    assert (first.line, first.fingerprint, first.expires, first.link) == (1, FP, date(2026, 8, 1),
                                                                          "https://example.invalid/42")
     assert second.line == 5 and dict(second.pattern) == {"clause": "LIMIT-*", "model": "ai-upscale-*"}
     assert parse_text("") == [] and parse_text("# nothing yet\n") == []
@@ -90,8 +92,46 @@ def test_a_good_file_parses_with_lines_fingerprints_and_patterns():
 ])
 def test_a_bad_file_is_refused_naming_its_line(text, line, says):
     with pytest.raises(KnownFailuresError) as raised:
-        parse_text(text, "known.yaml")
+        parse_text(text, "known.yaml", TODAY)
     assert f"known.yaml:{line}:" in str(raised.value) and says in str(raised.value), str(raised.value)
+
+
+# --- the guard rails: one line must not turn a whole run green for good ---------------------------------------
+
+@pytest.mark.parametrize(("text", "line", "says"), [
+    (entry("pattern: {clause: '*'}", "9999-12-31"), 1, "would accept a failure of every clause"),
+    (entry("pattern: {clause: '*'}"), 1, "would accept a failure of every clause"),
+    (entry("pattern: {mode: ai.fast}"), 1, "would accept a failure of every clause"),  # no clause: every clause
+    (entry("pattern: {clause: '*', code: '*', model: '-'}"), 1, "would accept a failure of every clause"),
+    (entry("pattern: {clause: '[A-Z]*'}"), 1, "would accept a failure of every clause"),
+    (entry(f"fingerprint: {FP}") + entry("pattern: {clause: '*-*'}"), 5, "of every clause"),
+    (entry(f"fingerprint: {FP}", "2027-06-01"), 4, "more than 90 days after 2026-06-01"),
+    (entry(f"fingerprint: {FP}", "2026-08-31"), 4, "latest 2026-08-30"),  # day 91
+    (f"- fingerprint: {FP}\n  reason: '{TODO_REASON}'\n  expires: 2026-07-01\n", 2, "the draft's placeholder"),
+    (f"- fingerprint: {FP}\n  reason: 'ticket 42 (todo: why this is accepted)'\n  expires: 2026-07-01\n", 2,
+     "the draft's placeholder"),
+    ("max_expiry_days: 14\nentries:\n" + entry(f"fingerprint: {FP}", "2026-06-16"), 6, "more than 14 days"),
+    ("max_expiry_days: 120\nentries: []\n", 1, "from 1 to 90"),
+    ("max_expiry_days: 0\nentries: []\n", 1, "from 1 to 90"),
+    ("max_expiry_days: 30\n", 1, "`entries` is required"),
+    ("max_days: 30\nentries: []\n", 1, "unknown key `max_days`"),
+])
+def test_a_catch_all_a_far_expiry_or_a_draft_reason_is_refused_naming_its_line(text, line, says):
+    with pytest.raises(KnownFailuresError) as raised:
+        parse_text(text, "known.yaml", TODAY)
+    assert f"known.yaml:{line}:" in str(raised.value) and says in str(raised.value), str(raised.value)
+
+
+def test_what_the_guard_rails_let_through():
+    assert MAX_EXPIRY_DAYS == 90
+    text = (entry("pattern: {code: fidelity_*}", "2026-08-30")  # every clause, but one code: a named failure
+            + entry("pattern: {clause: 'LIMIT-*'}", "2026-06-01")  # some clauses; expires today
+            + entry(f"fingerprint: {FP}", "2020-01-01"))  # long expired: counts as not known, as before
+    assert [e.line for e in parse_text(text, today=TODAY)] == [1, 5, 9]
+    stricter = "max_expiry_days: 14\nentries:\n" + "".join(
+        "  " + line for line in entry(f"fingerprint: {FP}", "2026-06-15").splitlines(keepends=True))
+    assert parse_text(stricter, today=TODAY)[0].expires == date(2026, 6, 15)
+    assert parse_text("max_expiry_days: 14\nentries:\n", today=TODAY) == []
 
 
 def test_an_unreadable_file_is_refused(tmp_path):
@@ -105,8 +145,9 @@ def test_an_unreadable_file_is_refused(tmp_path):
 # --- matching and expiry ------------------------------------------------------------------------------------
 
 def test_a_fingerprint_matches_exactly_and_a_pattern_by_glob():
-    fp, = parse_text(entry(f"fingerprint: {FP}"))
-    pat, = parse_text(entry("pattern: {clause: 'FIDELITY-*', code: 'fidelity_*', mode: ai.fast, model: '-'}"))
+    fp, = parse_text(entry(f"fingerprint: {FP}"), today=TODAY)
+    pat, = parse_text(entry("pattern: {clause: 'FIDELITY-*', code: 'fidelity_*', mode: ai.fast, model: '-'}"),
+                      today=TODAY)
     same = finding_of(FP)
     other_format = Finding("FIDELITY-GEOMETRY", "fidelity_mirrored", "ai.fast", "", "jpeg", "PNG")
     slow = Finding("FIDELITY-GEOMETRY", "fidelity_mirrored", "ai.slow")
@@ -116,7 +157,7 @@ def test_a_fingerprint_matches_exactly_and_a_pattern_by_glob():
 
 
 def test_an_entry_is_valid_through_its_date_and_expired_after():
-    e, = parse_text(entry(f"fingerprint: {FP}", "2026-06-01"))
+    e, = parse_text(entry(f"fingerprint: {FP}", "2026-06-01"), today=TODAY)
     assert not e.expired(date(2026, 6, 1)) and e.expired(date(2026, 6, 2))
 
 
@@ -206,9 +247,13 @@ def test_a_draft_parses_back_and_accepts_the_findings_it_came_from():
     findings = [finding_of(FP), finding_of(FP), Finding("DIM-4X", "test_error")]
     entries = draft_entries(findings, TODAY)
     assert [e["fingerprint"] for e in entries] == [FP]  # one per finding; an exception is never known
-    parsed = parse_text(dump(entries, "run r1"))
-    assert parsed[0].expires == date(2026, 7, 1) and parsed[0].reason.startswith("TODO")
-    verdicts, _ = verdicts_after(dump(entries, "run r1"), tally(violation()))
+    draft = dump(entries, "run r1")
+    with pytest.raises(KnownFailuresError, match="known.yaml:4: `reason` still holds the draft's placeholder"):
+        parse_text(draft, "known.yaml", TODAY)  # a draft is a person's to complete: refused as it is
+    completed = draft.replace(TODO_REASON, "vendor ticket 42")
+    parsed = parse_text(completed, today=TODAY)
+    assert parsed[0].expires == date(2026, 7, 1) and parsed[0].reason == "vendor ticket 42"
+    verdicts, _ = verdicts_after(completed, tally(violation()))
     assert verdicts["FIDELITY-GEOMETRY"].verdict == KNOWN
     assert json.dumps(yaml.safe_load(dump(entries, "r")), default=str)  # plain YAML a person can edit
 

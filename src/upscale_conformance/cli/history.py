@@ -47,11 +47,12 @@ def ingest(history_url: str | None, folders: tuple[Path, ...]) -> None:
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 def triage(history_url: str | None, run_ref: str, out: Path, force: bool) -> None:
     """Draft a known-failures file from RUN's failing findings, one entry each (reason TODO, expiring in 30
-    days): a person completes or deletes each, commits it and passes it to `run --known-failures`.
+    days): a person completes or deletes each (run refuses the TODO reason), commits it and passes it to
+    `run --known-failures`.
     RUN is a run id, `latest` or `latest@TARGET` from the store, or a report folder."""
     from datetime import UTC, datetime
 
-    from ..history.known import draft_entries, dump, parse_text
+    from ..history.known import TODO_REASON, draft_entries, dump, parse_text
 
     if out.exists() and not force:
         raise click.UsageError(f"{out} exists: pass --force to overwrite it")
@@ -61,13 +62,17 @@ def triage(history_url: str | None, run_ref: str, out: Path, force: bool) -> Non
         sys.exit(0)
     entries = draft_entries(findings, datetime.now(UTC).date())
     text = dump(entries, source)
-    parse_text(text, str(out))  # what triage writes, run reads: a draft that would not parse is our bug
+    # What triage writes, run reads once a person has given each entry its reason: a draft that would not parse
+    # then is our bug. As written, run refuses it (the placeholder reason), which is the point of a draft.
+    parse_text(text.replace(TODO_REASON, "reason"), str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     console.print(f"wrote {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} to {out} "
                   f"(from {source}; expire {entries[0]['expires']}):")
     for e in entries:
         console.print(f"  {e['fingerprint']}")
+    console.print(f"give each entry its reason (and link), or delete it: run refuses the placeholder {TODO_REASON!r}",
+                  highlight=False)
     sys.exit(0)
 
 

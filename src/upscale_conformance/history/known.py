@@ -6,7 +6,13 @@ valid through that day). A FAIL clause whose every failing finding is matched by
 becomes KNOWN: it no longer fails the gate, but it is never shown as PASS. An expired entry counts as
 not known. A clause failed by an exception (no finding) is never known.
 
->>> known = parse_text("- pattern: {clause: DIM-4X, mode: 'ai.*'}\\n  reason: r\\n  expires: 2026-01-31\\n")
+Guard rails, each a usage error naming the line: a pattern that would accept a failure of every clause
+(or of every must clause) whatever its code; an expiry more than :data:`MAX_EXPIRY_DAYS` days ahead (a file
+may lower that limit: ``max_expiry_days`` beside ``entries``); a reason still holding the draft's
+placeholder (:data:`TODO_REASON`). One line must not be able to turn a whole run green for good.
+
+>>> known = parse_text("- pattern: {clause: DIM-4X, mode: 'ai.*'}\\n  reason: r\\n  expires: 2026-01-31\\n",
+...                    today=date(2026, 1, 1))
 >>> known[0].matches(Finding("DIM-4X", "size_not_4x", "ai.slow")), known[0].expired(date(2026, 2, 1))
 (True, True)
 """
@@ -32,6 +38,8 @@ KEYS = {"fingerprint", "pattern", "reason", "link", "expires"}
 PATTERN_KEYS = {"clause", "code", "mode", "model"}  # model: the model version
 TODO_REASON = "TODO: why this is accepted"
 DRAFT_DAYS = 30
+MAX_EXPIRY_DAYS = 90  # the furthest an entry may expire from the day it is read; a file may ask for less
+FILE_KEYS = {"max_expiry_days", "entries"}  # the mapping form of a file: its own limit, then the list
 
 
 class KnownFailuresError(ConformanceError):
@@ -73,19 +81,22 @@ class KnownEntry:
         return [c for c in known_clauses if fnmatchcase(c, glob)]
 
 
-def parse_file(path: str | Path) -> list[KnownEntry]:
+def parse_file(path: str | Path, today: date | None = None) -> list[KnownEntry]:
+    """The entries of the file at ``path``, checked as of ``today`` (default: the local date)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise KnownFailuresError(f"{path}: cannot read the known-failures file: {exc}") from None
-    return parse_text(text, str(path))
+    return parse_text(text, str(path), today)
 
 
-def parse_text(text: str, name: str = "known-failures") -> list[KnownEntry]:
-    """Every entry, checked strictly; a problem raises :class:`KnownFailuresError` naming its line.
+def parse_text(text: str, name: str = "known-failures", today: date | None = None) -> list[KnownEntry]:
+    """Every entry, checked strictly as of ``today`` (default: the local date; an expiry is refused more than
+    the file's limit of days after it); a problem raises :class:`KnownFailuresError` naming its line.
     The YAML nodes are read rather than the loaded values: they carry line numbers, and dates stay text
     (so only YYYY-MM-DD is a date, never a timestamp YAML happens to accept)."""
+    today = today or date.today()
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -95,10 +106,62 @@ def parse_text(text: str, name: str = "known-failures") -> list[KnownEntry]:
         raise KnownFailuresError(f"{name}{where}: not YAML: {problem}") from None
     if root is None:
         return []  # an empty file: nothing is known
+    limit = MAX_EXPIRY_DAYS
+    if isinstance(root, yaml.MappingNode):
+        root, limit = _file_form(name, root)
     if not isinstance(root, yaml.SequenceNode):
         _fail(name, root, "expected a list of entries (each `- fingerprint: ...` or `- pattern: ...`)")
     clauses = load_clauses()
-    return [_entry(name, node, clauses) for node in root.value]
+    entries = [_entry(name, node, clauses) for node in root.value]
+    for node, e in zip(root.value, entries, strict=True):
+        _guard(name, node, e, clauses, today, limit)
+    return entries
+
+
+def _file_form(name: str, root: yaml.MappingNode) -> tuple[yaml.Node, int]:
+    """``max_expiry_days: N`` (1 to :data:`MAX_EXPIRY_DAYS`) and ``entries: [...]``: a team's stricter limit."""
+    fields = _mapping(name, root, "the file")
+    unknown = sorted(set(fields) - FILE_KEYS)
+    if unknown:
+        _fail(name, fields[unknown[0]], f"unknown key `{unknown[0]}` (a file is a list of entries, or a mapping "
+                                        f"of {', '.join(sorted(FILE_KEYS))})")
+    limit = MAX_EXPIRY_DAYS
+    if "max_expiry_days" in fields:
+        text = _text(name, fields["max_expiry_days"], "max_expiry_days")
+        if not text.isdigit() or not 1 <= int(text) <= MAX_EXPIRY_DAYS:
+            _fail(name, fields["max_expiry_days"],
+                  f"`max_expiry_days` must be a whole number from 1 to {MAX_EXPIRY_DAYS}, got {text!r}")
+        limit = int(text)
+    if "entries" not in fields:
+        _fail(name, root, "`entries` is required: the list of known failures")
+    node = fields["entries"]
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+        node = yaml.SequenceNode("tag:yaml.org,2002:seq", [], node.start_mark, node.end_mark)
+    return node, limit
+
+
+def _everything(glob: str | None) -> bool:
+    """A glob that matches any text at all (absent, or only ``*``)."""
+    return glob is None or set(glob) <= {"*"}
+
+
+def _guard(name: str, node: yaml.Node, e: KnownEntry, clauses: Mapping[str, Any], today: date, limit: int):
+    """The rails a well-formed entry must still keep (see the module's docstring)."""
+    fields = _mapping(name, node, "an entry")
+    if e.pattern and _everything(dict(e.pattern).get("code")):
+        covered = set(e.clauses(clauses))
+        must = {c for c, clause in clauses.items() if clause.level == "must"}
+        if covered >= must:
+            what = "every clause" if covered >= set(clauses) else "every must clause"
+            _fail(name, fields["pattern"], f"this pattern would accept a failure of {what}: name the clause "
+                                           "(or the code) of the failure it accepts")
+    if TODO_REASON.lower() in e.reason.lower():
+        _fail(name, fields["reason"], f"`reason` still holds the draft's placeholder {TODO_REASON!r}: say why this "
+                                      "failure is accepted, or delete the entry")
+    if (e.expires - today).days > limit:
+        _fail(name, fields["expires"], f"`expires` {e.expires.isoformat()} is more than {limit} days after "
+                                       f"{today.isoformat()}: a known failure is accepted for a while, then "
+                                       f"looked at again (latest {(today + timedelta(days=limit)).isoformat()})")
 
 
 def _fail(name: str, node: yaml.Node, message: str):
