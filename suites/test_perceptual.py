@@ -8,11 +8,13 @@ clause says how to record goldens instead of spending calls on it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from upscale_conformance import goldens
+from upscale_conformance.checks import answered, check_portable
 from upscale_conformance.plugin.options import economy, golden_target, option, quick
 from upscale_conformance.verdicts import Violation
 
@@ -55,13 +57,15 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("portable_case", [pytest.param(c, id=f"{c[1].slug}-{c[0].stem}") for c in without])
 
 
-def _judge(case, upscale_client, upscale_profile, upscale_guarded, upscale_evidence_dir, pytestconfig, verdict):
+def _judge(case, upscale, upscale_profile, upscale_evidence_dir, pytestconfig, verdict):
+    """Send one input through the recording fixture (so a failure leaves its pictures, a bundle and an
+    Allure entry) and judge the answer: the portable verdict by its replayable check, the regression one
+    against the golden."""
     path, combo = case
     target = golden_target(pytestconfig)
     root = _golden_dir(pytestconfig, upscale_profile.id)
-    found = upscale_guarded(goldens.check_one, upscale_client, path, root, target, upscale_profile, combo.mode,
-                            combo.model_version)
-    verdict.sent(found.elapsed)
+    result = upscale(goldens.golden_request(path, combo))
+    found = goldens.judge_answer(result, path, root, target, upscale_profile.id, combo)
     evidence = {"input": path.name, "combo": combo.slug, "golden": found.regression.golden_path}
     summary = option(pytestconfig, "upscale_summary")
     if summary and found.candidate is not None:  # kept beside the run's report for `goldens review|approve`
@@ -72,43 +76,38 @@ def _judge(case, upscale_client, upscale_profile, upscale_guarded, upscale_evide
         diff = upscale_evidence_dir / f"{target}-{upscale_profile.id}-{combo.slug}-{path.stem}.png"
         diff.write_bytes(found.diff_png)
         evidence["diff_image"] = str(diff)
-    problems = []
-    if found.portable is not None and not found.portable.ok:
-        problems.append(Violation(f"portable_{found.portable.defect}", "PERCEPTUAL-PORTABLE",
-                                  f"{combo.slug} {path.name}: {found.portable.message}", evidence))
-    elif found.portable is not None:
+    problems = [replace(v, evidence={**v.evidence, **evidence})
+                for v in check_portable(goldens.input_picture(path), result)]
+    if not problems:
         verdict.kept("PERCEPTUAL-PORTABLE")  # judged even if the regression verdict then fails the test
-    else:  # no image came back: nothing to call an honest upscale (and no silent PASS for the clause)
-        problems.append(Violation("portable_no_image", "PERCEPTUAL-PORTABLE",
-                                  f"{combo.slug} {path.name}: {found.regression.message}", evidence))
-    return found, evidence, problems
+    return result, found, evidence, problems
 
 
 @pytest.mark.clause("PERCEPTUAL-PORTABLE", "PERCEPTUAL-REGRESSION")
-def test_output_is_an_honest_upscale_close_to_its_golden(upscale_client, upscale_profile, upscale_guarded,
-                                                         upscale_evidence_dir, pytestconfig, verdict, upscale_calls,
-                                                         golden_case):
-    # `upscale_calls` keeps the per-test call accounting; the golden check sends through the same client.
+def test_output_is_an_honest_upscale_close_to_its_golden(upscale, upscale_profile, upscale_evidence_dir,
+                                                         pytestconfig, verdict, golden_case):
     if golden_case is None:
         target = golden_target(pytestconfig)
         pytest.skip(f"no goldens for target {target!r}, profile {upscale_profile.id!r}: record them from a trusted "
                     f"run with `upscale-conformance goldens record --target URL --golden-target {target}`")
-    found, evidence, problems = _judge(golden_case, upscale_client, upscale_profile, upscale_guarded,
-                                       upscale_evidence_dir, pytestconfig, verdict)
+    result, found, evidence, problems = _judge(golden_case, upscale, upscale_profile, upscale_evidence_dir,
+                                               pytestconfig, verdict)
     combo_path = f"{golden_case[1].slug} {golden_case[0].name}"
     status = found.regression.status
     if status == "warn":
         verdict.observe("PERCEPTUAL-REGRESSION", f"warn: {found.regression.message}", **evidence)
     elif status in ("fail", "error", "missing"):
+        # No check of checks.py judges against a golden (the golden is not in the bundle): its bundle is not
+        # replayable (call null), like Schemathesis's findings; it carries the exchange all the same.
         problems.append(Violation(f"regression_{status}", "PERCEPTUAL-REGRESSION",
-                                  f"{combo_path}: {found.regression.message}", evidence))
+                                  f"{combo_path}: {found.regression.message}", dict(evidence),
+                                  **answered(result, **{m.name: m.value for m in found.regression.metrics})))
     verdict.check(problems)
 
 
 @pytest.mark.clause("PERCEPTUAL-PORTABLE")
-def test_output_is_an_honest_upscale(upscale_client, upscale_profile, upscale_guarded, upscale_evidence_dir,
-                                     pytestconfig, verdict, upscale_calls, portable_case):
+def test_output_is_an_honest_upscale(upscale, upscale_profile, upscale_evidence_dir, pytestconfig, verdict,
+                                     portable_case):
     """Inputs with no golden for this target: the golden-free verdict only."""
-    _found, _evidence, problems = _judge(portable_case, upscale_client, upscale_profile, upscale_guarded,
-                                         upscale_evidence_dir, pytestconfig, verdict)
+    *_, problems = _judge(portable_case, upscale, upscale_profile, upscale_evidence_dir, pytestconfig, verdict)
     verdict.check(problems)

@@ -236,6 +236,25 @@ def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
                       **answered(result, alpha_mean_abs_error=round(error, 2)))]
 
 
+@replayable
+def check_portable(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
+    """PERCEPTUAL-PORTABLE: would any honest upscaler have produced this answer? The golden-free verdict
+    (goldens.portable_check: the round trip and sharpness against bicubic), so a bundle of it replays
+    anywhere. An answer with no picture fails it too: nothing to call an honest upscale."""
+    if result.status != 200 or result.image is None:
+        why = (f"target answered {result.status}" if result.status != 200
+               else f"200 answer does not decode ({result.decode_error})")
+        return [Violation("portable_no_image", "PERCEPTUAL-PORTABLE", why, **answered(result))]
+    from .goldens.compare import portable_check  # scipy and scikit-image load on first use
+
+    found = portable_check(picture, result.image)
+    if found.ok:
+        return []
+    return [Violation(f"portable_{found.defect}", "PERCEPTUAL-PORTABLE", found.message,
+                      **answered(result, **found.fidelity.roundtrip.as_dict(), sharpness=round(found.sharpness, 3),
+                                 min_sharpness=found.min_sharpness))]
+
+
 def image_distance(a: UpscaleResult, b: UpscaleResult) -> float | None:
     """Mean absolute difference of two outputs of the same size (None if not comparable)."""
     if a.image is None or b.image is None or a.size != b.size:

@@ -28,7 +28,7 @@ from ..lazy import exported, lazy_exports
 # scipy and scikit-image, which the comparisons need; every CLI process starts faster.
 _FROM = {
     ".checking": (
-        "CheckReport", "GoldenCheck", "check", "check_one",
+        "CheckReport", "GoldenCheck", "check", "check_one", "judge_answer",
     ),
     ".compare": (
         "STATUS_ORDER", "MetricVerdict", "PortableVerdict", "RegressionVerdict", "judge", "portable_check",
@@ -45,7 +45,8 @@ _FROM = {
         "SAMPLES", "RecordOutcome", "RecordReport", "record", "record_calls", "record_one",
     ),
     ".run": (
-        "INPUT_SUFFIXES", "Progress", "applicable", "list_inputs", "plan", "unused_goldens", "upscale",
+        "INPUT_SUFFIXES", "Progress", "applicable", "golden_request", "input_picture", "list_inputs", "plan",
+        "unused_goldens", "upscale",
     ),
     ".store": (
         "GoldenStore", "StoredGolden",

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import perceptual as pc
-from ..client import UpscaleClient
+from ..client import UpscaleClient, UpscaleResult
 from ..contract import Profile
 from .compare import PortableVerdict, RegressionVerdict, portable_check, regression_verdict
 from .document import Golden, golden_from, sha256_hex
 from .keys import Combo, GoldenKey, combos_for
 from .regions import masked, means, regions_from
-from .run import Progress, decoded_output, plan, unused_goldens, upscale
+from .run import Progress, decoded_output, golden_request, plan, unused_goldens
 from .store import GoldenStore
 from .thresholds import Thresholds, load_thresholds
 
@@ -52,16 +52,25 @@ def check_one(client: UpscaleClient, input_path: Path, golden_dir: Path, target:
 
     ``target`` is the golden slug (``local`` or :func:`target_slug` of a URL); ``profile`` a
     :class:`Profile` or its id. Budget and connection errors propagate (the caller reports them
-    as inconclusive); an unreadable golden raises :class:`ContractError`.
+    as inconclusive); an unreadable golden raises :class:`ContractError`, before any call is spent.
     """
-    thresholds = thresholds or load_thresholds()
     input_path = Path(input_path)
     profile_id = profile.id if isinstance(profile, Profile) else profile
-    key = GoldenKey(target, profile_id, Combo(mode, model_version), input_path.name)
-    store = GoldenStore(golden_dir)
-    stored = store.read(key)
+    combo = Combo(mode, model_version)
+    GoldenStore(golden_dir).read(GoldenKey(target, profile_id, combo, input_path.name))  # unreadable: no call spent
+    result = client.send(golden_request(input_path, combo, export_format))
+    return judge_answer(result, input_path, golden_dir, target, profile_id, combo, thresholds=thresholds)
+
+
+def judge_answer(result: UpscaleResult, input_path: Path, golden_dir: Path, target: str, profile_id: str,
+                 combo: Combo, *, thresholds: Thresholds | None = None) -> GoldenCheck:
+    """Both verdicts on an answer to :func:`golden_request` (sent by whoever holds the client: ``check_one``,
+    or the perceptual suite through its recording fixture)."""
+    thresholds = thresholds or load_thresholds()
+    input_path = Path(input_path)
+    key = GoldenKey(target, profile_id, combo, input_path.name)
+    stored = GoldenStore(golden_dir).read(key)
     input_bytes = input_path.read_bytes()
-    result = upscale(client, input_bytes, input_path.name, key.combo, export_format)
     output, problem = decoded_output(result)
     if output is None:
         return GoldenCheck(key, input_path, RegressionVerdict("error", problem), content_type=result.content_type,

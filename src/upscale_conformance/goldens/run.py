@@ -42,6 +42,18 @@ def upscale(client: UpscaleClient, input_bytes: bytes, name: str, combo: Combo,
     return client.send(request)
 
 
+def golden_request(input_path: Path, combo: Combo, export_format: str | None = None) -> UpscaleRequest:
+    """The request a golden check sends for one input and combo (what ``upscale`` sends for a recording)."""
+    path = Path(input_path)
+    return UpscaleRequest(image=path.read_bytes(), mode=combo.mode, filename=path.name,
+                          model_version=combo.model_version, export_format=export_format)
+
+
+def input_picture(input_path: Path) -> Image.Image:
+    """An input as the checks see it: decoded, its EXIF orientation applied (as replay rebuilds an upload)."""
+    return pc.open_image(Path(input_path).read_bytes())
+
+
 def decoded_output(result: UpscaleResult) -> tuple[Image.Image | None, str]:
     """The answer's picture, or None and why not (a status other than 200, or bytes that do not decode)."""
     if result.status != 200:
