@@ -27,6 +27,7 @@ from ..records.load import LoadReport
 from ..records.monitor import MonitorRecord
 from ..records.run import RunSummary
 from ..records.selfcheck import SelfcheckReport
+from ..verdicts import FAIL, KNOWN, PASS
 
 
 def fingerprint(clause: str, code: str, mode: str = "", model_version: str = "", export_format: str = "",
@@ -151,7 +152,7 @@ def recorded(record: Record, folder: Path | None = None) -> Recorded:
             return Recorded(run, findings=sorted(findings, key=lambda f: f.fingerprint))
         case SelfcheckReport():
             return Recorded(run, [ClauseResult(f"selfcheck:{e.get('entry', '')}", str(e.get("kind", "")),
-                                               "PASS" if e.get("ok") else "FAIL") for e in record.entries])
+                                               PASS if e.get("ok") else FAIL) for e in record.entries])
     raise TypeError(f"not a run record: {type(record).__name__}")
 
 
@@ -161,7 +162,7 @@ def _from_run(summary: RunSummary, run: Run) -> Recorded:
     clauses, findings = [], []
     for cid, c in summary.clauses.items():
         clauses.append(ClauseResult(cid, c.level, c.verdict, c.tests, c.cases, c.calls))
-        if c.verdict in ("FAIL", "KNOWN"):
+        if c.verdict in (FAIL, KNOWN):
             # `findings` (fingerprints) holds every failing finding where the evidence keeps the first few.
             findings += ([finding_of(fp) for fp in c.findings]
                          if c.findings else [finding_from(e) for e in c.evidence])

@@ -23,10 +23,11 @@ from ..checks import ANSWER, JUDGES_NO_ANSWER, REPLAYABLE, UPLOADED_PICTURE
 from ..client import UpscaleClient, UpscaleResult
 from ..contract import load_profile
 from ..errors import AnswerTimedOut, ConformanceError, NoAnswer, TargetUnreachable
-from ..verdicts import Violation
+from ..verdicts import INCONCLUSIVE, Violation
 from .bundle import Bundle, load_bundle
 
-FIXED, STILL_FAILING, FLAKY, INCONCLUSIVE = "FIXED", "STILL FAILING", "FLAKY", "INCONCLUSIVE"
+# A replay's outcomes; the fourth, INCONCLUSIVE, is the run verdict of the same name (verdicts.py).
+FIXED, STILL_FAILING, FLAKY = "FIXED", "STILL FAILING", "FLAKY"
 
 
 def judge(bundle: Bundle, result: UpscaleResult | None) -> list[Violation]:
