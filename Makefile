@@ -50,9 +50,10 @@ debian-packages:
 test: setup
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
-# The quick loop: no server, no process started (tests/unit) and the doctests; well under a minute.
+# The quick loop: no server, no process started (tests/unit) and the doctests; well under a minute. Short tests
+# only, so worksteal's big shares beat handing them out one by one (no module-wide fixture to keep together).
 test-unit: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder tests/unit src/upscale_conformance
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist worksteal tests/unit src/upscale_conformance
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests suites conftest.py

@@ -153,13 +153,15 @@ def test_boundary_cases_straddle_each_limit():
     assert [(c.width, c.height) for c in boundary_cases(Limit("pixels", max_pixels=10), [20])] == [(20, 1)]
 
 
+SLOW_LIMIT = load_profile(None).limit("ai.slow")  # read once: parsing the profile 600 times was most of the test
+
+
 @settings(max_examples=200)
-@given(data=image_cases().flatmap(lambda _: sizes_around(load_profile(None).limit("ai.slow"))))
+@given(data=image_cases().flatmap(lambda _: sizes_around(SLOW_LIMIT)))
 def test_drawn_sizes_are_on_the_side_of_the_limit_they_claim(data):
-    limit = load_profile(None).limit("ai.slow")
-    assert limit.accepts(data.width, data.height) == data.accept
+    assert SLOW_LIMIT.accepts(data.width, data.height) == data.accept
     if data.accept:
-        assert not limit.accepts(data.width, data.height + 1)
+        assert not SLOW_LIMIT.accepts(data.width, data.height + 1)
 
 
 @settings(max_examples=30)
