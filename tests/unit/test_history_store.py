@@ -98,3 +98,12 @@ def test_ingest_reads_each_run_once_and_leaves_out_a_selfcheck_s_own_runs(tmp_pa
     (check / "selfcheck.json").write_text(json.dumps({"run_id": "s", "exit": 0, "entries": []}))
     assert sorted(r.run.id for r in read_folder(tmp_path)) == ["a", "b", "s"]
     assert [r.run.id for r in read_folder(tmp_path / "latest")] == ["b"]
+
+
+def test_ingest_counts_what_it_added_saw_and_found(tmp_path):
+    from pathlib import Path
+
+    legacy = Path(__file__).parent.parent / "data" / "legacy"
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    assert recording.ingest([legacy], url) == (4, 0, 4)
+    assert recording.ingest([legacy / "run"], url) == (0, 1, 1)

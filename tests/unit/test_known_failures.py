@@ -261,3 +261,29 @@ def test_a_draft_parses_back_and_accepts_the_findings_it_came_from():
 def test_a_draft_has_no_yaml_anchors():
     text = dump(draft_entries([finding_of(FP), finding_of(FP.replace("PNG", "JPEG"))], TODAY), "r")
     assert "&" not in text and "*" not in text and text.count("expires: 2026-07-01") == 2
+
+
+def test_triage_leaves_out_a_finding_already_known_in_a_clause_another_finding_fails(tmp_path):
+    from upscale_conformance.history.triage import failing_findings, write_draft
+
+    other = violation(code="fidelity_rotated")
+    written_summary(tmp_path / "summary.json", tally(violation(), other), entry(f"fingerprint: {FP}"), 1)
+    findings, source = failing_findings(None, str(tmp_path))
+    assert [f.fingerprint for f in findings] == [FP.replace("mirrored", "rotated")]
+    assert source == f"the report {tmp_path}"
+    out = tmp_path / "drafts" / "known.yaml"
+    entries = write_draft(findings, source, TODAY, out)
+    assert [e["fingerprint"] for e in yaml.safe_load(out.read_text())] == [e["fingerprint"] for e in entries]
+    with pytest.raises(KnownFailuresError, match="reason"):  # a draft until a person gives each its reason
+        parse_file(out)
+    assert f"from the report {tmp_path}" in out.read_text()
+
+
+@pytest.mark.parametrize(("content", "says"), [("[1, 2]", "not a run summary"), ("{oops", "cannot read")])
+def test_triage_of_a_summary_it_cannot_read_is_a_history_error(tmp_path, content, says):
+    from upscale_conformance.history.store import HistoryError
+    from upscale_conformance.history.triage import failing_findings
+
+    (tmp_path / "summary.json").write_text(content)
+    with pytest.raises(HistoryError, match=says):
+        failing_findings(None, str(tmp_path / "summary.json"))

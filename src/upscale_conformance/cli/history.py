@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..verdicts import FAIL
 from .options import history_option
 
 console = Console(highlight=False)
@@ -26,16 +25,14 @@ def history_group() -> None:
 def ingest(history_url: str | None, folders: tuple[Path, ...]) -> None:
     """Import report folders (summary.json, record.json, load.json, selfcheck.json anywhere below
     FOLDERS, such as the artifacts of many CI jobs). A run already in the store is left as it is."""
-    from ..history.records import read_folder
-    from ..history.store import HistoryError, Store
+    from ..history.recording import ingest as into_store
+    from ..history.store import HistoryError
 
     try:
-        store = Store(history_url)
-        found = [r for folder in folders for r in read_folder(folder)]
-        added, seen = store.add_all(found)
+        added, seen, found = into_store(folders, history_url)
     except HistoryError as exc:
         raise click.UsageError(str(exc)) from None
-    console.print(f"{added} run(s) added, {seen} already in the store ({len(found)} found)")
+    console.print(f"{added} run(s) added, {seen} already in the store ({found} found)")
     sys.exit(0)
 
 
@@ -52,21 +49,20 @@ def triage(history_url: str | None, run_ref: str, out: Path, force: bool) -> Non
     RUN is a run id, `latest` or `latest@TARGET` from the store, or a report folder."""
     from datetime import UTC, datetime
 
-    from ..history.known import TODO_REASON, draft_entries, dump, parse_text
+    from ..history.known import TODO_REASON
+    from ..history.store import HistoryError
+    from ..history.triage import failing_findings, write_draft
 
     if out.exists() and not force:
         raise click.UsageError(f"{out} exists: pass --force to overwrite it")
-    findings, source = _failing_findings(history_url, run_ref)
+    try:
+        findings, source = failing_findings(history_url, run_ref)
+    except HistoryError as exc:
+        raise click.UsageError(str(exc)) from None
     if not findings:
         console.print(f"no failing finding in {source}: nothing to write")
         sys.exit(0)
-    entries = draft_entries(findings, datetime.now(UTC).date())
-    text = dump(entries, source)
-    # What triage writes, run reads once a person has given each entry its reason: a draft that would not parse
-    # then is our bug. As written, run refuses it (the placeholder reason), which is the point of a draft.
-    parse_text(text.replace(TODO_REASON, "reason"), str(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    entries = write_draft(findings, source, datetime.now(UTC).date(), out)
     console.print(f"wrote {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} to {out} "
                   f"(from {source}; expire {entries[0]['expires']}):")
     for e in entries:
@@ -74,41 +70,6 @@ def triage(history_url: str | None, run_ref: str, out: Path, force: bool) -> Non
     console.print(f"give each entry its reason (and link), or delete it: run refuses the placeholder {TODO_REASON!r}",
                   highlight=False)
     sys.exit(0)
-
-
-def _failing_findings(history_url: str | None, ref: str):
-    """(findings, what they came from): a report folder's summary.json, or a run in the store."""
-    import json
-
-    from ..history.records import finding_of, recorded
-    from ..history.store import HistoryError, Store
-    from ..records import files
-
-    folder = Path(ref)
-    if folder.is_dir() or folder.name == "summary.json":
-        path = folder / "summary.json" if folder.is_dir() else folder
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise click.UsageError(f"cannot read {path}: {exc}") from None
-        if not isinstance(data, dict):
-            raise click.UsageError(f"cannot read {path}: not a run summary")
-        summary = files.parse("summary.json", data)  # as the store reads it, a summary of any version
-        run = recorded(summary)
-        verdicts = {c.clause: c.verdict for c in run.clauses}
-        # A finding an unexpired entry accepts already has its entry, even in a clause failed by another.
-        known = {finding_of(fp).fingerprint for e in (summary.known_failures or {}).get("entries", [])
-                 if e["state"] == "known" for fp in e["findings"]}  # older files' quotes dropped
-        return ([f for f in run.findings if verdicts.get(f.clause) == FAIL and f.fingerprint not in known],
-                f"the report {path.parent}")
-    try:
-        store = Store(history_url)
-        run = store.resolve(ref)
-        verdicts = {c.clause: c.verdict for c in store.clause_results([run.id])[run.id]}
-        found = [f for f in store.findings([run.id])[run.id] if verdicts.get(f.clause) == FAIL]
-    except HistoryError as exc:
-        raise click.UsageError(str(exc)) from None
-    return found, f"run {run.id} ({run.target}, {run.finished})"
 
 
 def _usage(message: str) -> None:

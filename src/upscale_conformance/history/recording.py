@@ -8,7 +8,7 @@ loads only when a run is recorded, and the wait for a busy or unreachable databa
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 # Seconds to wait for the database: a SQLite file another job is writing (each write takes milliseconds),
@@ -37,3 +37,16 @@ def record(path: Path, url: str | None = None, warn: Callable[[str], None] = _wa
         reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
         warn(f"warning: the run was not recorded in {shown}: {reason}")
         return False
+
+
+def ingest(folders: Iterable[Path], url: str | None = None) -> tuple[int, int, int]:
+    """Import every run recorded under ``folders`` (report folders, or trees of them such as CI artifacts) into
+    the store at ``url``: (runs added, runs already there, runs found). A store that cannot be opened raises
+    ``store.HistoryError`` (unlike :func:`record`, ingesting is the command's whole job)."""
+    from .records import read_folder
+    from .store import Store
+
+    store = Store(url)
+    found = [r for folder in folders for r in read_folder(folder)]
+    added, seen = store.add_all(found)
+    return added, seen, len(found)
