@@ -255,3 +255,53 @@ def test_a_hostile_request_left_unanswered_replays_still_failing_while_silent_an
                            sleep=lambda s: None) as client:
             done = replay(bundle, client, 1)
         assert done.outcome == outcome, done.line()
+
+
+def _bundle_of(tmp_path, target: str):
+    request = request_for(CASE, "ai.fast", params=(("a", "1"),), model_version="2")
+    result = _answer(_upscaled(mirrored=True))
+    (found,) = check_fidelity(CASE.picture(), result)
+    folder = new_bundle_folder(tmp_path / "bundles", found.clause)
+    write_bundle(folder, request, result, found, target=target, base_url=target, profile="pixel-budget-2026",
+                 scrub=Secret(KEY).scrub)
+    return load_bundle(folder)
+
+
+def test_a_batch_groups_bundles_by_their_own_target_and_budgets_only_a_paid_one(tmp_path):
+    from upscale_conformance.replay.batch import plan
+
+    here, paid = (_bundle_of(tmp_path, t) for t in ("http://127.0.0.1:9", "https://vendor.example"))
+    loopback = plan([here], None, 3, None)
+    assert loopback.calls.limit is None and loopback.notice() == ""
+    both = plan([here, paid, here], None, 3, None)
+    assert {t: len(g) for t, g in both.groups.items()} == {"http://127.0.0.1:9": 2, "https://vendor.example": 1}
+    assert both.paid == ["https://vendor.example"] and both.calls.limit == 200  # the default beats a cost of 9
+    assert both.notice() == ("replay sends 9 calls (3 bundles x 3 tries) to vendor.example, retries and health "
+                             "probes apart; budget 200")
+    assert plan([paid] * 70, None, 3, None).calls.limit == 210  # a cost above the default is the budget
+    assert plan([paid], None, 3, 5).calls.limit == 5
+    moved = plan([here, paid], "http://127.0.0.1:8", 3, None)  # --target sends every bundle there
+    assert list(moved.groups) == ["http://127.0.0.1:8"] and moved.calls.limit is None
+
+
+def test_a_batch_opens_each_target_once_spends_one_budget_and_says_so_in_one_line(tmp_path):
+    import contextlib
+    from types import SimpleNamespace
+
+    from upscale_conformance.replay.batch import plan, replay_all, summary_line
+
+    first, second = (_bundle_of(tmp_path, t) for t in ("http://127.0.0.1:9", "http://127.0.0.1:8"))
+    batch = plan([first, second, first], None, 2, None)
+    opened, shown = [], []
+
+    @contextlib.contextmanager
+    def session_on(where, profile):
+        opened.append((where, profile))
+        answers = (False, False, False, False) if where.endswith(":9") else (True, True)
+        with _client(answers, batch.calls) as client:
+            yield SimpleNamespace(client=client)
+
+    outcomes = replay_all(batch, session_on, show=shown.append)
+    assert opened == [("http://127.0.0.1:9", "pixel-budget-2026"), ("http://127.0.0.1:8", "pixel-budget-2026")]
+    assert [o.outcome for o in outcomes] == [FIXED, FIXED, STILL_FAILING] and shown == outcomes
+    assert summary_line(outcomes, batch.calls) == "3 bundles: 2 FIXED, 1 STILL FAILING; 6 calls, 6 billable"

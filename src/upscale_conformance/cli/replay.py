@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 import click
 from rich.console import Console
 
-from ..client.target import is_local
 from .options import needs_key, opened, target_options
 
 console = Console(highlight=False)
@@ -37,10 +35,9 @@ def replay_cmd(path, target, times, api_key, budget, timeout, patience, export) 
     FIXED (clean on every try), STILL FAILING (with the new measurement) or FLAKY (some tries fail).
     Exit: 0 all fixed, 1 anything still failing or flaky, 2 usage error, 3 could not conclude.
     """
-    from ..client import Budget
     from ..replay import export_pytest, find_bundles, load_bundle
-    from ..replay.engine import FIXED, FLAKY, INCONCLUSIVE, STILL_FAILING, exit_code, replay
-    from ..running.runner import DEFAULT_VENDOR_BUDGET
+    from ..replay.batch import plan, replay_all, summary_line
+    from ..replay.engine import exit_code
 
     folders = find_bundles(path)
     if not folders:
@@ -51,30 +48,18 @@ def replay_cmd(path, target, times, api_key, budget, timeout, patience, export) 
         console.print(f"wrote {export} ({len(bundles)} tests) and copied the bundles to {where}/")
         sys.exit(0)
 
-    groups: dict[str, list] = {}
-    for b in bundles:  # each bundle goes to its own run's target unless --target says otherwise
-        groups.setdefault(target or b.request["target"], []).append(b)
-    for where in groups:  # refused before anything is sent to any of them
+    batch = plan(bundles, target, times, budget)
+    for where in batch.groups:  # refused before anything is sent to any of them
         needs_key(where, api_key)
-    paid = [t for t in groups if not is_local(t)]
-    cost = len(bundles) * times
-    if paid:
-        budget = budget if budget is not None else max(DEFAULT_VENDOR_BUDGET, cost)
-        hosts = ", ".join(urlparse(t).netloc for t in paid)
-        console.print(f"replay sends {cost} calls ({len(bundles)} bundles x {times} tries) to {hosts}, "
-                      f"retries and health probes apart; budget {budget}")
-    shared = Budget(budget)  # one budget for the whole replay, whatever the targets
-    outcomes = []
-    for where, group in groups.items():
+    if batch.notice():
+        console.print(batch.notice())
+
+    def session_on(where: str, profile: str):
         # `local`: a reference server with a fresh key, so a key clause's bundle is judged for real.
-        with opened(where, group[0].request["profile"], api_key, shared, timeout, patience,
-                    say=lambda line: console.print(f"  {line}")) as session:
-            for b in group:
-                done = replay(b, session.client, times)
-                click.echo(done.line())  # one line per bundle, never wrapped: greppable
-                outcomes.append(done)
-    code = exit_code(outcomes)
-    console.print(f"{len(outcomes)} bundles: " + ", ".join(
-        f"{sum(o.outcome == k for o in outcomes)} {k}" for k in (FIXED, STILL_FAILING, FLAKY, INCONCLUSIVE)
-        if any(o.outcome == k for o in outcomes)) + f"; {shared.spent} calls, {shared.billable} billable")
-    sys.exit(code)
+        return opened(where, profile, api_key, batch.calls, timeout, patience,
+                      say=lambda line: console.print(f"  {line}"))
+
+    # One line per bundle, never wrapped: greppable.
+    outcomes = replay_all(batch, session_on, show=lambda done: click.echo(done.line()))
+    console.print(summary_line(outcomes, batch.calls))
+    sys.exit(exit_code(outcomes))

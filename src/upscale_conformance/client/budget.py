@@ -11,6 +11,9 @@ import threading
 
 from ..errors import BudgetExhausted
 
+# The most calls a command sends to a target that may bill them when no --budget is given (`run`, `replay`).
+DEFAULT_VENDOR_BUDGET = 200
+
 
 class Budget:
     """A thread-safe cap on the number of requests a run may send (None: unlimited)."""

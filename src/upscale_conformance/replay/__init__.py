@@ -4,6 +4,7 @@
   reading it back;
 - :mod:`.engine`: send a bundle's request again through the suite's client and judge the answer with
   the same check and arguments (FIXED, STILL FAILING, FLAKY);
+- :mod:`.batch`: many bundles at once, grouped by target, under one budget;
 - :mod:`.export`: a plain pytest module, one test per bundle.
 
 ``cli/replay.py`` is the front door.

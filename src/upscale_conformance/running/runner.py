@@ -19,10 +19,10 @@ from ..records import files
 from ..records.header import public_target
 from ..report import write_html
 from ..report.summary import print_table, stamped_folder, write_summary
+from ..session import DEFAULT_VENDOR_BUDGET as DEFAULT_VENDOR_BUDGET  # run's default, named where run is
 from ..session import Secret
 from .planning import Plan, dry_run
 
-DEFAULT_VENDOR_BUDGET = 200
 console = Console()
 
 

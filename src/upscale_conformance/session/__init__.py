@@ -4,8 +4,10 @@ target. ``local`` starts the reference server (in a thread or a child process) f
 session is open; any other target needs a key (:func:`key_for`).
 """
 
+from ..client.budget import DEFAULT_VENDOR_BUDGET
 from ..client.secret import Secret
 from .opening import LOCAL, Session, fresh_local_key, key_for, open_session
 
-# Secret too: what a caller hands open_session, for the parts that may not import client/ (running/).
-__all__ = ["LOCAL", "Secret", "Session", "fresh_local_key", "key_for", "open_session"]
+# Secret and the default budget too: what a caller hands open_session, for the parts that may not import client/
+# (running/).
+__all__ = ["DEFAULT_VENDOR_BUDGET", "LOCAL", "Secret", "Session", "fresh_local_key", "key_for", "open_session"]
