@@ -68,6 +68,15 @@ def test_the_budget_caps_the_requests_that_arrive(tmp_path):
     assert "at most 10 calls" in output
 
 
+def test_a_run_that_selects_no_test_exits_2_naming_the_selection(tmp_path):
+    code, summary, output = run(tmp_path, "--target", "local", "--", "-k", "no_such_test")
+    assert code == 2, output
+    assert "verdict: usage error: no test selected (exit 2)" in output and "-k 'no_such_test'" in output
+    assert summary["exit_code"] == 2 and summary["tests"] == 0 and summary["calls_spent"] == 0
+    assert summary["coverage"] == {"judged": 0, "clauses": len(summary["clauses"]), "selection": "-k 'no_such_test'",
+                                   "not_judged": []}
+
+
 def test_usage_errors_exit_2_without_a_traceback(tmp_path):
     for args in (["--target", "ftp://x"], ["--budget", "-1"], ["--profile", "no-such"]):  # in process: quick
         result = cli.invoke("run", "--report-dir", str(tmp_path), *args)  # raises anything but an exit

@@ -224,13 +224,37 @@ def test_the_summary_table_and_page_show_known_and_what_each_entry_did(tmp_path,
     clause = summary["clauses"]["FIDELITY-GEOMETRY"]
     assert clause["verdict"] == "KNOWN" and clause["known"] == [1] and clause["findings"] == [FP]
     assert summary["exit_code"] == 0  # pytest said 1, but every failure is known
+    assert summary["verdict"] == "conformant with 1 known failure (first expiry 2026-08-01)"
     assert [e["state"] for e in summary["known_failures"]["entries"]] == ["known", "passing"]
     print_table(summary, Console(width=200, force_terminal=False))
     out = capsys.readouterr().out
     assert "KNOWN" in out and "known known.yaml:1" in out and "passes now known.yaml:5" in out
+    assert "verdict: conformant with 1 known failure (first expiry 2026-08-01) (exit 0)" in out
     page = render(summary, tmp_path)
     assert 'class="KNOWN"' in page and 'id="known-failures"' in page and "remove it" in page
+    assert '<div class="banner bknown">conformant with 1 known failure (first expiry 2026-08-01)' in page
     assert [f.fingerprint for f in from_file("summary.json", summary).findings] == [FP]
+
+
+def test_the_known_verdict_is_not_the_clean_green_and_an_unmatched_finding_is_listed(tmp_path):
+    from rich.console import Console
+
+    from upscale_conformance.report.summary import verdict_style
+
+    text = entry(f"fingerprint: {FP}")
+    known = written_summary(tmp_path / "known.json", tally(violation()), text, 1, "known.yaml")
+    clean = written_summary(tmp_path / "clean.json", tally(violation(clause="DIM-4X", code="size_not_4x"),
+                                                           clauses=("DIM-4X",)), "", 0)
+    assert verdict_style(known) != "green" and "green" not in render(known, tmp_path).split("banner b")[1][:8]
+    assert clean["exit_code"] == 1 and verdict_style({**clean, "exit_code": 0, "clauses": {}}) == "green"
+    new = written_summary(tmp_path / "new.json", tally(violation(), violation(kind="TIFF")), text, 1, "known.yaml")
+    assert new["exit_code"] == 1 and new["known_failures"]["unmatched"] == [FP.replace("PNG", "TIFF")]
+    assert summary_problems(new) == []
+    console = Console(width=200, force_terminal=False, record=True)
+    print_table(new, console)
+    out = console.export_text()
+    assert f"not known {FP.replace('PNG', 'TIFF')}: no entry of known.yaml matches" in out
+    assert FP.replace("PNG", "TIFF") in render(new, tmp_path)
 
 
 def test_an_expired_entry_says_so_in_the_table(tmp_path, capsys):

@@ -230,12 +230,13 @@ def _entry(name: str, node: yaml.Node, clauses: Mapping[str, Any]) -> KnownEntry
 def apply(verdicts: Mapping[str, ClauseVerdict], failures: Mapping[str, list[dict]], entries: list[KnownEntry],
           today: date, file: str = "") -> dict[str, Any]:
     """Which FAIL clauses are KNOWN (every failing finding known and unexpired: ``known``, changing nothing
-    it is handed) and what each entry did: the ``known_failures`` section of ``summary.json``, with the
-    entries behind each clause under ``clauses``. ``failures`` holds every failing finding of a clause
+    it is handed) and what each entry did: the ``known_failures`` section of ``summary.json`` (with
+    ``unmatched``, the failing findings no entry names), and the entries behind each clause under ``clauses``. ``failures`` holds every failing finding of a clause
     (``Tally.failures``), not only the few the summary keeps as evidence."""
     matched: dict[int, set[str]] = {i: set() for i in range(len(entries))}
     by_clause: dict[str, set[int]] = {}
     known: list[str] = []
+    unmatched: set[str] = set()  # failing findings no entry names: listed, so a user sees why none applied
     for cid, cv in verdicts.items():
         if cv.verdict != FAIL or not failures.get(cid):
             continue
@@ -243,6 +244,8 @@ def apply(verdicts: Mapping[str, ClauseVerdict], failures: Mapping[str, list[dic
         for raw in failures[cid]:
             finding = finding_from(raw)
             hits = [i for i, e in enumerate(entries) if e.matches(finding)]
+            if not hits:
+                unmatched.add(finding.fingerprint)
             for i in hits:
                 matched[i].add(finding.fingerprint)
                 by_clause.setdefault(cid, set()).add(i)
@@ -259,7 +262,7 @@ def apply(verdicts: Mapping[str, ClauseVerdict], failures: Mapping[str, list[dic
             state = "passing" if judged and all(judged) else "not seen"
         rows.append({"line": e.line, "match": e.match, "reason": e.reason, "link": e.link,
                      "expires": e.expires.isoformat(), "state": state, "findings": sorted(matched[i])})
-    return {"file": file, "entries": rows, "known": known,
+    return {"file": file, "entries": rows, "unmatched": sorted(unmatched), "known": known,
             "clauses": {cid: sorted(entries[i].line for i in found) for cid, found in by_clause.items()}}
 
 

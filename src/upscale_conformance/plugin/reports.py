@@ -162,6 +162,15 @@ class TallyCollector:
         self.tally.model_versions.update(payload.get("model_versions", []))
 
 
+def selection(config) -> str:
+    """How the run was narrowed on purpose, as the user asked it: ``-k``, ``-m``, quick ("" for a whole run)."""
+    from .options import quick
+
+    parts = [f"{flag} {value!r}" for flag, value in (("-k", config.getoption("keyword", "")),
+                                                     ("-m", config.getoption("markexpr", ""))) if value]
+    return ", ".join(parts + (["quick"] if quick(config) else []))
+
+
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     path = option(config, "upscale_summary")
@@ -179,7 +188,8 @@ def pytest_sessionfinish(session, exitstatus):
     clauses = load_clauses()
     known, known_file = known_failures(config)
     decision = decide(tally.outcomes, {cid: profile.level_of(c) for cid, c in clauses.items()},
-                      pytest_exit=int(exitstatus), known=known, today=datetime.now(UTC).date(), known_file=known_file)
+                      pytest_exit=int(exitstatus), known=known, today=datetime.now(UTC).date(), known_file=known_file,
+                      selection=selection(config))
     record = summary_record(tally, decision, {cid: c.promise for cid, c in clauses.items()},
                             target=option(config, "upscale_target") or "local", profile=profile.id,
                             golden_target=golden_target(config))

@@ -49,7 +49,7 @@ class ClauseEntry:
 
 @dataclass
 class RunSummary:
-    header: Header  # its verdict: the exit code's meaning (EXIT_MEANING)
+    header: Header  # its verdict: the exit code's meaning (EXIT_MEANING), then what a person needs to read it
     golden_target: str = ""
     model_versions: list[str] = field(default_factory=list)  # the model-version header values the run sent
     calls_spent: int = 0
@@ -63,6 +63,7 @@ class RunSummary:
     clauses: dict[str, ClauseEntry] = field(default_factory=dict)
     known_failures: dict[str, Any] | None = None  # with run --known-failures: what each entry did
     planned: dict[str, int] | None = None  # on a paid target: the calls the plan expected
+    coverage: dict[str, Any] | None = None  # judged N of M clauses, how the run was narrowed (report.deciding)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,6 +77,8 @@ class RunSummary:
             out["known_failures"] = self.known_failures
         if self.planned is not None:
             out["planned"] = self.planned
+        if self.coverage is not None:
+            out["coverage"] = self.coverage
         return out
 
     @classmethod
@@ -90,6 +93,6 @@ class RunSummary:
             tests_detail=list(data.get("tests_detail") or ()), outages=list(data.get("outages") or ()),
             bundles=dict(data.get("bundles") or {}),
             clauses={cid: ClauseEntry.from_dict(cid, c) for cid, c in (data.get("clauses") or {}).items()},
-            known_failures=data.get("known_failures"), planned=data.get("planned"),
+            known_failures=data.get("known_failures"), planned=data.get("planned"), coverage=data.get("coverage"),
             schema_version=int(data.get("schema_version") or SCHEMA_VERSION))
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, NOT_RUN, OBSERVED, PASS
 from .pages import STYLE, data_uri, escape
-from .summary import EXIT_MEANING, outage_line, smallest_input_line
+from .summary import EXIT_MEANING, coverage_line, outage_line, smallest_input_line
 
 SECTION_ORDER = {FAIL: 0, KNOWN: 1, INCONCLUSIVE: 2, OBSERVED: 3, NOT_RUN: 4, PASS: 5}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
@@ -95,6 +95,8 @@ def _known_failures(section: dict[str, Any] | None) -> str:
         state = _KNOWN_STATE[e["state"]].format(expires=e["expires"])
         items.append(f"<li>line {e['line']} <code>{escape(e['match'])}</code>: {escape(e['reason'])}{link}, until "
                      f"{escape(e['expires'])} &mdash; <b>{escape(state)}</b></li>")
+    items += [f"<li><code>{escape(fp)}</code>: <b>not known</b>, no entry matches this failing finding</li>"
+              for fp in section.get("unmatched", ())]
     return (f'<section id="known-failures"><h2>Known failures ({escape(section.get("file", ""))})</h2>'
             f'<ul>{"".join(items)}</ul></section>')
 
@@ -106,6 +108,9 @@ def render(summary: dict[str, Any], base: Path) -> str:
     cost = f"{summary.get('calls_spent', 0)} calls, {summary.get('calls_billable', 0)} billable"
     if planned:
         cost += f" (planned {planned['calls']}, {planned['billable']} billable)"
+    # A conformant run with known failures is not the clean green (report.summary.verdict_style).
+    banner = "known" if code == 0 and any(c["verdict"] == KNOWN for c in summary["clauses"].values()) else code
+    coverage = coverage_line(summary)
     rows, sections = [], []
     for cid, c in summary["clauses"].items():
         verdict = c["verdict"]
@@ -135,8 +140,9 @@ def render(summary: dict[str, Any], base: Path) -> str:
 <h1>AI Upscale conformance: {escape(summary.get('target', ''))}</h1>
 <p class="meta">profile {escape(summary.get('profile', ''))} &middot; finished {escape(summary.get('finished', ''))}
  &middot; {escape(summary.get('tool', ''))}</p>
-<div class="banner b{code}">{escape(summary.get('verdict', EXIT_MEANING.get(code, '')))} (exit {code}:
+<div class="banner b{banner}">{escape(summary.get('verdict', EXIT_MEANING.get(code, '')))} (exit {code}:
  {escape(EXIT_MEANING.get(code, ''))}) &middot; {escape(cost)}</div>
+{f'<p class="coverage">{escape(coverage)}</p>' if coverage else ''}
 {_outages(summary.get('outages', []))}
 {_known_failures(summary.get('known_failures'))}
 <table><tr><th>clause</th><th>level</th><th>verdict</th><th>tests</th><th>cases</th><th>calls</th>

@@ -13,7 +13,7 @@ STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 h1{font-size:1.5em;margin-bottom:.2em}.meta{color:#555}
 .banner{padding:.8em 1em;border-radius:6px;font-size:1.2em;margin:1em 0;color:#fff}
-.b0{background:#2e7d32}.b1{background:#c62828}.b2{background:#6d4c41}.b3{background:#ef6c00}
+.b0{background:#2e7d32}.b1{background:#c62828}.b2{background:#6d4c41}.b3{background:#ef6c00}.bknown{background:#8e24aa}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;
 vertical-align:top}th{background:#f4f4f4}.PASS{color:#2e7d32}.FAIL{color:#c62828;font-weight:bold}
 .OBSERVED{color:#00838f}.KNOWN{color:#8e24aa;font-weight:bold}.INCONCLUSIVE{color:#ef6c00}.NOTRUN{color:#888}

@@ -48,7 +48,8 @@ def summary_record(tally: Tally, decision: Decision, promises: Mapping[str, str]
     """``summary.json`` of a run that ends now: the header, what ``decision`` decided (``report.deciding``)
     and the tally's figures. It decides nothing."""
     code = decision.exit_code
-    header = new_header("run", target, profile, started=tally.started, exit_code=code, verdict=EXIT_MEANING[code])
+    header = new_header("run", target, profile, started=tally.started, exit_code=code,
+                        verdict=decision.verdict or EXIT_MEANING[code])
     return RunSummary(
         header=header, golden_target=golden_target, model_versions=sorted(tally.model_versions),
         calls_spent=sum(o.calls for o in tally.outcomes),
@@ -71,7 +72,7 @@ def summary_record(tally: Tally, decision: Decision, promises: Mapping[str, str]
         clauses={cid: ClauseEntry(**asdict(v), promise=promises.get(cid, ""), findings=decision.findings.get(cid),
                                   known=decision.known_lines.get(cid))
                  for cid, v in decision.verdicts.items()},
-        known_failures=decision.known)
+        known_failures=decision.known, coverage=decision.coverage.to_dict() if decision.coverage else None)
 
 
 def write_summary(record: RunSummary, path: str | os.PathLike) -> Path:
@@ -116,17 +117,42 @@ def print_table(summary: dict, console: Console | None = None) -> None:
     for col in ("level", "verdict", "tests", "cases", "calls"):
         table.add_column(col, no_wrap=True)
     table.add_column("first evidence", overflow="fold")
-    for cid, e in summary["clauses"].items():
+    for cid, e in summary["clauses"].items() if summary.get("tests") else ():  # none ran: every row NOT RUN
         v = e["verdict"]
         table.add_row(cid, e["level"], f"[{_STYLE[v]}]{v}[/]", str(e["tests"]), str(e["cases"]), str(e["calls"]),
                       first_evidence(e))
-    console.print(table)
+    if summary.get("tests"):
+        console.print(table)
     for outage in summary.get("outages", []):
         console.print(f"[yellow]outage[/] {escape(outage_line(outage))}", highlight=False)
     _print_known(summary.get("known_failures"), console)
-    style = "green" if summary["exit_code"] == 0 else ("red" if summary["exit_code"] == 1 else "yellow")
-    console.print(f"[{style}]verdict: {summary['verdict']}[/] (exit {summary['exit_code']}); "
-                  f"{summary['calls_spent']} calls, {summary.get('calls_billable', 0)} billable")
+    coverage = coverage_line(summary)
+    console.print(f"[{verdict_style(summary)}]verdict: {escape(summary['verdict'])}[/] (exit {summary['exit_code']}); "
+                  + (f"{escape(coverage)}; " if coverage else "")
+                  + f"{summary['calls_spent']} calls, {summary.get('calls_billable', 0)} billable", highlight=False)
+
+
+def verdict_style(summary: dict) -> str:
+    """The verdict's colour: clean green only for a run with no known failure (KNOWN is magenta, as in the table)."""
+    code = summary["exit_code"]
+    if code == 0:
+        return _STYLE[KNOWN] if any(c["verdict"] == KNOWN for c in summary["clauses"].values()) else "green"
+    return "red" if code == 1 else "yellow"
+
+
+def coverage_line(summary: dict) -> str:
+    """``judged N of M clauses (narrowed: ...)`` and the selected must clauses left unjudged, or "" for a whole
+    run that judged every clause (and for a summary written before the coverage was kept)."""
+    c = summary.get("coverage")
+    if not c:
+        return ""
+    parts = []
+    if c["selection"] or c["judged"] != c["clauses"]:
+        parts.append(f"judged {c['judged']} of {c['clauses']} clauses"
+                     + (f" (narrowed: {c['selection']})" if c["selection"] else ""))
+    if c["not_judged"]:
+        parts.append(f"not judged although selected: {', '.join(c['not_judged'])}")
+    return "; ".join(parts)
 
 
 def _print_known(section: dict[str, Any] | None, console: Console) -> None:
@@ -149,3 +175,6 @@ def _print_known(section: dict[str, Any] | None, console: Console) -> None:
         else:
             console.print(f"[dim]not seen[/] {where}: matched nothing, but its clauses were not all judged",
                           highlight=False)
+    for fingerprint in section.get("unmatched", ()):
+        console.print(f"[red]not known[/] {escape(fingerprint)}: no entry of {name} matches this failing finding",
+                      highlight=False)
