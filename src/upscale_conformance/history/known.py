@@ -231,8 +231,9 @@ def apply(verdicts: Mapping[str, ClauseVerdict], failures: Mapping[str, list[dic
           today: date, file: str = "") -> dict[str, Any]:
     """Which FAIL clauses are KNOWN (every failing finding known and unexpired: ``known``, changing nothing
     it is handed) and what each entry did: the ``known_failures`` section of ``summary.json`` (with
-    ``unmatched``, the failing findings no entry names), and the entries behind each clause under ``clauses``. ``failures`` holds every failing finding of a clause
-    (``Tally.failures``), not only the few the summary keeps as evidence."""
+    ``unmatched``, the failing findings no entry names), and the entries behind each clause under
+    ``clauses``. ``failures`` holds every failing finding of a clause (``Tally.failures``), not only the few
+    the summary keeps as evidence."""
     matched: dict[int, set[str]] = {i: set() for i in range(len(entries))}
     by_clause: dict[str, set[int]] = {}
     known: list[str] = []
