@@ -201,3 +201,40 @@ def test_a_target_that_keeps_rate_limiting_is_inconclusive():
     rec = record.new_body(run.now(), run.hints_for(load_profile(None), None), None)
     run.monitor(client, rec)
     assert "429" in rec["inconclusive"] and rec["cost"]["spent"] == 4  # one request, three retries
+
+
+def test_finishing_judges_drift_then_writes_the_record_the_digest_and_the_page(tmp_path):
+    from upscale_conformance.monitor.finish import finish
+
+    asked = []
+
+    def folder():
+        asked.append(1)
+        return tmp_path / "out"
+
+    done = finish(make_record(fast=Limit("pixels", max_pixels=500_000)), make_record(), folder, "local", "p")
+    assert done.code == 1 and done.counts() == {"breaking": 1, "notable": 0} and asked == [1]
+    written = json.loads(done.path.read_text())
+    assert written["exit_code"] == 1 and written["drift"]["items"][0]["severity"] == "breaking"
+    assert done.digest.read_text().startswith("#") and "breaking drift" in (tmp_path / "out" / "index.html").read_text()
+    same = finish(make_record(), make_record(), lambda: tmp_path / "same", "local", "p")
+    assert same.code == 0 and same.drift == [] and same.counts() == {"breaking": 0, "notable": 0}
+
+
+def test_an_inconclusive_run_is_not_compared_and_exits_3(tmp_path):
+    from upscale_conformance.monitor.finish import finish
+
+    body = make_record(fast=Limit("pixels", max_pixels=500_000))
+    body["inconclusive"] = "the target did not answer"
+    done = finish(body, make_record(), lambda: tmp_path, "http://127.0.0.1:9", "p")
+    assert (done.code, done.drift) == (3, None) and "drift" not in json.loads(done.path.read_text())
+
+
+def test_a_run_s_spending_is_capped_only_where_calls_may_cost():
+    from upscale_conformance.monitor.plan import DEFAULT_BUDGET, spending
+
+    assert spending("local", None).limit is None and "no cap" in spending("local", None).said
+    assert spending("http://127.0.0.1:9", 5).said == "target http://127.0.0.1:9: at most 5 calls"
+    remote = spending("https://vendor.example", None)
+    assert remote.limit == DEFAULT_BUDGET == 63 and not remote.warning
+    assert spending("https://vendor.example", 10).warning.startswith("the budget is below the 63 calls")

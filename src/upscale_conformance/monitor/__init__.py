@@ -7,7 +7,8 @@ One module per job:
 * :mod:`.discover` — the plan that finds one mode's limit in at most 24 calls;
 * :mod:`.pictures`, :mod:`.calls`, :mod:`.probes`, :mod:`.signatures` — what is sent, the call
   log, the behavioural probes, and perceptual signatures inside a record;
-* :mod:`.run`, :mod:`.record`, :mod:`.digest` — one run into ``record.json`` and ``digest.md``;
+* :mod:`.plan`, :mod:`.run`, :mod:`.record`, :mod:`.digest`, :mod:`.finish` — one run, its budget said
+  first, into ``record.json``, ``digest.md`` and ``index.html``;
 * :mod:`.limits`, :mod:`.compare` — drift between two records, breaking or notable;
 * :mod:`.openapi`, :mod:`.prose`, :mod:`.docdiff` — ``contract diff`` of two vendor documents.
 
