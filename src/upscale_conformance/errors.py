@@ -82,6 +82,14 @@ class AnswerTooLarge(NoAnswer):
     code = "UC205"
 
 
+class NeverReached(ConformanceError):
+    """The target never answered anything: its name did not resolve, the connection was refused, or TLS
+    failed (``session.reach``, before anything is sent). A wrong URL, not an outage: every front door shows
+    it as a usage error (exit 2) in one line, never as an inconclusive run."""
+
+    code = "UC207"
+
+
 class KeyMissing(ConformanceError):
     """A target that may cost money was asked for without an API key (``session.key_for``): refused
     before anything is started or sent. Every front door shows it as a usage error (exit 2)."""

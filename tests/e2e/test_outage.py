@@ -1,10 +1,13 @@
-"""An outage is never a failure (docs/must-audit.md): `run` against servers that go down mid-run.
+"""An outage is never a failure (docs/must-audit.md): `run` against servers that go down mid-run; and a
+target never reached (refused, name not resolved, TLS failed) is no outage but a wrong URL: exit 2, one line.
 
 The selfcheck catalog holds the same outages at the default patience of 60 s (`outage-503`,
 `gateway-502`, `outage-recovers`, `refused-mid-run`); here the patience is a few seconds so the
 project's tests stay quick, and the rule is the same."""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 
@@ -55,3 +58,29 @@ def test_a_503_answered_only_past_the_limit_fails_the_limit_clauses(tmp_path):
 def test_a_bad_patience_is_a_usage_error(tmp_path, bad):
     ran = cli.cli("run", "--target", "local", "--patience", bad, "--plan")
     assert ran.code == 2 and "--patience" in ran.output
+
+
+def closed_port() -> int:
+    """A port nothing listens on: one the system just handed out, closed again."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(("target", "says"), [
+    (f"http://127.0.0.1:{closed_port()}", "connection refused: nothing listens on 127.0.0.1 port"),
+    ("http://no-such-host.invalid:8080", "the name 'no-such-host.invalid' did not resolve"),
+], ids=["refused", "unresolved"])
+def test_a_target_never_reached_is_a_usage_error_in_one_line_not_an_outage(tmp_path, target, says):
+    ran = cli.run(tmp_path, "--target", target, "--quick", key=KEY, timeout=60)
+    assert ran.code == 2, ran.output[-3000:]
+    lines = [line for line in ran.output.splitlines() if line.strip()]
+    assert lines == [f"Error: never reached {target}: {lines[0].split(': ', 2)[2]}"] and says in lines[0], lines
+    assert "nothing was sent" in lines[0] and not (tmp_path / "latest").exists()  # no report: nothing was judged
+
+
+def test_a_target_whose_tls_fails_is_never_reached(tmp_path):
+    with serve_in_thread("pixel-budget-2026", api_key=KEY) as url:  # plain http, asked for with https
+        target = url.replace("http://", "https://")
+        ran = cli.run(tmp_path, "--target", target, "--quick", "--", "-k", "largest_accepted", key=KEY, timeout=60)
+    assert ran.code == 2 and f"Error: never reached {target}: TLS failed with 127.0.0.1" in ran.output, ran.output

@@ -10,7 +10,7 @@ from ..client.health import DEFAULT_PATIENCE
 from ..client.secret import Secret
 from ..client.target import DEFAULT_TIMEOUT
 from ..contract import Profile, load_profile
-from ..errors import ConformanceError, KeyMissing, NoAnswer
+from ..errors import ConformanceError, KeyMissing, NeverReached, NoAnswer
 from ..goldens.keys import golden_target_name
 
 
@@ -155,6 +155,19 @@ def needs_key(target: str | None, key: Secret) -> Secret:
     try:
         return key_for(target, key)
     except KeyMissing as exc:
+        raise Usage(str(exc)) from None
+
+
+def reached(target: str | None) -> None:
+    """``session.reach`` as a usage error: a target that never answered anything (its name, its port, its TLS)
+    ends the command at once in one line, before any plan or server is started."""
+    from ..session import reach
+
+    if target is None:
+        return
+    try:
+        reach(target)
+    except NeverReached as exc:
         raise Usage(str(exc)) from None
 
 

@@ -23,6 +23,7 @@ from .options import (
     history_option,
     known_failures_option,
     needs_key,
+    reached,
     target_options,
 )
 
@@ -73,8 +74,9 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
     Exit: 0 conformant, 1 a must clause failed, 2 usage error, 3 inconclusive.
     """
-    if not plan_only:  # a plan sends nothing, so it needs no key
+    if not plan_only:  # a plan sends nothing, so it needs no key, and the target need not be there
         needs_key(target, api_key)
+        reached(target)  # a wrong URL ends here, in seconds and one line (exit 2), not as an outage
     paid = not is_local(target)  # calls to any other host may cost money
     settings = RunSettings(
         target, profile, budget=budget, quick=quick, economy=paid if economy is None else economy,

@@ -6,8 +6,8 @@ session is open; any other target needs a key (:func:`key_for`).
 
 from ..client.budget import DEFAULT_VENDOR_BUDGET
 from ..client.secret import Secret
-from .opening import LOCAL, Session, fresh_local_key, key_for, open_session
+from .opening import LOCAL, Session, fresh_local_key, key_for, open_session, reach
 
 # Secret and the default budget too: what a caller hands open_session, for the parts that may not import client/
 # (running/).
-__all__ = ["DEFAULT_VENDOR_BUDGET", "LOCAL", "Secret", "Session", "fresh_local_key", "key_for", "open_session"]
+__all__ = ["DEFAULT_VENDOR_BUDGET", "LOCAL", "Secret", "Session", "fresh_local_key", "key_for", "open_session", "reach"]

@@ -18,9 +18,10 @@ from typing import Literal
 from ..client import Budget, ResponseCache, Secret, UpscaleClient, is_local
 from ..client.guard import bounds_for
 from ..client.health import DEFAULT_PATIENCE, TargetHealth
+from ..client.reach import first_contact
 from ..client.target import DEFAULT_TIMEOUT
 from ..contract import Profile, load_profile
-from ..errors import KeyMissing, TargetUnreachable
+from ..errors import KeyMissing, NeverReached, TargetUnreachable
 
 LOCAL = "local"  # the target name that starts the reference server
 
@@ -45,6 +46,16 @@ def key_for(target: str, key: Secret | None, flag: str = "--api-key") -> Secret:
     if not key and not is_local(target):
         raise KeyMissing(flag)
     return key
+
+
+def reach(target: str) -> None:
+    """Raise :class:`NeverReached` when ``target`` (a base URL; ``local`` is started, not reached) cannot be
+    reached at all: its name, its port or its TLS. Nothing is sent (``client.reach``); within seconds."""
+    if target == LOCAL:
+        return
+    failed = first_contact(target)
+    if failed is not None:
+        raise NeverReached(f"never reached {target}: {failed}; nothing was sent (is the URL right?)")
 
 
 @dataclass
