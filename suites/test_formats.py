@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from upscale_conformance.checks import (
-    check_accepted,
-    check_alpha,
-    check_decodes,
-    check_fidelity,
-    check_format,
-    check_jpeg_quality,
-    check_no_server_error,
-    check_size,
-)
+from upscale_conformance.checks import judge_upscale
 from upscale_conformance.contract import MODES
 from upscale_conformance.plugin.options import economy
 from upscale_conformance.strategies import INPUT_FORMATS, SWAPS_AXES, ImageCase, modes_for, request_for
@@ -27,19 +18,22 @@ ECONOMY_INPUTS = (("L", "JPEG", 2), ("LA", "PNG", 3), ("P", "WEBP", 4), ("RGB", 
 ECONOMY_ALPHA = (("png", "ai.fast"), ("webp", "ai.slow"), ("avif", "ai.fast"))
 
 
-def _upscaled(upscale, verdict, case: ImageCase, clause: str, mode: str = "ai.fast", **kwargs):
-    result = upscale(request_for(case, mode, **kwargs))
+def _upscaled(upscale, verdict, case: ImageCase, clause: str, mode: str = "ai.fast", **judged):
+    """Send the case and judge its answer by every clause that applies (``checks.judge_upscale``: soft checks,
+    BLOCKED where a failure leaves a clause unjudged); the test's ``verdict.check()`` then fails it once."""
+    export_format = judged.pop("export_format", None)
+    result = upscale(request_for(case, mode, export_format=export_format))
     # Valid input or a client's mistake, a 5xx is wrong either way (even where `clause` is only a should).
-    verdict.check(check_no_server_error(result, case.describe()), check_accepted(result, clause, case.describe()))
-    verdict.check(check_decodes(result), check_size(result, (case.width, case.height)))
+    judge_upscale(verdict, result, (case.width, case.height), accepted=clause, what=case.describe(), no_5xx=True,
+                  **judged)
     return result
 
 
 @pytest.mark.clause("FMT-PNG-DEFAULT", "OUT-DECODES", "DIM-4X")
 @pytest.mark.parametrize("mode", MODES)
 def test_default_output_is_png(upscale, verdict, upscale_profile, mode):
-    result = _upscaled(upscale, verdict, ImageCase(36, 20, seed=1), "FMT-PNG-DEFAULT", mode)
-    verdict.check(check_format(result, None, upscale_profile))
+    _upscaled(upscale, verdict, ImageCase(36, 20, seed=1), "FMT-PNG-DEFAULT", mode, export=(None, upscale_profile))
+    verdict.check()
 
 
 def pytest_generate_tests(metafunc):
@@ -65,9 +59,9 @@ def pytest_generate_tests(metafunc):
 @pytest.mark.clause("FMT-EXPORT", "OUT-DECODES", "DIM-4X", "FIDELITY-COLOUR")
 def test_each_export_format_gives_those_bytes_and_content_type(upscale, verdict, upscale_profile, export_format):
     case = ImageCase(40, 28, seed=2)
-    result = _upscaled(upscale, verdict, case, "FMT-EXPORT", export_format=export_format)
-    verdict.check(check_format(result, export_format, upscale_profile), check_jpeg_quality(result, export_format),
-                  check_fidelity(case.picture(), result))
+    _upscaled(upscale, verdict, case, "FMT-EXPORT", export_format=export_format,
+              export=(export_format, upscale_profile), picture=case.picture())
+    verdict.check()
 
 
 @pytest.mark.clause("ALPHA-KEPT", "FMT-EXPORT", "DIM-4X")
@@ -76,8 +70,9 @@ def test_transparency_survives(upscale, verdict, upscale_profile, alpha_case):
     if alpha_format not in upscale_profile.export_formats:
         pytest.skip(f"{alpha_format} is not an export format of profile {upscale_profile.id}")
     case = ImageCase(40, 32, seed=3, mode="RGBA")
-    result = _upscaled(upscale, verdict, case, "ALPHA-KEPT", mode, export_format=alpha_format)
-    verdict.check(check_alpha(case.picture(), result), check_format(result, alpha_format, upscale_profile))
+    _upscaled(upscale, verdict, case, "ALPHA-KEPT", mode, export_format=alpha_format,
+              export=(alpha_format, upscale_profile), picture=case.picture(), alpha=True)
+    verdict.check()
 
 
 @pytest.mark.clause("INPUT-FORMATS", "DIM-4X", "FIDELITY-GEOMETRY", "ERR-NO-5XX")
@@ -86,8 +81,8 @@ def test_each_input_format_is_accepted(upscale, verdict, upscale_economy, fmt):
     if upscale_economy:
         pytest.skip("economy: every input format is judged on the colour-mode answers")
     case = ImageCase(44, 30, seed=4, fmt=fmt)
-    result = _upscaled(upscale, verdict, case, "INPUT-FORMATS")
-    verdict.check(check_fidelity(case.picture(), result))
+    _upscaled(upscale, verdict, case, "INPUT-FORMATS", picture=case.picture())
+    verdict.check()
 
 
 @pytest.mark.clause("INPUT-MODES", "INPUT-FORMATS", "DIM-EXIF", "DIM-4X", "FIDELITY-GEOMETRY", "FIDELITY-COLOUR",
@@ -95,10 +90,7 @@ def test_each_input_format_is_accepted(upscale, verdict, upscale_economy, fmt):
 def test_each_colour_mode_is_upscaled_faithfully(upscale, verdict, input_case):
     colour_mode, fmt, orientation = input_case
     case = ImageCase(36, 28, seed=5, mode=colour_mode, fmt=fmt, orientation=orientation)
-    result = upscale(request_for(case, "ai.fast"))
-    verdict.check(check_no_server_error(result, case.describe()), check_accepted(result, "INPUT-MODES",
-                                                                                 case.describe()))
     # A wrong size for an EXIF orientation that swaps the axes is the tag ignored (DIM-EXIF).
-    size = check_size(result, (case.width, case.height), "DIM-EXIF" if orientation in SWAPS_AXES else "DIM-4X")
-    verdict.check(check_decodes(result), size)
-    verdict.check(check_fidelity(case.picture(), result) if not size else [])
+    _upscaled(upscale, verdict, case, "INPUT-MODES", picture=case.picture(),
+              size_clause="DIM-EXIF" if orientation in SWAPS_AXES else "DIM-4X")
+    verdict.check()

@@ -6,12 +6,11 @@ import pytest
 from hypothesis import given
 
 from upscale_conformance.checks import (
-    check_accepted,
-    check_fidelity,
     check_no_server_error,
     check_rejected,
     check_size,
     image_distance,
+    judge_upscale,
     systematic_difference,
 )
 from upscale_conformance.contract import NEW_FAST_MODEL
@@ -35,21 +34,23 @@ def test_the_header_switches_the_fast_model(upscale, verdict, upscale_economy, c
         return  # economy: one example (three answers) decides the clause; Hypothesis shares the recorder
     classic, new = _both_ways(upscale, case, "ai.fast", NEW_FAST_MODEL)
     rerun = upscale(request_for(case, "ai.fast"))
-    for result in (classic, new):  # both models keep every other clause
-        verdict.check(check_accepted(result, "MODEL-SWITCH", case.describe()))
-        verdict.check(check_size(result, (case.width, case.height)), check_fidelity(case.picture(), result))
+    for result in (classic, new):  # both models keep every other clause, judged before the test fails
+        judge_upscale(verdict, result, (case.width, case.height), accepted="MODEL-SWITCH", what=case.describe(),
+                      picture=case.picture())
     found = systematic_difference(classic, rerun, new)
-    if found is None:
-        return  # a missing or wrongly sized output is already a violation above
-    if not found.beats():
+    if found is None:  # a missing or wrongly sized output is a violation above; the switch cannot be measured
+        verdict.block("MODEL-SWITCH", "DIM-4X", "the answers with and without the header cannot be compared "
+                                                "pixel for pixel (no picture, or their sizes differ)")
+    elif not found.beats():
         needed = found.needed()
-        verdict.check([Violation("model_header_ignored", "MODEL-SWITCH",
+        verdict.hold([Violation("model_header_ignored", "MODEL-SWITCH",
                                  f"outputs with and without {NEW_FAST_MODEL} differ systematically by "
                                  f"{found.rms:.3f} levels RMS, not more than {needed:.3f} (rerun noise "
                                  f"{found.rerun:.3f} RMS): the header did not switch the model",
                                  measured=Measured(values={
                                      "systematic_rms": found.rms, "excess": found.excess, "standard_error": found.se,
                                      "needed_rms": needed, "rerun_rms": found.rerun, "input": case.describe()}))])
+    verdict.check()
 
 
 @pytest.mark.clause("MODEL-SLOW-HEADER", "DIM-4X", "ERR-NO-5XX")
@@ -59,9 +60,8 @@ def test_the_header_with_slow_mode_is_recorded(upscale, verdict):
     distance = image_distance(plain, with_header)
     effect = "not comparable" if distance is None else f"output differs by {distance:.2f}"
     verdict.observe("MODEL-SLOW-HEADER", f"ai.slow + header: {with_header.status}, {effect}")
-    verdict.check(check_no_server_error(with_header, "ai.slow with the model header"))
-    if with_header.status == 200:
-        verdict.check(check_size(with_header, (case.width, case.height)))
+    verdict.check(check_no_server_error(with_header, "ai.slow with the model header"),
+                  check_size(with_header, (case.width, case.height)) if with_header.status == 200 else [])
 
 
 @pytest.mark.clause("MODEL-UNKNOWN-VERSION", "ERR-NO-5XX", "ERR-BODY")

@@ -28,6 +28,9 @@ from upscale_conformance.robustness import (
 )
 from upscale_conformance.robustness.inputs import png
 
+# What the hostile answer is judged on (robustness.check_hostile_answer), ROB-ANSWERED first: without an
+# answer, the others are BLOCKED by it.
+ANSWER_CLAUSES = ("ROB-ANSWERED", "ROB-NO-5XX", "ROB-REFUSED", "ERR-BODY")
 KIND = {"test_a_request_no_reading_makes_valid_is_refused": REFUSE,
         "test_an_input_that_may_be_valid_is_upscaled_or_refused": EITHER}
 
@@ -61,9 +64,9 @@ def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, v
     def run(hostile) -> None:
         request = hostile.request(upscale_profile)
         result, why = upscale_hostile(request)
-        if result is not None:
+        if result is not None:  # an answer: every clause of the hostile answer is judged on it
             found = check_hostile_answer(result, hostile.name, hostile.sizes(upscale_profile))
-            verdict.hold(found)
+            verdict.judge(ANSWER_CLAUSES, found)
             if hostile.expect == EITHER:
                 shown = f" {result.size[0]}x{result.size[1]}" if result.status == 200 and result.size else ""
                 verdict.observe("ROB-VALID-AFTER-ALL", f"{hostile.name}: {result.status}{shown}",
@@ -77,10 +80,13 @@ def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, v
         if result is None and after is not None:  # the target is up: the missing answer is the finding
             upscale_calls.exchange = (request, None)  # bundled (answer.json: none), nothing to picture
             verdict.hold(check_unanswered(hostile, why, hostile.sizes(upscale_profile)))
+            for clause in ANSWER_CLAUSES[1:]:
+                verdict.block(clause, "ROB-ANSWERED", f"{hostile.name} got no answer to judge")
         if after is None:  # no answer though the target is up: a crash cannot be told from a network failure
             verdict.check()  # what the hostile request did get still counts
             inconclusive(f"the target did not answer a normal request right after {hostile.name}: {after_why}")
-        verdict.check(judge_liveness(hostile, after, free))
+        verdict.judge(("ROB-ALIVE",), judge_liveness(hostile, after, free))
+        verdict.check()  # once, for every clause judged on both answers
 
     return run
 

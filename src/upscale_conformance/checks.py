@@ -25,6 +25,7 @@ from . import perceptual as pc
 from .client import UpscaleResult
 from .contract import SCALE, Profile
 from .findings import Asked, Measured, Violation
+from .verdicts import Recorder
 
 ALPHA_MAX_ERROR = 16.0
 
@@ -194,34 +195,79 @@ _DEFECT_CLAUSE = {"mirrored": "FIDELITY-GEOMETRY", "flipped": "FIDELITY-GEOMETRY
                   "alpha": "ALPHA-KEPT"}
 
 
+# An answer this close to the 4x size on each axis (one pixel too many, a rounding) still shows its geometry
+# and colours: it is compared after resizing it to the 4x size, for the comparison only, and the finding says
+# so. Further off (3x, axes swapped) a comparison would judge the resize: those clauses are BLOCKED instead.
+RESIZE_TOLERANCE = 0.05
+
+
+def _resizable(got: tuple[int, int], want: tuple[int, int]) -> bool:
+    return all(abs(g - w) <= RESIZE_TOLERANCE * w for g, w in zip(got, want, strict=True))
+
+
+def picture_blocker(result: UpscaleResult, picture_size: tuple[int, int], accepted: str,
+                    size_clause: str = "DIM-4X") -> tuple[str, str] | None:
+    """Why the answer's picture cannot be compared with an input of ``picture_size`` (the uploaded picture,
+    EXIF applied): ``(the clause whose failure blocks it, the reason)``, None when it can (exactly 4x, or
+    close enough to be compared after resizing it)."""
+    if result.status != 200:
+        return accepted, f"no picture to compare: the answer was {result.status}, not an upscale"
+    if result.image is None or result.size is None:
+        return "OUT-DECODES", "no picture to compare: the answer does not decode"
+    want = (picture_size[0] * SCALE, picture_size[1] * SCALE)
+    if not _resizable(result.size, want):
+        return size_clause, (f"no geometry comparison on an answer of the wrong size: {result.size[0]}x"
+                             f"{result.size[1]}, expected {want[0]}x{want[1]} (more than "
+                             f"{RESIZE_TOLERANCE:.0%} off, too far to compare after resizing)")
+    return None
+
+
+def _compared(picture: Image.Image, result: UpscaleResult) -> tuple[Image.Image | None, dict[str, Any], str]:
+    """The answer's picture to compare with ``picture`` (None: none can be), what was done to it for the
+    comparison (measured values) and the sentence a finding adds about it."""
+    want = (picture.width * SCALE, picture.height * SCALE)
+    if result.image is None or result.size is None or not _resizable(result.size, want):
+        return None, {}, ""
+    if result.size == want:
+        return result.image, {}, ""
+    got = f"{result.size[0]}x{result.size[1]}"
+    note = f"{got} -> {want[0]}x{want[1]}"
+    resized = result.image.resize(want, Image.Resampling.BICUBIC)
+    return resized, {"compared_after_resize": note}, (f" (compared after resizing the {got} answer to "
+                                                      f"{want[0]}x{want[1]}, for the comparison only)")
+
+
 @replayable
 def check_fidelity(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
     """Geometry and colour kept, judged against the input itself (no golden needed).
 
     The output scaled back down must match the input; the round trip and its limits are the
-    perceptual module's (thresholds in contracts/perceptual.yaml), so both verdicts agree.
+    perceptual module's (thresholds in contracts/perceptual.yaml), so both verdicts agree. An answer a few
+    pixels off the 4x size is compared after resizing it (the size is check_size's finding); one further off,
+    or none, is not compared (``picture_blocker`` says why).
     """
-    if result.image is None or result.size is None:
-        return []  # check_decodes reports it; nothing to compare
-    if result.size != (picture.width * SCALE, picture.height * SCALE):
-        return []  # check_size reports it; a wrong size cannot be compared pixel for pixel
+    image, resized, note = _compared(picture, result)
+    if image is None:
+        return []  # check_decodes or check_size reports it; the suite marks these clauses BLOCKED
     from .goldens.thresholds import load_thresholds  # the thresholds file is read once and cached there
 
     limits = load_thresholds().fidelity
-    found = pc.fidelity_verdict(pc.roundtrip_distance(picture, result.image), limits)
+    found = pc.fidelity_verdict(pc.roundtrip_distance(picture, image), limits)
     if found.ok:
         return []
     clause = _DEFECT_CLAUSE.get(found.defect or "", "FIDELITY-COLOUR")
     # The limits go with the measurement, so a bundle says what the answer was held to.
-    return [Violation(f"fidelity_{found.defect}", clause, found.message,
-                      **answered(result, **found.roundtrip.as_dict(), thresholds=dataclasses.asdict(limits)))]
+    return [Violation(f"fidelity_{found.defect}", clause, found.message + note,
+                      **answered(result, **found.roundtrip.as_dict(), **resized,
+                                 thresholds=dataclasses.asdict(limits)))]
 
 
 @replayable
 def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
-    """Transparency survives: the output has alpha and it matches the input's when scaled back down."""
-    image = result.image
-    if image is None or result.size != (picture.width * SCALE, picture.height * SCALE):
+    """Transparency survives: the output has alpha and it matches the input's when scaled back down (an answer
+    a few pixels off the 4x size after resizing it, as check_fidelity)."""
+    image, resized, note = _compared(picture, result)
+    if image is None:
         return []
     if not pc.has_alpha(image):
         return [Violation("alpha_lost", "ALPHA-KEPT", f"input has alpha, output is {image.mode}",
@@ -232,8 +278,9 @@ def check_alpha(picture: Image.Image, result: UpscaleResult) -> list[Violation]:
     error = float(np.abs(got - want).mean())
     if error <= ALPHA_MAX_ERROR:
         return []
-    return [Violation("alpha_changed", "ALPHA-KEPT", f"alpha differs from the input's (mean error {error:.1f})",
-                      **answered(result, alpha_mean_abs_error=round(error, 2)))]
+    return [Violation("alpha_changed", "ALPHA-KEPT",
+                      f"alpha differs from the input's (mean error {error:.1f}){note}",
+                      **answered(result, alpha_mean_abs_error=round(error, 2), **resized))]
 
 
 @replayable
@@ -253,6 +300,47 @@ def check_portable(picture: Image.Image, result: UpscaleResult) -> list[Violatio
     return [Violation(f"portable_{found.defect}", "PERCEPTUAL-PORTABLE", found.message,
                       **answered(result, **found.fidelity.roundtrip.as_dict(), sharpness=round(found.sharpness, 3),
                                  min_sharpness=found.min_sharpness))]
+
+
+# --- one answer, every clause that applies (soft checks) ------------------------------------------
+
+
+def judge_upscale(verdict: Recorder, result: UpscaleResult, oriented: tuple[int, int], *, accepted: str,
+                  what: str = "", picture: Image.Image | None = None, size_clause: str = "DIM-4X",
+                  no_5xx: bool = False, export: tuple[str | None, Profile] | None = None,
+                  alpha: bool = False) -> None:
+    """Judge an answer to a request the contract accepts by every clause that applies to it, each check's
+    findings recorded in ``verdict`` without stopping at the first (the test's next ``verdict.check()`` fails
+    it once for all). A clause that cannot be judged because another failed first is BLOCKED by that clause,
+    with the reason (no picture to compare on a refusal; no geometry comparison on an answer of the wrong
+    shape); an answer a few pixels off is compared after resizing it, and its finding says so.
+
+    ``accepted``: the clause a refusal breaks; ``oriented``: the input's size as a viewer shows it;
+    ``picture``: the uploaded picture (EXIF applied), for FIDELITY-* (ALPHA-KEPT with ``alpha``);
+    ``export``: (export format, profile) for FMT-* and the JPEG quality; ``no_5xx``: ERR-NO-5XX too."""
+    if no_5xx:
+        verdict.judge(("ERR-NO-5XX",), check_no_server_error(result, what))
+    verdict.judge((accepted,), check_accepted(result, accepted, what))
+    fmt_clause = None if export is None else "FMT-PNG-DEFAULT" if export[0] is None else "FMT-EXPORT"
+    compared = () if picture is None else ("ALPHA-KEPT",) if alpha else ("FIDELITY-GEOMETRY", "FIDELITY-COLOUR")
+    if result.status != 200:
+        why = f"the answer was {result.status}, not an upscale to judge"
+        for clause in ("OUT-DECODES", size_clause, *compared, *([fmt_clause] if fmt_clause else [])):
+            if clause != accepted:
+                verdict.block(clause, accepted, why)
+        return
+    if export is not None:
+        verdict.judge((fmt_clause,), check_format(result, *export), check_jpeg_quality(result, export[0]))
+    verdict.judge(("OUT-DECODES",), check_decodes(result))
+    verdict.judge((size_clause,), check_size(result, oriented, size_clause))
+    if picture is None:
+        return
+    blocker = picture_blocker(result, picture.size, accepted, size_clause)
+    if blocker is not None:
+        for clause in compared:
+            verdict.block(clause, *blocker)
+        return
+    verdict.judge(compared, check_alpha(picture, result) if alpha else check_fidelity(picture, result))
 
 
 def image_distance(a: UpscaleResult, b: UpscaleResult) -> float | None:

@@ -21,6 +21,10 @@ from typing import Any
 from .findings import Violation
 
 PASS, FAIL, OBSERVED, INCONCLUSIVE, NOT_RUN = "PASS", "FAIL", "OBSERVED", "INCONCLUSIVE", "NOT RUN"
+# A clause a test could not judge because another clause failed first on the same answer (no geometry
+# comparison on an answer of the wrong shape): below FAIL, above INCONCLUSIVE; a must clause BLOCKED is no
+# conformant run.
+BLOCKED = "BLOCKED"
 # A FAIL whose every finding a known-failures file accepts (history/known.py): it takes FAIL's place in the
 # precedence, never counts as PASS, and does not fail the gate.
 KNOWN = "KNOWN"
@@ -42,8 +46,23 @@ def in_hypothesis_example() -> tuple[bool, bool]:
     return True, bool(current_build_context().is_final)
 
 
+@dataclass(frozen=True)
+class Blocked:
+    """A clause a test could not judge on an answer, because clause ``by`` failed on it first (``reason``)."""
+
+    clause: str
+    by: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"clause": self.clause, "by": self.by, "reason": self.reason}
+
+
 class Recorder:
-    """Collects what one test found. ``check`` raises on violations so the test (and Hypothesis) fail."""
+    """Collects what one test found. Soft checks: ``judge`` records every check of an answer (and the
+    clauses it kept), ``block`` a clause another one's failure left unjudged, and ``check`` raises once for
+    everything recorded since the last raise, so the test (and Hypothesis, which shrinks on that raise) fail
+    after every clause that applies to the answer was judged."""
 
     def __init__(self) -> None:
         self.violations: list[Violation] = []
@@ -62,6 +81,7 @@ class Recorder:
         self.sent_inputs: set[str] = set()  # keys of the inputs this test sent (the plugin's shrink gate)
         self.stopped_early = ""  # why shrinking stopped before Hypothesis was done, e.g. the budget
         self._held: list[Violation] = []  # recorded by hold(), raised by the next check()
+        self.blocked: dict[str, Blocked] = {}  # clause -> the first reason it could not be judged
 
     def check(self, *groups: list[Violation]) -> None:
         """Record the violations (their evidence is kept now, of the exchange at hand) and fail the test if
@@ -85,6 +105,20 @@ class Recorder:
                     self.keep_evidence(v)
                 self.violations.append(v)
         return found
+
+    def judge(self, clauses: tuple[str, ...] | list[str], *groups: list[Violation]) -> list[Violation]:
+        """Soft checks: record the violations of checks that judged ``clauses`` on one answer (as :meth:`hold`:
+        the test fails at the next :meth:`check`), and mark each of ``clauses`` none of them broke as kept."""
+        found = self.hold(*groups)
+        broken = {v.clause for v in found}
+        for clause in clauses:
+            if clause not in broken:
+                self.kept(clause)
+        return found
+
+    def block(self, clause: str, by: str, reason: str) -> None:
+        """``clause`` could not be judged on this answer because ``by`` failed on it (the reason says how)."""
+        self.blocked.setdefault(clause, Blocked(clause, by, reason))
 
     def _note_failure(self, found: list[Violation]) -> bool:
         """Remember the first failing input; in Hypothesis's final replay keep ``found`` as the smallest
@@ -115,7 +149,9 @@ class Recorder:
         self.judged.add(clause)
 
     def observe(self, clause: str, summary: str, **evidence: Any) -> None:
-        """Record what the target did where the contract is silent."""
+        """Record what the target did where the contract is silent: the clause is judged (OBSERVED), even if
+        the test then fails on another."""
+        self.judged.add(clause)
         if len(self.observations) < 20:
             self.observations.append({"clause": clause, "summary": summary, "evidence": evidence})
 
@@ -126,6 +162,7 @@ class Recorder:
             "cases": self.cases,
             "target_seconds": self.target_seconds,
             "judged": sorted(self.judged),
+            "blocked": [b.as_dict() for b in self.blocked.values()],
         }
 
 
@@ -149,6 +186,7 @@ class Outcome:
     target_seconds: float = 0.0
     subtest: bool = False  # a subtest's outcome counts; its test is counted once, by its parent
     judged: tuple[str, ...] = ()  # clauses the test found kept before it failed on another
+    blocked: tuple[dict[str, str], ...] = ()  # Blocked.as_dict(): clauses another clause's failure left unjudged
 
 
 @dataclass
@@ -174,7 +212,7 @@ class Tally:
         self.outcomes.append(outcome)
 
     def verdicts(self, levels: dict[str, str]) -> dict[str, ClauseVerdict]:
-        """One verdict per clause: FAIL beats INCONCLUSIVE beats OBSERVED beats PASS."""
+        """One verdict per clause: FAIL beats BLOCKED beats INCONCLUSIVE beats OBSERVED beats PASS."""
         out = {cid: ClauseVerdict(cid, level) for cid, level in levels.items()}
         why_not_run: dict[str, str] = {}
         for o in self.outcomes:
@@ -183,17 +221,28 @@ class Tally:
                     why_not_run.setdefault(cid, o.skipped)
             # A test fails the clauses its violations name; an unexpected error fails all its clauses.
             broken = {v["clause"] for v in o.violations}
+            blocked = {b["clause"]: b for b in o.blocked}
             for cid in o.clauses:
                 cv = out.setdefault(cid, ClauseVerdict(cid, "must"))
                 cv.tests += 0 if o.subtest else 1
                 cv.cases += o.cases
                 cv.calls += o.calls
                 if o.failed and (cid in broken or not broken):
+                    if cv.verdict == BLOCKED:  # what blocked it elsewhere says less than the failure
+                        cv.evidence = []
                     cv.verdict = FAIL
                     found = [v for v in o.violations if v["clause"] == cid] or [
                         {"code": NO_FINDING, "clause": cid, "message": o.error[:500], "evidence": {}}]
                     cv.evidence.extend(found[: MAX_EVIDENCE - len(cv.evidence)])
-                elif o.inconclusive and cv.verdict != FAIL:
+                elif o.failed and cid in blocked and cv.verdict != FAIL:
+                    if cv.verdict != BLOCKED:
+                        cv.evidence = []  # a PASS or an inconclusive elsewhere says less than what blocked it
+                    cv.verdict = BLOCKED
+                    if len(cv.evidence) < MAX_EVIDENCE:
+                        b = blocked[cid]
+                        cv.evidence.append({"code": "blocked", "clause": cid, "blocked_by": b["by"],
+                                            "message": f"blocked by {b['by']}: {b['reason']}"})
+                elif o.inconclusive and cv.verdict not in (FAIL, BLOCKED):
                     cv.verdict = INCONCLUSIVE
                     if not cv.evidence:
                         cv.evidence.append({"code": "inconclusive", "message": o.inconclusive})
@@ -204,6 +253,8 @@ class Tally:
                     cv.verdict = OBSERVED if observed else (cv.verdict if cv.verdict == OBSERVED else PASS)
             for v in o.violations:  # a violation of a clause the test did not name still counts
                 if v["clause"] not in o.clauses and v["clause"] in out:
+                    if out[v["clause"]].verdict == BLOCKED:
+                        out[v["clause"]].evidence = []
                     out[v["clause"]].verdict = FAIL
                     out[v["clause"]].evidence.append(v)
         for cid, cv in out.items():  # a clause no test reached says why, if a skipped test told
@@ -229,10 +280,13 @@ class Tally:
 
 
 def exit_code(verdicts: dict[str, ClauseVerdict]) -> int:
-    """0 conformant, 1 a must clause failed, 3 inconclusive (a must clause could not be judged). KNOWN is
-    no failure: the gate passes a run whose every failure is known and unexpired."""
+    """0 conformant, 1 a must clause failed, 3 inconclusive (a must clause could not be judged, or was
+    BLOCKED by another's failure). KNOWN is no failure: the gate passes a run whose every failure is known
+    and unexpired, but not one whose must clause a known failure BLOCKED."""
     if any(v.verdict == FAIL and v.level == "must" for v in verdicts.values()):
         return 1
     if any(v.verdict == INCONCLUSIVE for v in verdicts.values()):
         return 3
+    if any(v.verdict == BLOCKED and v.level == "must" for v in verdicts.values()):
+        return 3  # a must clause left unjudged: no conformant run, though nothing it judged failed
     return 0

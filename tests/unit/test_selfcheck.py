@@ -67,3 +67,15 @@ def test_scoring_holds_each_kind_to_what_it_must_do():
     assert _judged("tolerated", 0).ok and not _judged("tolerated", 1).ok
     assert _judged("transport", 3).ok and not _judged("transport", 1).ok
     assert scoring.exit_code([_judged("transport", 0), _judged("quality", 0)]) == 1
+
+
+def test_a_double_fault_is_killed_only_when_every_clause_it_breaks_fails():
+    double = catalog.Entry("two", "contract", "d", Faults(mirror=True, size_offset=1), "faithful",
+                           frozenset({"DIM-4X", "FIDELITY-GEOMETRY"}), each=True)
+    killed = scoring.judge(double, Result("two", 1, ["DIM-4X", "FIDELITY-GEOMETRY", "ALPHA-KEPT"]), {})
+    assert killed.ok and killed.outcome == "killed"
+    hidden = scoring.judge(double, Result("two", 1, ["DIM-4X"]), {})  # the mirror hidden behind the size
+    assert not hidden.ok and hidden.outcome == "survived"
+    doubles = [e for e in catalog.CATALOG if e.each]
+    assert len(doubles) >= 2 and all(len(e.clauses) >= 2 for e in doubles)
+    assert any(e.quick for e in doubles)

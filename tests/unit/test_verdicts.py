@@ -4,7 +4,7 @@ the clause its violation breaks, an unexpected error fails every clause of its t
 
 from __future__ import annotations
 
-from upscale_conformance.verdicts import Outcome, Tally, exit_code
+from upscale_conformance.verdicts import Outcome, Recorder, Tally, exit_code
 
 LEVELS = {"A": "must", "B": "must", "O": "observe", "S": "should"}
 
@@ -55,3 +55,57 @@ def test_a_clause_judged_and_kept_before_the_test_failed_on_another_still_passes
     assert verdicts["PERCEPTUAL-PORTABLE"].verdict == "PASS"
     assert verdicts["PERCEPTUAL-REGRESSION"].verdict == "FAIL"
     assert verdicts["FIDELITY-GEOMETRY"].verdict == "NOT RUN"  # not judged: the test stopped at DIM-4X
+
+
+def test_soft_checks_record_every_check_of_an_answer_and_raise_once_for_all():
+    """``judge`` records and goes on; the next ``check`` raises once with every finding, so Hypothesis shrinks
+    on one failure per answer; the clauses a check judged with no finding are kept."""
+    import pytest
+
+    from upscale_conformance.findings import Violation
+
+    recorder = Recorder()
+    size = Violation("size_not_4x", "DIM-4X", "161x96, expected 160x96")
+    mirror = Violation("fidelity_mirrored", "FIDELITY-GEOMETRY", "mirrored")
+    recorder.judge(("DIM-4X",), [size])
+    recorder.judge(("OUT-DECODES",), [])  # judged after a failure: no raise stopped it
+    recorder.judge(("FIDELITY-GEOMETRY", "FIDELITY-COLOUR"), [mirror])
+    with pytest.raises(AssertionError) as raised:
+        recorder.check()
+    assert "DIM-4X" in str(raised.value) and "FIDELITY-GEOMETRY" in str(raised.value)
+    assert [v.clause for v in recorder.violations] == ["DIM-4X", "FIDELITY-GEOMETRY"]
+    assert recorder.judged == {"OUT-DECODES", "FIDELITY-COLOUR"}
+    recorder.check()  # raised once: nothing is held any more
+
+
+def test_a_clause_another_failure_left_unjudged_is_blocked_with_its_reason_and_no_conformant_run():
+    recorder = Recorder()
+    recorder.block("FIDELITY-GEOMETRY", "DIM-4X", "no geometry comparison on an answer of the wrong size")
+    recorder.block("FIDELITY-GEOMETRY", "OUT-DECODES", "a later reason")  # the first reason stays
+    payload = recorder.payload()
+    assert payload["blocked"] == [{"clause": "FIDELITY-GEOMETRY", "by": "DIM-4X",
+                                   "reason": "no geometry comparison on an answer of the wrong size"}]
+    tally = Tally()
+    tally.add(Outcome(("A", "B", "S"), failed=True, violations=[violation("S")],
+                      blocked=({"clause": "A", "by": "S", "reason": "no picture"},), judged=("A", "B")))
+    found = tally.verdicts(LEVELS)
+    assert found["A"].verdict == "BLOCKED" and found["B"].verdict == "PASS" and found["S"].verdict == "FAIL"
+    assert found["A"].evidence == [{"code": "blocked", "clause": "A", "blocked_by": "S",
+                                    "message": "blocked by S: no picture"}]
+    assert exit_code(found) == 3  # only a should clause failed, but a must clause was never judged
+
+
+def test_blocked_ranks_below_fail_and_above_pass_and_inconclusive():
+    blocked = Outcome(("A",), failed=True, violations=[violation("B")],
+                      blocked=({"clause": "A", "by": "B", "reason": "r"},))
+    assert verdicts(Outcome(("A",), passed=True), blocked)["A"] == "BLOCKED"
+    assert verdicts(blocked, Outcome(("A",), inconclusive="budget"))["A"] == "BLOCKED"
+    got = verdicts(blocked, Outcome(("A",), failed=True, violations=[violation("A")]))
+    assert got["A"] == "FAIL" and got["exit"] == 1
+    tally = Tally()
+    tally.add(blocked)
+    tally.add(Outcome(("A",), failed=True, violations=[violation("A")]))
+    assert [e["code"] for e in tally.verdicts(LEVELS)["A"].evidence] == ["x"]  # the failure, not the block
+    should = verdicts(Outcome(("S", "B"), failed=True, violations=[violation("B")],
+                              blocked=({"clause": "S", "by": "B", "reason": "r"},)))
+    assert should["S"] == "BLOCKED" and should["exit"] == 1

@@ -155,7 +155,7 @@ class TallyCollector:
             calls=payload["calls"], billable=payload.get("billable", 0), nodeid=report.nodeid,
             seconds=payload.get("seconds", 0.0),
             target_seconds=payload.get("target_seconds", 0.0), subtest=isinstance(report, SubtestReport),
-            judged=tuple(payload.get("judged", ())),
+            judged=tuple(payload.get("judged", ())), blocked=tuple(payload.get("blocked", ())),
             error=str(report.longreprtext)[-800:] if report.failed else "",
         ))
         self.tally.outages.extend(payload.get("outages", []))

@@ -27,10 +27,13 @@ class Entry:
     clauses: frozenset[str] = frozenset()  # any of these failing is "caught by a matching clause"
     quick: bool = False  # part of `selfcheck --quick`
     expect: int | None = None  # a transport entry's exact exit code (else 0 or 3: never failed)
+    # A double fault (issue 28): killed only when every one of ``clauses`` fails in the one run, so that one
+    # fault hiding the other (a clause left unjudged by another's failure) is a survivor, not a kill.
+    each: bool = False
 
 
-def _e(name, kind, description, select, clauses=(), quick=False, expect=None, **faults) -> Entry:
-    return Entry(name, kind, description, Faults(**faults), select, frozenset(clauses), quick, expect)
+def _e(name, kind, description, select, clauses=(), quick=False, expect=None, each=False, **faults) -> Entry:
+    return Entry(name, kind, description, Faults(**faults), select, frozenset(clauses), quick, expect, each)
 
 
 FAITHFUL = "faithful"
@@ -93,6 +96,16 @@ CATALOG: tuple[Entry, ...] = (
     _e("grayscale", "contract", "colour inputs come back grey", FAITHFUL, ["FIDELITY-COLOUR"], grayscale=True),
     _e("brightened", "contract", "answers are visibly brighter than the input", FAITHFUL, ["FIDELITY-COLOUR"],
        colour_cast=(24, 24, 24)),
+    # --- two faults at once: every clause judged on every answer, so neither hides the other (each must fail)
+    _e("mirrored-one-pixel-wider", "contract", "answers are mirrored and one pixel wider than 4x", FAITHFUL,
+       ["DIM-4X", "FIDELITY-GEOMETRY"], quick=True, each=True, mirror=True, size_offset=1),
+    _e("grey-one-pixel-wider", "contract", "colour inputs come back grey and one pixel wider than 4x", FAITHFUL,
+       ["DIM-4X", "FIDELITY-COLOUR"], each=True, grayscale=True, size_offset=1),
+    _e("opaque-one-pixel-wider", "contract", "transparent inputs come back opaque and one pixel wider than 4x",
+       "transparency", ["ALPHA-KEPT", "DIM-4X"], each=True, drop_alpha=True, size_offset=1),
+    _e("mirrored-mislabelled", "contract", "answers are mirrored and labelled application/octet-stream",
+       "each_export_format", ["FMT-EXPORT", "FIDELITY-GEOMETRY"], each=True, mirror=True,
+       content_type="application/octet-stream"),
     # --- formats and bytes
     _e("wrong-content-type", "contract", "images are labelled application/octet-stream",
        "default_output_is_png or each_export_format", ["FMT-PNG-DEFAULT", "FMT-EXPORT", "SCHEMA-CONFORMS"],

@@ -5,7 +5,8 @@
   entry names which (a permanent outage 3, one that ends within the run's patience 0);
 - every contract and quality fault must be killed (exit 1), unless it is a known survivor with a
   reason: the suite's power. A kill whose failed clauses share none with the entry's expected ones is
-  still a kill, but is flagged, since a user would be told the wrong thing is broken.
+  still a kill, but is flagged, since a user would be told the wrong thing is broken. A double fault
+  (``Entry.each``) is killed only when every clause it breaks fails: one fault must not hide the other.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def judge(entry: Entry, result: Result, survivors: dict[str, str]) -> Judged:
         return Judged(entry.name, entry.kind, entry.description, result, outcome, ok, **kw)
 
     if entry.kind in ("contract", "quality"):
+        if result.code == 1 and entry.each and not entry.clauses <= set(result.failed):
+            # A double fault of which one hid the other: not every clause it breaks failed.
+            return made("survived", False, matched=False)
         if result.code == 1:
             return made("killed", True, matched=not entry.clauses or bool(entry.clauses & set(result.failed)))
         if entry.name in survivors:
