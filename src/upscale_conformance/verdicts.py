@@ -199,6 +199,7 @@ class ClauseVerdict:
     calls: int = 0
     evidence: list[dict[str, Any]] = field(default_factory=list)
     observations: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""  # NOT RUN, BLOCKED, INCONCLUSIVE: why the clause was not judged
 
 
 class Tally:
@@ -260,6 +261,7 @@ class Tally:
         for cid, cv in out.items():  # a clause no test reached says why, if a skipped test told
             if cv.verdict == NOT_RUN and not cv.evidence and cid in why_not_run:
                 cv.evidence.append({"code": "not_run", "message": why_not_run[cid].removeprefix("Skipped: ")})
+            cv.reason = _why_unjudged(cv)
         return out
 
     def failures(self) -> dict[str, list[dict[str, Any]]]:
@@ -277,6 +279,19 @@ class Tally:
                 if v["clause"] not in o.clauses:
                     out[v["clause"]].append(v)
         return dict(out)
+
+
+def _why_unjudged(cv: ClauseVerdict) -> str:
+    """Why a NOT RUN, BLOCKED or INCONCLUSIVE clause was not judged, in one line (empty for a judged one)."""
+    if cv.verdict not in (NOT_RUN, BLOCKED, INCONCLUSIVE):
+        return ""
+    if cv.evidence and cv.evidence[0].get("message"):
+        return str(cv.evidence[0]["message"])
+    if cv.verdict != NOT_RUN:
+        return "no reason was given"
+    if cv.tests:
+        return f"{cv.tests} test(s) of it ran but none judged it"
+    return "no test of this run's selection judges it (-k, --quick, or tests the profile leaves out)"
 
 
 def exit_code(verdicts: dict[str, ClauseVerdict]) -> int:

@@ -271,3 +271,47 @@ def test_a_jpeg_answer_far_below_the_documented_quality_fails_fmt_export(quality
     if fails:
         assert found[0].clause == "FMT-EXPORT" and "far below the documented 80" in found[0].message
     assert check_jpeg_quality(result, None) == []  # only asked-for JPEG is judged
+
+
+def test_an_answer_one_pixel_off_is_still_judged_for_geometry_after_resizing_and_says_so():
+    """One fault must not hide another: a mirrored answer one pixel too wide fails DIM-4X and, compared after
+    resizing it for the comparison only, FIDELITY-GEOMETRY; an honest one a pixel too wide keeps its geometry."""
+    wide = (BIG[0] + 1, BIG[1])
+    mirrored = answer(ImageOps.mirror(PICTURE.resize(wide, R.BICUBIC)))
+    found = check_fidelity(PICTURE, mirrored)
+    assert [v.code for v in found] == ["fidelity_mirrored"]
+    assert found[0].measured.values["compared_after_resize"] == "241x160 -> 240x160"
+    assert "compared after resizing the 241x160 answer to 240x160" in found[0].message
+    assert [v.clause for v in check_size(mirrored, PICTURE.size)] == ["DIM-4X"]
+    assert check_fidelity(PICTURE, answer(PICTURE.resize(wide, R.BICUBIC))) == []
+
+
+def test_judge_upscale_judges_every_clause_of_an_answer_and_blocks_what_it_cannot():
+    from upscale_conformance.checks import judge_upscale, picture_blocker
+    from upscale_conformance.verdicts import Recorder
+
+    recorder = Recorder()  # a mirror one pixel too wide: both clauses fail, nothing is blocked
+    judge_upscale(recorder, answer(ImageOps.mirror(PICTURE.resize((241, 160), R.BICUBIC))), PICTURE.size,
+                  accepted="DIM-4X", picture=PICTURE)
+    assert {v.clause for v in recorder.violations} == {"DIM-4X", "FIDELITY-GEOMETRY"}
+    assert not recorder.blocked and {"OUT-DECODES", "FIDELITY-COLOUR"} <= recorder.judged
+    with pytest.raises(AssertionError):
+        recorder.check()
+
+    recorder = Recorder()  # the axes swapped: too far off to compare; geometry and colour are BLOCKED by DIM-4X
+    swapped = answer(PICTURE.resize((160, 240), R.BICUBIC))
+    judge_upscale(recorder, swapped, PICTURE.size, accepted="DIM-4X", picture=PICTURE)
+    assert {v.clause for v in recorder.violations} == {"DIM-4X"}
+    assert set(recorder.blocked) == {"FIDELITY-GEOMETRY", "FIDELITY-COLOUR"}
+    assert recorder.blocked["FIDELITY-GEOMETRY"].by == "DIM-4X"
+    assert "no geometry comparison on an answer of the wrong size: 160x240" in recorder.blocked[
+        "FIDELITY-GEOMETRY"].reason
+    assert picture_blocker(swapped, PICTURE.size, "DIM-4X")[0] == "DIM-4X"
+
+    recorder = Recorder()  # refused: nothing of the picture can be judged, all blocked by the refused clause
+    refused = UpscaleResult(500, {"content-type": "application/json"}, b'{"error": {"message": "x"}}', 0.01)
+    judge_upscale(recorder, refused, PICTURE.size, accepted="FMT-EXPORT", picture=PICTURE, no_5xx=True,
+                  export=("webp", load_profile(None)))
+    assert {v.clause for v in recorder.violations} == {"ERR-NO-5XX", "FMT-EXPORT"}
+    assert set(recorder.blocked) == {"OUT-DECODES", "DIM-4X", "FIDELITY-GEOMETRY", "FIDELITY-COLOUR"}
+    assert all(b.by == "FMT-EXPORT" and "500" in b.reason for b in recorder.blocked.values())

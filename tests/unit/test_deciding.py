@@ -167,3 +167,18 @@ def test_a_narrowed_run_says_on_its_verdict_line_and_page_how_many_clauses_it_ju
     line = console.export_text().strip().splitlines()[-1]
     assert line.startswith("verdict: conformant (exit 0); judged 1 of 4 clauses (narrowed: -k 'dim', quick);"), line
     assert "judged 1 of 4 clauses (narrowed: -k &#x27;dim&#x27;, quick)" in render(summary, tmp_path)
+
+
+def test_a_known_failure_never_hides_the_must_clause_it_blocked():
+    """DIM-4X accepted as known, but the geometry it left unjudged is BLOCKED: no conformant run (exit 3)."""
+    size = {"clause": "DIM-4X", "code": "size_not_4x", "message": "m", "evidence": {"asked": {"mode": "ai.fast"}}}
+    blocked = Outcome(("DIM-4X", "FIDELITY-GEOMETRY"), failed=True, violations=[size],
+                      blocked=({"clause": "FIDELITY-GEOMETRY", "by": "DIM-4X", "reason": "wrong shape"},))
+    entry = parse_text("- fingerprint: DIM-4X/size_not_4x/ai.fast/-/-/-\n  reason: vendor ticket 43\n"
+                       "  expires: 2026-08-01\n", today=TODAY)
+    decision = decide([blocked], LEVELS, known=entry, today=TODAY)
+    assert decision.verdicts["DIM-4X"].verdict == KNOWN
+    assert decision.verdicts["FIDELITY-GEOMETRY"].verdict == "BLOCKED"
+    assert decision.verdicts["FIDELITY-GEOMETRY"].reason == "blocked by DIM-4X: wrong shape"
+    assert decision.exit_code == 3
+    assert decide([blocked], LEVELS).exit_code == 1  # unknown, the failure decides

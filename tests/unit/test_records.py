@@ -205,3 +205,38 @@ def test_report_renders_the_page_of_an_old_summary_again(tmp_path):
     result = CliRunner().invoke(report, [str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "DIM-4X" in (tmp_path / "index.html").read_text()
+
+
+def test_a_clause_left_unjudged_carries_its_reason_into_the_summary_the_table_and_the_page(tmp_path):
+    """BLOCKED (by which clause, why), INCONCLUSIVE and NOT RUN each say why they were not judged."""
+    import io
+
+    from rich.console import Console
+
+    from upscale_conformance.report.html import render
+    from upscale_conformance.report.summary import print_table
+
+    tally = Tally()
+    tally.add(Outcome(("DIM-4X", "FIDELITY-GEOMETRY"), failed=True, nodeid="t::a", violations=[
+        {"code": "size_not_4x", "clause": "DIM-4X", "message": "m", "evidence": {}}],
+        blocked=({"clause": "FIDELITY-GEOMETRY", "by": "DIM-4X", "reason": "no geometry comparison"},)))
+    tally.add(Outcome(("ERR-BODY",), inconclusive="the target is down", nodeid="t::b"))
+    profile, clauses = load_profile(None), load_clauses()
+    decision = decide(tally.outcomes, {cid: profile.level_of(c) for cid, c in clauses.items()})
+    record = summary_record(tally, decision, {cid: c.promise for cid, c in clauses.items()}, target="local",
+                            profile=profile.id)
+    data = json.loads(write_summary(record, tmp_path / "summary.json").read_text())
+    assert files.problems("summary.json", data) == []
+    got = data["clauses"]
+    assert got["FIDELITY-GEOMETRY"]["verdict"] == "BLOCKED"
+    assert got["FIDELITY-GEOMETRY"]["reason"] == "blocked by DIM-4X: no geometry comparison"
+    assert got["ERR-BODY"]["reason"] == "the target is down"
+    assert got["AUTH-REQUIRED"]["verdict"] == "NOT RUN" and "no test of this run" in got["AUTH-REQUIRED"]["reason"]
+    assert "reason" not in got["DIM-4X"]  # judged: nothing to explain
+    out = io.StringIO()
+    print_table(data, Console(file=out, width=250))
+    table = out.getvalue()
+    assert "BLOCKED" in table and "blocked by DIM-4X: no geometry comparison" in table
+    assert "no test of this run" in table
+    page = render(data, tmp_path)
+    assert "blocked by DIM-4X: no geometry comparison" in page and 'id="AUTH-REQUIRED"' in page

@@ -55,6 +55,9 @@ def pytest_runtest_makereport(item, call):
         hypothesis_evidence(payload["violations"], state.recorder, call.excinfo.value)
         _complete_bundles(payload["violations"], item.config)
     report.user_properties.append((REPORT_KEY, scrub(item.config, json.dumps(payload, default=str))))
+    if report.failed:  # readable in JUnit: what this test could not judge, and why
+        for b in payload.get("blocked", []):
+            report.user_properties.append(("blocked", scrub(item.config, f"{b['clause']} by {b['by']}: {b['reason']}")))
 
 
 def hypothesis_evidence(violations: list[dict], recorder, exc: BaseException) -> None:
@@ -171,6 +174,7 @@ def selection(config) -> str:
     return ", ".join(parts + (["quick"] if quick(config) else []))
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file: the clauses' reasons go into it
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     path = option(config, "upscale_summary")
@@ -195,5 +199,19 @@ def pytest_sessionfinish(session, exitstatus):
                             golden_target=golden_target(config))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_summary(record, path)
+    _unjudged_into_junit(config, decision.verdicts)
     if known is not None and decision.exit_code == 0 and exitstatus == pytest.ExitCode.TESTS_FAILED:
         session.exitstatus = pytest.ExitCode.OK  # every failure is known: plain pytest passes the gate too
+
+
+def _unjudged_into_junit(config, verdicts) -> None:
+    """Every NOT RUN, BLOCKED and INCONCLUSIVE clause with its reason, as properties of the JUnit file's test
+    suite (``clause ID``: ``VERDICT: reason``): a CI page that shows only JUnit says what was not judged."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    for cid, v in verdicts.items():
+        if v.reason:
+            xml.add_global_property(f"clause {cid}", scrub(config, f"{v.verdict}: {v.reason}"))

@@ -28,6 +28,7 @@ class ClauseEntry:
     promise: str = ""
     findings: list[str] | None = None  # FAIL or KNOWN: the fingerprints of every failing finding
     known: list[int] | None = None  # the lines of the known-failures entries that matched
+    reason: str = ""  # NOT RUN, BLOCKED, INCONCLUSIVE: why the clause was not judged
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in ("clause", "level", "verdict", "tests", "cases", "calls", "evidence",
@@ -35,6 +36,8 @@ class ClauseEntry:
         for optional in ("findings", "known"):
             if getattr(self, optional) is not None:
                 out[optional] = getattr(self, optional)
+        if self.reason:
+            out["reason"] = self.reason
         return out
 
     @classmethod
@@ -44,7 +47,7 @@ class ClauseEntry:
                    list(data.get("evidence") or ()), list(data.get("observations") or ()),
                    str(data.get("promise") or ""),
                    list(data["findings"]) if data.get("findings") is not None else None,
-                   list(data["known"]) if data.get("known") is not None else None)
+                   list(data["known"]) if data.get("known") is not None else None, str(data.get("reason") or ""))
 
 
 @dataclass

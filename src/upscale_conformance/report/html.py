@@ -14,11 +14,11 @@ from typing import Any
 
 from PIL import Image
 
-from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, NOT_RUN, OBSERVED, PASS
+from ..verdicts import BLOCKED, FAIL, INCONCLUSIVE, KNOWN, NOT_RUN, OBSERVED, PASS
 from .pages import STYLE, data_uri, escape
 from .summary import EXIT_MEANING, coverage_line, outage_line, smallest_input_line
 
-SECTION_ORDER = {FAIL: 0, KNOWN: 1, INCONCLUSIVE: 2, OBSERVED: 3, NOT_RUN: 4, PASS: 5}  # why first
+SECTION_ORDER = {FAIL: 0, KNOWN: 1, BLOCKED: 2, INCONCLUSIVE: 3, OBSERVED: 4, NOT_RUN: 5, PASS: 6}  # why first
 THUMB_SIDE = 360  # px: pictures stay readable and the page stays small
 
 
@@ -114,14 +114,17 @@ def render(summary: dict[str, Any], base: Path) -> str:
     rows, sections = [], []
     for cid, c in summary["clauses"].items():
         verdict = c["verdict"]
-        first = (c["evidence"] or [{}])[0].get("message", "") or "; ".join(
+        first = (c["evidence"] or [{}])[0].get("message", "") or c.get("reason", "") or "; ".join(
             sorted({o["summary"] for o in c.get("observations", [])}))[:200]
         rows.append(f'<tr><td><a href="#{escape(cid)}">{escape(cid)}</a></td><td>{escape(c["level"])}</td>'
                     f'<td class="{escape(verdict.replace(" ", ""))}">{escape(verdict)}</td><td>{c["tests"]}</td>'
                     f'<td>{c["cases"]}</td><td>{c["calls"]}</td><td>{escape(first[:200])}</td></tr>')
-        if (verdict == PASS and not c.get("observations")) or (verdict == NOT_RUN and not c["evidence"]):
+        if (verdict == PASS and not c.get("observations")) or (verdict == NOT_RUN and not c["evidence"]
+                                                               and not c.get("reason")):
             continue
         body = "".join(_evidence_block(item, base) for item in c["evidence"])
+        if c.get("reason") and not c["evidence"]:  # why it was not judged, when no finding says it
+            body = f'<p class="reason">not judged: {escape(c["reason"])}</p>'
         observed = "".join(f"<li>{escape(o['summary'])}</li>" for o in c.get("observations", []))
         css = escape(verdict.replace(" ", ""))
         known = ""

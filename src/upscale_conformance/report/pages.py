@@ -16,7 +16,7 @@ h1{font-size:1.5em;margin-bottom:.2em}.meta{color:#555}
 .b0{background:#2e7d32}.b1{background:#c62828}.b2{background:#6d4c41}.b3{background:#ef6c00}.bknown{background:#8e24aa}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;
 vertical-align:top}th{background:#f4f4f4}.PASS{color:#2e7d32}.FAIL{color:#c62828;font-weight:bold}
-.OBSERVED{color:#00838f}.KNOWN{color:#8e24aa;font-weight:bold}.INCONCLUSIVE{color:#ef6c00}.NOTRUN{color:#888}
+.OBSERVED{color:#00838f}.KNOWN{color:#8e24aa;font-weight:bold}.INCONCLUSIVE{color:#ef6c00}.BLOCKED{color:#ef6c00;font-weight:bold}.NOTRUN{color:#888}
 section{margin:2em 0;padding-top:.5em;border-top:2px solid #eee}pre{background:#f7f7f7;padding:.6em;
 overflow-x:auto;white-space:pre-wrap}figure{display:inline-block;margin:.5em 1em .5em 0}
 figcaption{color:#555;font-size:.9em}img{max-width:360px;border:1px solid #ccc}

@@ -19,10 +19,11 @@ from rich.table import Table
 from ..records import files
 from ..records.header import new_header
 from ..records.run import EXIT_MEANING, ClauseEntry, RunSummary
-from ..verdicts import FAIL, INCONCLUSIVE, KNOWN, MAX_BUNDLES_PER_CLAUSE, NOT_RUN, OBSERVED, PASS, Tally
+from ..verdicts import BLOCKED, FAIL, INCONCLUSIVE, KNOWN, MAX_BUNDLES_PER_CLAUSE, NOT_RUN, OBSERVED, PASS, Tally
 from .deciding import Decision
 
-_STYLE = {PASS: "green", FAIL: "red", KNOWN: "magenta", OBSERVED: "cyan", INCONCLUSIVE: "yellow", NOT_RUN: "dim"}
+_STYLE = {PASS: "green", FAIL: "red", KNOWN: "magenta", OBSERVED: "cyan", INCONCLUSIVE: "yellow", BLOCKED: "yellow",
+          NOT_RUN: "dim"}
 
 
 def stamped_folder(root: Path, prefix: str = "") -> Path:
@@ -102,6 +103,8 @@ def first_evidence(entry: dict[str, Any], width: int = 160) -> str:
         smallest = smallest_input_line(e.get("evidence") or {})
         if smallest:  # the input a developer reproduces first: given room enough to be read whole
             text, width = f"{text}; {smallest}", max(width, 400)
+    elif entry.get("reason"):  # NOT RUN with no test to tell why: the run's own reason
+        text = entry["reason"]
     else:
         text = "; ".join(sorted({o["summary"] for o in entry["observations"]}))
     text = " ".join(text.split())
