@@ -54,6 +54,9 @@ class Blocked:
     by: str
     reason: str
 
+    def __str__(self) -> str:
+        return f"[{self.clause}] BLOCKED by {self.by}: {self.reason}"
+
     def as_dict(self) -> dict[str, str]:
         return {"clause": self.clause, "by": self.by, "reason": self.reason}
 
@@ -82,14 +85,16 @@ class Recorder:
         self.stopped_early = ""  # why shrinking stopped before Hypothesis was done, e.g. the budget
         self._held: list[Violation] = []  # recorded by hold(), raised by the next check()
         self.blocked: dict[str, Blocked] = {}  # clause -> the first reason it could not be judged
+        self._held_blocked: list[Blocked] = []  # said by the next check()'s failure
 
     def check(self, *groups: list[Violation]) -> None:
         """Record the violations (their evidence is kept now, of the exchange at hand) and fail the test if
         there are any, or if violations were held (:meth:`hold`) since the last check."""
         found = self.hold(*groups)
         found, self._held = self._held, []
-        if found:
-            raise AssertionError("\n".join(str(v) for v in found))
+        blocked, self._held_blocked = self._held_blocked, []
+        if found:  # what the failure left unjudged is said with it (the failure message is JUnit's too)
+            raise AssertionError("\n".join([str(v) for v in found] + [str(b) for b in blocked]))
 
     def hold(self, *groups: list[Violation]) -> list[Violation]:
         """Record the violations now, while the exchange they were found on is the test's last one, and fail
@@ -118,7 +123,9 @@ class Recorder:
 
     def block(self, clause: str, by: str, reason: str) -> None:
         """``clause`` could not be judged on this answer because ``by`` failed on it (the reason says how)."""
-        self.blocked.setdefault(clause, Blocked(clause, by, reason))
+        blocked = Blocked(clause, by, reason)
+        self.blocked.setdefault(clause, blocked)
+        self._held_blocked.append(blocked)
 
     def _note_failure(self, found: list[Violation]) -> bool:
         """Remember the first failing input; in Hypothesis's final replay keep ``found`` as the smallest

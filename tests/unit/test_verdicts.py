@@ -79,9 +79,16 @@ def test_soft_checks_record_every_check_of_an_answer_and_raise_once_for_all():
 
 
 def test_a_clause_another_failure_left_unjudged_is_blocked_with_its_reason_and_no_conformant_run():
+    import pytest
+
+    from upscale_conformance.findings import Violation
+
     recorder = Recorder()
     recorder.block("FIDELITY-GEOMETRY", "DIM-4X", "no geometry comparison on an answer of the wrong size")
     recorder.block("FIDELITY-GEOMETRY", "OUT-DECODES", "a later reason")  # the first reason stays
+    recorder.judge(("DIM-4X",), [Violation("size_not_4x", "DIM-4X", "160x240, expected 240x160")])
+    with pytest.raises(AssertionError, match=r"\[FIDELITY-GEOMETRY\] BLOCKED by DIM-4X: no geometry"):
+        recorder.check()  # the failure says what it left unjudged
     payload = recorder.payload()
     assert payload["blocked"] == [{"clause": "FIDELITY-GEOMETRY", "by": "DIM-4X",
                                    "reason": "no geometry comparison on an answer of the wrong size"}]

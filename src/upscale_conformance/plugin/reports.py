@@ -55,9 +55,6 @@ def pytest_runtest_makereport(item, call):
         hypothesis_evidence(payload["violations"], state.recorder, call.excinfo.value)
         _complete_bundles(payload["violations"], item.config)
     report.user_properties.append((REPORT_KEY, scrub(item.config, json.dumps(payload, default=str))))
-    if report.failed:  # readable in JUnit: what this test could not judge, and why
-        for b in payload.get("blocked", []):
-            report.user_properties.append(("blocked", scrub(item.config, f"{b['clause']} by {b['by']}: {b['reason']}")))
 
 
 def hypothesis_evidence(violations: list[dict], recorder, exc: BaseException) -> None:
@@ -174,7 +171,7 @@ def selection(config) -> str:
     return ", ".join(parts + (["quick"] if quick(config) else []))
 
 
-@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file: the clauses' reasons go into it
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file: the unjudged clauses' reasons go into it
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     path = option(config, "upscale_summary")
