@@ -96,5 +96,6 @@ class KeyMissing(ConformanceError):
 
     code = "UC500"
 
-    def __init__(self, flag: str = "--api-key"):
-        super().__init__(f"a non-local target needs {flag} or PHOTOROOM_API_KEY")
+    def __init__(self, flag: str = "--api-key", target: str = ""):
+        super().__init__(f"{target or 'this target'} is not on this machine, so every call may be billed: a paid "
+                         f"target needs {flag} or PHOTOROOM_API_KEY (a loopback address needs none)")

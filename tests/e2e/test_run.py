@@ -3,6 +3,12 @@ the clause it breaks, and the budget caps what arrives (a dying target: tests/e2
 
 from __future__ import annotations
 
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -83,7 +89,7 @@ def test_usage_errors_exit_2_without_a_traceback(tmp_path):
         assert result.code == 2, result.output
     # The installed command, as a user meets it: one line, no traceback.
     code, _, output = run(tmp_path, "--target", "https://image-api.example.invalid", key=None)
-    assert code == 2 and "needs --api-key" in output
+    assert code == 2 and "a paid target needs --api-key" in output and "is not on this machine" in output
 
 
 def test_a_rerun_with_the_cache_sends_nothing_for_unchanged_cases(tmp_path):
@@ -97,3 +103,46 @@ def test_a_rerun_with_the_cache_sends_nothing_for_unchanged_cases(tmp_path):
     assert first == 0 and second == 0, output
     assert after_first > 0 and after_second == after_first  # every answer came from the cache
     assert summary["clauses"]["FMT-EXPORT"]["verdict"] == "PASS"
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_sequence() -> list[list[str]]:
+    """The commands of the README's block that starts the reference server by hand, as a user types them."""
+    text = README.read_text(encoding="utf-8")
+    block = text[text.index("The reference server can also be started by hand"):].split("```sh\n", 1)[1]
+    block = block.split("```", 1)[0]
+    return [shlex.split(line.split("#", 1)[0].replace("&", "")) for line in block.splitlines() if line.strip()]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_readme_s_hand_started_server_and_run_are_conformant_as_written(tmp_path):
+    serve, run_command = readme_sequence()
+    assert serve[:3] == ["upscale-conformance", "serve", "--port"] and len(serve) == 4, serve
+    assert run_command[:2] == ["upscale-conformance", "run"], run_command
+    port = serve[3]
+    mine = str(free_port())  # the README's port may be taken on this machine: the same command on a free one
+    env = {k: v for k, v in os.environ.items() if k not in ("PHOTOROOM_API_KEY", "UPSCALE_SERVER_API_KEY")}
+    server = subprocess.Popen([sys.executable, "-m", "upscale_conformance", "serve", "--port", mine], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{mine}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        args = [a.replace(port, mine) for a in run_command[2:]]
+        ran = cli.run(tmp_path, *args, key=None)  # no key, as the README shows it
+    finally:
+        server.terminate()
+        said = server.communicate(timeout=30)[0]
+    assert ran.code == 0, ran.output[-3000:]
+    assert ran.summary["clauses"]["AUTH-REQUIRED"]["verdict"] == "PASS"  # judged for real: other keys refused
+    assert "accepting only x-api-key: local-reference-key" in said, said

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from upscale_conformance.cli.app import cli
 from upscale_conformance.client import Budget, Secret
 from upscale_conformance.client.health import DEFAULT_PATIENCE
-from upscale_conformance.client.target import DEFAULT_TIMEOUT
+from upscale_conformance.client.target import DEFAULT_TIMEOUT, LOOPBACK_KEY
 from upscale_conformance.errors import KeyMissing
 from upscale_conformance.session import key_for, open_session
 
@@ -26,8 +26,20 @@ def test_a_paid_target_without_a_key_is_refused_with_one_typed_error(key):
 
 
 def test_loopback_costs_nothing_and_needs_no_key():
+    # Given none, a loopback target is sent the key `serve` accepts by default (README: serve, then run).
     with open_session("http://127.0.0.1:9", key=None) as session:
-        assert not session.key and session.url == "http://127.0.0.1:9" and not session.local
+        assert session.key.reveal() == LOOPBACK_KEY == session.client.api_key.reveal()
+        assert session.url == "http://127.0.0.1:9" and not session.local
+    with open_session("http://localhost:9", key=Secret("mine")) as session:  # a key given is the key sent
+        assert session.key.reveal() == "mine"
+
+
+def test_the_missing_key_message_names_the_real_reason():
+    with pytest.raises(KeyMissing) as raised:
+        key_for(VENDOR, None)
+    assert str(raised.value) == ("https://vendor.example is not on this machine, so every call may be billed: a paid "
+                                 "target needs --api-key or PHOTOROOM_API_KEY (a loopback address needs none)")
+    assert "non-local" not in str(raised.value)
 
 
 def test_the_session_sends_the_user_s_key_and_never_shows_it():
@@ -117,5 +129,5 @@ def test_a_paid_target_without_a_key_is_the_same_usage_error_in_every_command(tm
     if command == "load":
         args += ["--requests", "3"]
     got = CliRunner().invoke(cli, args, env={"PHOTOROOM_API_KEY": ""}, catch_exceptions=False)
-    assert got.exit_code == 2 and "a non-local target needs --api-key or PHOTOROOM_API_KEY" in got.output, got.output
+    assert got.exit_code == 2 and "a paid target needs --api-key or PHOTOROOM_API_KEY" in got.output, got.output
     assert not any(tmp_path.iterdir())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..client.target import LOOPBACK_KEY
 from ..contract import load_profile
 from ..server.app import ENV_API_KEY
 from ..server.faults import ENV_VAR as ENV_FAULTS
@@ -41,7 +42,8 @@ def _list_faults(ctx, _param, value: bool) -> None:
 @click.option("--profile", "profile", type=PROFILE, default=None,
               help="Contract profile name or path (default: the default profile, pixel-budget-2026).")
 @click.option("--api-key", envvar=ENV_API_KEY, default=None, show_envvar=True,
-              help="Accept only this x-api-key (default: any non-empty key).")
+              help=f"Accept only this x-api-key (default: {LOOPBACK_KEY!r}, the key `run` sends to a loopback "
+                   "target given none, so `serve` then `run --target http://127.0.0.1:PORT` works as is).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
               help="Worker processes (each counts its own requests in /health).")
 @click.option("--log-level", default="info", show_default=True,
@@ -73,6 +75,10 @@ def serve(host: str, port: int, profile, api_key: str | None, workers: int, log_
         raise click.UsageError(str(exc)) from None
     if faults.active:
         click.echo(f"warning: faults planted for testing, this server breaks the contract: {faults}", err=True)
+    if not api_key:  # a key of the user's own is never printed; this one is no secret (client.target)
+        api_key = LOOPBACK_KEY
+        click.echo(f"accepting only x-api-key: {LOOPBACK_KEY} (what `run` sends to a loopback target given no key; "
+                   "--api-key to choose another)", err=True)
     try:
         run_server(profile, host, port, api_key, workers, faults, log_level)
     except (ValueError, OSError) as exc:

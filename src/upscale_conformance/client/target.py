@@ -7,6 +7,11 @@ from urllib.parse import urlparse
 # The longest wait for one whole answer, headers and body, unless a run says otherwise
 # (`run --timeout`, `--upscale-timeout`, `load --timeout`). The one place this default is written.
 DEFAULT_TIMEOUT = 120.0
+# The key `serve` accepts when started without --api-key, and the key a run sends to a loopback target when
+# given none: the README's `serve` then `run --target http://127.0.0.1:PORT` works as written, and the
+# invalid-key clause is still judged for real (that server refuses every other key). Not a secret: a
+# stand-in on this machine, which no vendor bills.
+LOOPBACK_KEY = "local-reference-key"
 
 
 def is_local(target: str) -> bool:

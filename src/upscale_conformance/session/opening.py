@@ -19,7 +19,7 @@ from ..client import Budget, ResponseCache, Secret, UpscaleClient, is_local
 from ..client.guard import bounds_for
 from ..client.health import DEFAULT_PATIENCE, TargetHealth
 from ..client.reach import first_contact
-from ..client.target import DEFAULT_TIMEOUT
+from ..client.target import DEFAULT_TIMEOUT, LOOPBACK_KEY
 from ..contract import Profile, load_profile
 from ..errors import KeyMissing, NeverReached, TargetUnreachable
 
@@ -34,18 +34,20 @@ def fresh_local_key() -> Secret:
 
 def key_for(target: str, key: Secret | None, flag: str = "--api-key") -> Secret:
     """The key sent to ``target``; a target that may cost money (any host but loopback) is refused without one.
-    ``flag`` names the option the user would give the key with.
+    A loopback target given none gets :data:`LOOPBACK_KEY`, the one `serve` accepts by default. ``flag`` names
+    the option the user would give the key with.
 
-    >>> key_for("http://127.0.0.1:8000", None)
-    Secret(None)
+    >>> key_for("http://127.0.0.1:8000", None).reveal()
+    'local-reference-key'
     >>> key_for("https://vendor.example", Secret(""))
     Traceback (most recent call last):
-    upscale_conformance.errors.KeyMissing: a non-local target needs --api-key or PHOTOROOM_API_KEY
+    upscale_conformance.errors.KeyMissing: https://vendor.example is not on this machine, so every call may be \
+billed: a paid target needs --api-key or PHOTOROOM_API_KEY (a loopback address needs none)
     """
     key = key if key is not None else Secret(None)
     if not key and not is_local(target):
-        raise KeyMissing(flag)
-    return key
+        raise KeyMissing(flag, target)
+    return key if key else Secret(LOOPBACK_KEY)
 
 
 def reach(target: str) -> None:
