@@ -113,3 +113,64 @@ def test_run_golden_dir_reaches_the_suites(tmp_path):
     assert args[args.index("--upscale-golden-dir") + 1] == str((tmp_path / "g").resolve())
     assert "--upscale-golden-dir" not in RunSettings("local", load_profile(None), economy=False,
                                                      golden_target="local").suite_options()
+
+
+def report_with(tmp_path: Path, names: tuple[str, ...]) -> Path:
+    """A report folder holding a candidate of each input (bands doubled) against a golden of the store."""
+    report = tmp_path / "reports" / "r1"
+    for name in names:
+        c = candidate(tmp_path, name, "ai.fast", NEW_FAST_MODEL, BANDS, scaled(2.0))
+        write(report / cs.CANDIDATES, c.key, c.golden, 200)
+        verdict = {**c.verdict, "key": {"target": "local", "profile": "p", "mode": "ai.fast",
+                                        "model_version": NEW_FAST_MODEL, "input": name}}
+        path = c.key.json_path(report / cs.VERDICTS)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(verdict))
+    return report
+
+
+def test_approval_writes_what_was_chosen_with_its_reason_and_keeps_the_old_baseline(tmp_path):
+    from upscale_conformance.goldens.approval import approve
+
+    report = report_with(tmp_path, ("a.png", "b.png"))
+    (done,) = approve(report, "the vendor's new model", inputs=("b.png",))
+    assert (done.candidate.key.input_name, done.root, done.kept) == ("b.png", tmp_path / "store", 1)
+    approved = json.loads(done.candidate.key.json_path(tmp_path / "store").read_text())["approved"]
+    assert approved["reason"] == "the vendor's new model" and approved["run"] == "r1"
+    a = gs.GoldenKey("local", "p", gs.Combo("ai.fast", NEW_FAST_MODEL), "a.png")
+    assert [b.label for b in history.baselines(tmp_path / "store", a)] == ["current"]  # not chosen: untouched
+    assert [c.candidate.key.input_name for c in approve(report, "all", everything=True,
+                                                        golden_dir=tmp_path / "other")] == ["a.png", "b.png"]
+
+
+def test_approval_refuses_what_it_cannot_do_before_writing_anything(tmp_path):
+    import pytest
+
+    from upscale_conformance.goldens.approval import Refused, approve
+    from upscale_conformance.goldens.job import GoldensUsage
+
+    report = report_with(tmp_path, ("a.png",))
+    before = sorted(p.name for p in (tmp_path / "store").rglob("*"))
+    for asked, says in [({}, "say what to approve"), ({"everything": True, "reason": " "}, "--reason must say why"),
+                        ({"group_ids": ("nope",)}, "no group nope in"),
+                        ({"inputs": ("z.png",)}, "no candidate matches")]:
+        with pytest.raises(GoldensUsage, match=says):
+            approve(report, **{"reason": "r", **asked})
+    with pytest.raises(GoldensUsage, match="no golden candidates"):
+        approve(tmp_path, "r", everything=True)
+    (report / "summary.json").write_text(json.dumps({"clauses": {"DIM-4X": {"verdict": "FAIL"},
+                                                                 "PERCEPTUAL-REGRESSION": {"verdict": "FAIL"}}}))
+    with pytest.raises(Refused, match="the run also failed DIM-4X;"):
+        approve(report, "r", everything=True)
+    assert sorted(p.name for p in (tmp_path / "store").rglob("*")) == before
+    assert approve(report, "r", everything=True, force=True)[0].kept == 1
+
+
+def test_revert_each_goes_back_one_for_the_goldens_named(tmp_path):
+    from upscale_conformance.goldens.approval import approve
+
+    approve(report_with(tmp_path, ("a.png", "b.png")), "r", everything=True)
+    root = tmp_path / "store"
+    assert [(k.input_name, n) for k, n in history.revert_each(root, "local", "p", ("a.png",))] == [("a.png", 1)]
+    assert [(k.input_name, n) for k, n in history.revert_each(root, "local", "p")] == [("b.png", 1)]
+    assert history.revert_each(root, "local", "p") == []

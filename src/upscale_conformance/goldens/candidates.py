@@ -32,6 +32,12 @@ def input_id(key: GoldenKey) -> str:
     return f"{key.combo.slug}/{key.input_name}"
 
 
+def matches(wanted: tuple[str, ...] | list[str], key: GoldenKey) -> bool:
+    """Is ``key`` one of ``wanted`` (``<mode-and-model>/<input file>``, an input file, or its stem)? Nothing
+    wanted: every key is."""
+    return not wanted or any(w in (input_id(key), key.input_name, key.stem) for w in wanted)
+
+
 def keep(report_dir: Path, found: GoldenCheck, golden_dir: Path, thresholds: Thresholds) -> bool:
     """Keep the candidate of a check that differed (warn or fail) in ``report_dir``; False: nothing to keep."""
     if found.candidate is None or found.golden is None:

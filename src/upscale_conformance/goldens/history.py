@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .candidates import Candidate
+from .candidates import Candidate, matches
 from .document import Golden
 from .keys import IMAGE_SUFFIXES, Combo, GoldenKey
 
@@ -73,6 +73,17 @@ def revert(root: Path, key: GoldenKey) -> int | None:
     return numbers[-1]
 
 
+def revert_each(root: Path, target: str, profile: str, wanted: tuple[str, ...] = ()) -> list[tuple[GoldenKey, int]]:
+    """:func:`revert` every golden of a target and profile (only those ``wanted`` names, if any): the goldens
+    put back, each with the history number restored; one without history is left as it is."""
+    done = []
+    for key in keys(root, target, profile, wanted):
+        back = revert(root, key)
+        if back is not None:
+            done.append((key, back))
+    return done
+
+
 @dataclass
 class Baseline:
     label: str  # current | <n> (replaced by approval n... newest first) | reverted/<n>
@@ -96,8 +107,9 @@ def baselines(root: Path, key: GoldenKey) -> list[Baseline]:
     return out
 
 
-def keys(root: Path, target: str, profile: str) -> list[GoldenKey]:
-    """Every golden key of a target and profile, current or only in history."""
+def keys(root: Path, target: str, profile: str, wanted: tuple[str, ...] = ()) -> list[GoldenKey]:
+    """Every golden key of a target and profile, current or only in history; with ``wanted``, only those it
+    names (:func:`.candidates.matches`)."""
     base = Path(root) / target / profile
     found = set()
     for path in base.glob("*/*.json") if base.is_dir() else []:
@@ -106,7 +118,7 @@ def keys(root: Path, target: str, profile: str) -> list[GoldenKey]:
         stem = path.name.removesuffix(".history")
         found.add(GoldenKey(target, profile, Combo.parse(path.parent.name), _input_name(path.parent / f"{stem}.json",
                                                                                          fallback=stem)))
-    return sorted(found, key=lambda k: (k.combo.slug, k.input_name))
+    return sorted((k for k in found if matches(wanted, k)), key=lambda k: (k.combo.slug, k.input_name))
 
 
 def _input_name(doc: Path, fallback: str = "") -> str:
