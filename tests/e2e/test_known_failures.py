@@ -59,8 +59,9 @@ def triaged(mirrored, tmp_path_factory) -> Path:
 def known_or_unjudged(ran: cli.Ran) -> None:
     """A run whose every failure is known passes the gate (0, "conformant with N known failures") only if the
     failing tests judged every other must clause they name; a clause left unjudged behind a known failure
-    ends it inconclusive (3), naming that clause. (With soft checks, each answer judged by every clause, the
-    mirror leaves nothing unjudged.)"""
+    ends it inconclusive (3), naming that clause. (`-k faithful` names DIM-EXIF, which a failing quick run's
+    inputs never judge: a passing test counts it kept, a failing one leaves it NOT RUN. Two faults under a
+    selection whose every must clause applies to every answer: the last test of this file.)"""
     not_judged = ran.summary["coverage"]["not_judged"]
     if not_judged:
         assert ran.code == 3 and "not judged although selected: " + ", ".join(not_judged) in " ".join(
@@ -156,3 +157,30 @@ def test_plain_pytest_passes_the_gate_when_every_failure_is_known(mirrored, tria
     # failed, all known: the gate passes, unless a must clause was left unjudged behind the known failure
     assert plain.returncode == (1 if summary["coverage"]["not_judged"] else 0), plain.stdout[-2000:]
     assert " failed" in plain.stdout and summary["exit_code"] == (3 if summary["coverage"]["not_judged"] else 0)
+
+
+def test_two_faults_at_once_pass_the_gate_only_when_both_are_known(tmp_path):
+    """A mirror plus one pixel too many: both clauses fail in one run (every answer judged by every clause), so
+    an entry for DIM-4X alone leaves FIDELITY-GEOMETRY new (exit 1, its findings listed as unmatched); with
+    entries for both the run is conformant with 2 known failures, not in the clean green."""
+    size = f"- pattern: {{clause: DIM-4X, code: size_not_4x}}\n  reason: ticket 42\n  expires: {ahead(60)}\n"
+    mirror = f"- pattern: {{clause: FIDELITY-GEOMETRY, code: fidelity_mirrored}}\n  reason: ticket 43\n" \
+             f"  expires: {ahead(30)}\n"
+    (tmp_path / "one.yaml").write_text(size)
+    (tmp_path / "both.yaml").write_text(size + mirror)
+    with serve_in_thread(profile="pixel-budget-2026", api_key=KEY, faults=Faults(mirror=True, size_offset=1)) \
+            as url:
+        one, both = (cli.run(tmp_path / name, "--target", url, "--quick", "--known-failures",
+                             str(tmp_path / f"{name}.yaml"), "--", "-k", "each_input_format", key=KEY)
+                     for name in ("one", "both"))
+    assert one.code == 1 and failed(one.summary) == {"FIDELITY-GEOMETRY"}, one.output[-3000:]
+    assert verdicts(one.summary)["DIM-4X"] == "KNOWN"
+    unmatched = one.summary["known_failures"]["unmatched"]
+    assert unmatched and all(fp.startswith("FIDELITY-GEOMETRY/fidelity_mirrored/") for fp in unmatched)
+    assert f"not known {unmatched[0]}" in one.output
+    assert both.code == 0, both.output[-3000:]
+    assert {verdicts(both.summary)[c] for c in ("DIM-4X", "FIDELITY-GEOMETRY")} == {"KNOWN"}
+    said = f"conformant with 2 known failures (first expiry {ahead(30)})"
+    assert both.summary["verdict"] == said and f"verdict: {said} (exit 0)" in both.output
+    page = (tmp_path / "both" / "latest" / "index.html").read_text(encoding="utf-8")
+    assert f'<div class="banner bknown">{said}' in page
