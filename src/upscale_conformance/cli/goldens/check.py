@@ -30,12 +30,12 @@ def check_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, ap
     from ...goldens.job import keep_candidates, write_diffs
     from ...running.runner import new_report_dir
 
-    run = job(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget)
+    run, key = job(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget)
     if run.missing_goldens():
         raise click.UsageError(run.missing_goldens())
     limits = thresholds()
     try:
-        with opened(target, profile, api_key, run.calls, local_key=api_key or None) as session, \
+        with opened(target, profile, key, run.calls, local_key=key or None) as session, \
                 progress(len(run.pairs), "checking") as step:
             report = run.check(session.client, limits, export_format, progress=step)
     except NoAnswer as exc:

@@ -17,10 +17,10 @@ from .shared import STATUS_STYLE, common_options, console, inconclusive, job, pr
 @click.option("--update", is_flag=True, help="Rewrite goldens whose answer changed; delete unused ones.")
 def record_cmd(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, update) -> None:
     """Record goldens from TARGET (only what is missing, or with --update what changed)."""
-    run = job(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, recording=True)
+    run, key = job(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, recording=True)
     try:
         # The user's key goes to a `local` server too: a sandbox key's answers carry the watermark there as well.
-        with opened(target, profile, api_key, run.calls, local_key=api_key or None) as session, \
+        with opened(target, profile, key, run.calls, local_key=key or None) as session, \
                 progress(len(run.pairs), "recording") as step:
             report = run.record(session.client, update, progress=step)
     except NoAnswer as exc:

@@ -72,17 +72,18 @@ def usage_errors(fn: Callable, *args, **kwargs):
 
 
 def job(target, profile, golden_dir, golden_target, inputs_dir, combos, api_key, budget, recording: bool = False):
-    """The record or check run the options ask for (usage errors exit 2), said before anything is sent."""
+    """The record or check run the options ask for (usage errors exit 2), said before anything is sent, and the
+    key it sends (``session.key_for``'s: a loopback target given none gets the one `serve` accepts)."""
     from ...goldens.job import prepare
 
     found = usage_errors(prepare, target, profile, api_key, golden_dir=golden_dir, golden_target=golden_target,
                          inputs_dir=inputs_dir, combos=combos, budget=budget, recording=recording)
-    needs_key(target, api_key)
+    key = needs_key(target, api_key)
     for line in found.said:
         console.print(line, highlight=False)
     if found.warning:
         console.print(f"[yellow]{found.warning}[/]")
-    return found
+    return found, key
 
 
 @contextlib.contextmanager
