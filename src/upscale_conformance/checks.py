@@ -475,12 +475,23 @@ def check_no_server_error(result: UpscaleResult, what: str = "") -> list[Violati
                       **answered(result))]
 
 
+def accepted_code(clause: str) -> str:
+    """The finding's code when a request that must be refused gets a silent 200: what was accepted, by clause.
+
+    >>> accepted_code("LIMIT-FAST-EDGE"), accepted_code("AUTH-REQUIRED"), accepted_code("MODE-UNKNOWN")
+    ('accepted_past_limit', 'key_not_refused', 'mistake_accepted')
+    """
+    if clause.startswith("LIMIT-"):
+        return "accepted_past_limit"
+    return "key_not_refused" if clause == "AUTH-REQUIRED" else "mistake_accepted"
+
+
 @replayable
 def check_rejected(result: UpscaleResult, statuses: tuple[int, ...], clause: str, what: str = "") -> list[Violation]:
     """A client mistake gets one of ``statuses`` with the documented body, never a 5xx or a 200."""
     out = check_no_server_error(result, what or "a client mistake")
     if result.status not in statuses:
-        code = "accepted_past_limit" if result.status == 200 else "wrong_error_status"
+        code = accepted_code(clause) if result.status == 200 else "wrong_error_status"
         got = f"a silent {result.status}" if result.status == 200 else str(result.status)
         out.append(Violation(code, clause, f"{what or 'the request'} got {got}, expected "
                              f"{' or '.join(map(str, statuses))}", **answered(result, size=result.size)))

@@ -146,3 +146,10 @@ def test_the_readme_s_hand_started_server_and_run_are_conformant_as_written(tmp_
     assert ran.code == 0, ran.output[-3000:]
     assert ran.summary["clauses"]["AUTH-REQUIRED"]["verdict"] == "PASS"  # judged for real: other keys refused
     assert "accepting only x-api-key: local-reference-key" in said, said
+
+
+def test_a_server_that_takes_any_key_fails_auth_with_the_code_that_says_so(tmp_path):
+    with serve_in_thread(profile="pixel-budget-2026") as url:  # the library's server: any non-empty key
+        code, summary, output = run(tmp_path, "--target", url, "--quick", "--", "-k", "missing_or_invalid_key")
+    assert code == 1 and failed(summary) == {"AUTH-REQUIRED"}, output[-3000:]
+    assert summary["clauses"]["AUTH-REQUIRED"]["findings"] == ["AUTH-REQUIRED/key_not_refused/ai.fast/-/-/PNG"]

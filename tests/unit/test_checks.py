@@ -125,6 +125,9 @@ def test_rejection_check_flags_silent_200_5xx_and_bad_bodies():
     assert check_rejected(ok, (400,), "LIMIT-FAST-EDGE") == []
     silent = answer(Image.new("RGB", (4, 4)))
     assert [v.code for v in check_rejected(silent, (400,), "LIMIT-FAST-EDGE")] == ["accepted_past_limit"]
+    # A 200 to a key that must be refused is no limit: the code says what was accepted (issue 28).
+    assert [v.code for v in check_rejected(silent, (401, 403), "AUTH-REQUIRED")] == ["key_not_refused"]
+    assert [v.code for v in check_rejected(silent, (400,), "MODE-UNKNOWN")] == ["mistake_accepted"]
     bare = UpscaleResult(400, {}, b"too large", 0)
     assert [v.clause for v in check_rejected(bare, (400,), "LIMIT-FAST-EDGE")] == ["ERR-BODY"]
     crash = UpscaleResult(502, {}, b"<html>bad gateway</html>", 0)
