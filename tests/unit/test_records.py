@@ -207,6 +207,21 @@ def test_report_renders_the_page_of_an_old_summary_again(tmp_path):
     assert "DIM-4X" in (tmp_path / "index.html").read_text()
 
 
+def test_a_folder_is_rendered_again_only_from_a_summary_that_keeps_its_schema(tmp_path, monkeypatch):
+    from upscale_conformance.report.refresh import allure_page, folder_problem
+
+    assert folder_problem(tmp_path) == f"no summary.json in {tmp_path}: give the folder of a run (reports/<timestamp>)"
+    summary = tmp_path / "summary.json"
+    summary.write_text("{oops")
+    assert folder_problem(tmp_path).startswith(f"{summary}: not JSON (")
+    summary.write_text('{"clauses": 3}')
+    assert folder_problem(tmp_path).startswith(f"{summary} does not keep the summary schema: ")
+    summary.write_text((LEGACY / "run" / "summary.json").read_text())  # written before the one header
+    assert folder_problem(tmp_path) == ""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `allure` command on it
+    assert allure_page(tmp_path) is None and not (tmp_path / "allure-report").exists()
+
+
 def test_a_clause_left_unjudged_carries_its_reason_into_the_summary_the_table_and_the_page(tmp_path):
     """BLOCKED (by which clause, why), INCONCLUSIVE and NOT RUN each say why they were not judged."""
     import io
