@@ -60,7 +60,7 @@ def load(target, api_key, profile, concurrency, requests_, duration, budget, wor
 
     Exit: 0 kept, 1 a contract violation under load, 2 usage error, 3 inconclusive.
     """
-    from ..load.launch import LoadSettings, run_load
+    from ..load.launch import LOCUSTFILE, LoadSettings, run_load
 
     if requests_ is not None and duration is not None:
         raise click.UsageError("give --requests or --duration, not both (--budget caps a duration)")
@@ -95,7 +95,7 @@ def load(target, api_key, profile, concurrency, requests_, duration, budget, wor
                    + ("; every call is counted, only 200s are billable on the vendor" if paid else ""))
         if remote_workers:
             click.echo(f"waiting for {remote_workers} worker(s): on each, PHOTOROOM_API_KEY=... python -m locust "
-                       f"-f {Path(__file__).parent.parent / 'load' / 'locustfile.py'} --worker --master-host "
+                       f"-f {LOCUSTFILE} --worker --master-host "
                        "<this machine>")
         out = stamped_folder(report_dir, "load-")
         code = run_load(settings, report_dir, click.echo, out)
