@@ -27,16 +27,16 @@ def test_validate_catches_a_pin_to_an_unknown_clause(contract_copy):
     problems = validate_contract()
     assert any("pins.NO-SUCH-CLAUSE: no such clause" in p for p in problems)
     assert any("pins.DIM-4X: only observe clauses" in p for p in problems)
-    out = cli.invoke("contract", "validate")
+    out = cli.cli("contract", "validate")
     assert out.code == 1 and "NO-SUCH-CLAUSE" in out.output
 
 
 def test_contract_show_prints_limits_and_clauses():
-    out = cli.invoke("contract", "show")  # in this process: what it prints, not how the program starts
+    out = cli.cli("contract", "show")  # the installed command: its table is as wide as the terminal it is given
     assert out.code == 0, out.output
     assert "1,000,000 pixels" in out.output and "262,144 pixels" in out.output
     assert "LIMIT-FAST-EDGE" in out.output and "DIM-4X" in out.output
-    out = cli.invoke("contract", "show", "--profile", "per-axis-2025")
+    out = cli.cli("contract", "show", "--profile", "per-axis-2025")
     assert "1000x1000 per axis" in out.output and "512x512 per axis" in out.output
 
 
