@@ -213,6 +213,7 @@ class Tally:
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
         self.outages: list[dict[str, Any]] = []  # the target's outages (client.health), as the run saw them
+        self.drops: list[dict[str, Any]] = []  # connections dropped before any answer, answered when asked again
         self.model_versions: set[str] = set()  # the model-version header values the run sent
         self.started = datetime.now(UTC).isoformat(timespec="seconds")
 

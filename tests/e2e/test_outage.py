@@ -84,3 +84,27 @@ def test_a_target_whose_tls_fails_is_never_reached(tmp_path):
         target = url.replace("http://", "https://")
         ran = cli.run(tmp_path, "--target", target, "--quick", "--", "-k", "largest_accepted", key=KEY, timeout=60)
     assert ran.code == 2 and f"Error: never reached {target}: TLS failed with 127.0.0.1" in ran.output, ran.output
+
+
+def test_a_connection_dropped_before_any_answer_is_asked_again_and_the_run_stays_conformant(tmp_path):
+    # A balancer dropping one connection in seven (selfcheck: drops-1-in-7): the hostile inputs it drops
+    # get their proper 400 when asked again, and each drop is an observation, not ROB-ANSWERED failing.
+    with serve_in_thread("pixel-budget-2026", api_key=KEY, faults=Faults(drop_every=7)) as url:
+        ran = cli.run(tmp_path, "--target", url, "--quick", "--", "-k", "robustness or faithful", key=KEY)
+    assert ran.code == 0, ran.output[-3000:]
+    assert ran.summary["drops"] and all(d["dropped"] == 1 for d in ran.summary["drops"])
+    assert ran.summary["clauses"]["ROB-ANSWERED"]["verdict"] == "PASS" and not ran.summary["outages"]
+
+
+def test_a_503_now_and_then_costs_no_billable_health_check(tmp_path):
+    # One request in five answered 503: each is followed by the health question (an invalid mode, a free
+    # 400) and the request once more, so the bill is the clean run's (it was 137 instead of 94 with a
+    # billable known-good upscale after each 503).
+    select = ("--quick", "--", "-k", "faithful or largest_accepted or either_side or robustness")
+    billed = {}
+    for name, faults in (("clean", Faults()), ("503", Faults(unavailable_every=5))):
+        with serve_in_thread("pixel-budget-2026", api_key=KEY, faults=faults) as url:
+            ran = cli.run(tmp_path / name, "--target", url, *select, key=KEY)
+        assert ran.code == 0, ran.output[-3000:]
+        billed[name] = ran.summary["calls_billable"]
+    assert billed["clean"] > 20 and abs(billed["503"] - billed["clean"]) <= 0.05 * billed["clean"], billed

@@ -13,7 +13,7 @@ import pytest
 from upscale_conformance.client import Budget, RetryPolicy, UpscaleClient
 from upscale_conformance.client.health import TargetHealth, known_good
 from upscale_conformance.client.secret import Secret
-from upscale_conformance.errors import AnswerTimedOut, TargetDown
+from upscale_conformance.errors import AnswerTimedOut, TargetDown, TargetUnreachable
 from upscale_conformance.robustness.inputs import png
 
 PROBE = len(known_good())
@@ -123,3 +123,65 @@ def test_the_budget_bounds_the_probes_too():
         client.upscale(png())
         client.upscale(png())
     assert len(target.calls) == 4
+
+
+def refused():
+    return httpx.Response(400, json={"error": {"message": "unknown mode"}})
+
+
+def dropped(n, known):
+    raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+
+def test_a_connection_dropped_before_any_answer_is_asked_again_and_noted_not_failed():
+    target = Scripted(lambda n, known: refused() if known else dropped(n, known) if n == 0 else ok())
+    with client_for(target) as client:
+        result = client.upscale(png())
+    assert result.status == 200 and result.attempts == 2
+    assert target.calls == ["request", "known-good", "request"]
+    (drop,) = client.health.drops
+    assert drop["dropped"] == 1 and "before any answer" in drop["last"] and client.health.outages == []
+
+
+def test_a_drop_that_repeats_is_no_answer_after_the_re_asks():
+    target = Scripted(lambda n, known: refused() if known else dropped(n, known))
+    with client_for(target) as client, pytest.raises(TargetUnreachable, match="asked 3 times, no answer any time"):
+        client.upscale(png())
+    assert target.calls == ["request", "known-good", "request", "request"] and client.health.drops == []
+
+
+def test_an_answer_that_broke_off_once_begun_is_not_asked_again():
+    class BreaksOff(httpx.SyncByteStream):
+        def __iter__(self):
+            yield b"\x89PNG"
+            raise httpx.ReadError("connection reset")
+
+    target = Scripted(lambda n, known: refused() if known else httpx.Response(200, stream=BreaksOff()))
+    with client_for(target) as client, pytest.raises(TargetUnreachable, match="not repeated"):
+        client.upscale(png())
+    assert target.calls == ["request", "known-good"]
+
+
+@pytest.mark.parametrize(("health", "billed", "asked"), [
+    (400, 0, ["request", "known-good", "request"]),  # the documented refusal of an invalid mode: free
+    (404, 1, ["request", "known-good", "known-good", "request"]),  # tells nothing: the billable upscale
+], ids=["refused-400", "door-404"])
+def test_the_health_question_costs_nothing_unless_nothing_else_can_tell(health, billed, asked):
+    modes = []
+
+    def answer(n, known):
+        if not known:
+            return ok() if n else unavailable()
+        return httpx.Response(health, json={"error": {"message": "no"}}) if len(modes) == 1 else ok()
+
+    def target(request):
+        body = request.read()
+        if known_good() in body:
+            modes.append(b"conformance.health-check" in body)
+        return script(request)
+
+    script = Scripted(answer)
+    budget = Budget(None)
+    with client_for(target, budget) as client:
+        assert client.upscale(png()).status == 200
+    assert script.calls == asked and budget.billable == 1 + billed and modes[0]

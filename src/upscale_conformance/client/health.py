@@ -1,10 +1,12 @@
 """The target's health: an outage is a question about the target, not about the request.
 
 A 502, 503 or 504, a refused or reset connection, or an answer that did not come in time may be the
-target's trouble or the request's. The client asks the target with a *known-good* request (a small
-valid upscale, :func:`known_good`) before judging anything:
+target's trouble or the request's. The client asks the target before judging anything, with a request
+the vendor does not bill (:func:`free_probe`: an invalid mode, refused with the documented 400); only
+when that answer tells nothing (a 401 or 404 from a door in front of the service) with the *known-good*
+request (a small valid upscale, :func:`known_good`), which is billed:
 
-- the known-good request is answered: the target is healthy around the failure, which belongs to the
+- the question is answered: the target is healthy around the failure, which belongs to the
   request (a 503 answered only to inputs past a limit fails a clause);
 - it fails the same way: the target is **down**. No test sends anything; a probe (the same known-good
   request) goes out after the Retry-After, with backoff up to :data:`PROBE_WAIT_CAP` seconds, until
@@ -37,6 +39,11 @@ OUTAGE_STATUSES = frozenset({502, 503, 504})
 DEFAULT_PATIENCE = 60.0  # seconds a run waits for a target that is down
 PROBE_WAIT_CAP = 15.0  # the longest wait between two probes
 PROBE_TIMEOUT = 30.0  # a small upscale takes a healthy target well under this
+HEALTH_MODE = "conformance.health-check"  # a mode no profile has: refused 400, never billed
+# Answers to the health question that show the service itself is up: its documented refusal of the mode
+# (or of the form), or an upscale after all. Another one (401, 403, 404) may come from a door in front of
+# it, so the billable known-good upscale is asked then.
+UP_STATUSES = frozenset({200, 400, 422})
 KNOWN_GOOD_SIZE = (32, 24)  # an ordinary landscape picture, accepted by every mode of every profile
 
 
@@ -47,6 +54,14 @@ def known_good() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", KNOWN_GOOD_SIZE, (90, 140, 200)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def free_probe():
+    """The health question: the known-good picture with a mode no profile has. A service that is up refuses
+    it with the documented 400 (unknown mode), which the vendor does not bill."""
+    from .request import UpscaleRequest
+
+    return UpscaleRequest(image=known_good(), mode=HEALTH_MODE)
 
 
 def symptom_of_status(status: int, reason: str = "") -> str | None:
@@ -103,12 +118,20 @@ class TargetHealth:
         self.patience, self.sleep, self.clock, self.say, self.cap = patience, sleep, clock, say, cap
         self.answered = 0  # answers that were not outage symptoms
         self.outages: list[Outage] = []
+        self.drops: list[dict] = []  # requests whose connection broke off before any answer, answered when asked again
         self.gone: Outage | None = None
 
     def check_gone(self) -> None:
         """Before any request: a target given up on gets nothing more."""
         if self.gone is not None:
             raise TargetDown(self.gone.describe())
+
+    def dropped(self, request: str, drops: list[str]) -> None:
+        """``request`` was answered after its connection broke off before any answer ``len(drops)`` time(s):
+        an observation of the target (its network or balancer), not a failure of the request."""
+        self.drops.append({"at": _now(), "request": request, "dropped": len(drops), "last": drops[-1]})
+        self._say(f"the connection broke off before any answer to {request}; asked again, it was answered "
+                  "(an observation of the target, not a failure)")
 
     def diagnose(self, symptom: str, retry_after: str | None, probe: Callable[[], str | None]) -> bool:
         self.check_gone()

@@ -10,7 +10,10 @@ what is inconclusive:
 - 502, 503, 504, a refused or reset connection, an answer that did not come in time: first a
   question about the target (:mod:`.health`). Down past the patience: :class:`TargetDown`;
   healthy around it: a 5xx is sent once more, then returned and judged as an answer; a request
-  whose answer timed out or broke off is never sent again (on the vendor it may have been billed);
+  whose connection broke off before any answer is asked again (up to :data:`REASKS` times) before
+  anything is judged on it, and a drop that does not repeat is recorded as an observation of the
+  target (:attr:`TargetHealth.drops`); a request whose answer timed out or broke off once it had begun
+  is never sent again (on the vendor it may have been billed);
 - 402 to the run's own key: :class:`CreditsExhausted`, for that call and every later one;
 - an answer past the bounds: :class:`AnswerTooLarge`, for that call and every later one.
 
@@ -21,7 +24,7 @@ form) and :meth:`UpscaleClient.send_raw` (bytes already serialized, by Schemathe
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -31,7 +34,7 @@ from .budget import Budget
 from .cache import ResponseCache
 from .guard import AnswerBounds, Watch, read_capped
 from .guard.bounds import DEFAULT_BOUNDS
-from .health import PROBE_TIMEOUT, TargetHealth, known_good, symptom_of_status
+from .health import PROBE_TIMEOUT, UP_STATUSES, TargetHealth, free_probe, known_good, symptom_of_status
 from .request import UpscaleRequest
 from .result import UpscaleResult
 from .retry import RetryPolicy
@@ -41,6 +44,10 @@ from .target import DEFAULT_TIMEOUT
 # Transport errors raised before anything reached the target: sending again cannot double-bill.
 UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 MAX_RECOVERIES = 3  # outages one request may wait out; a target flapping more often ends it inconclusive
+# Times a request whose connection broke off before any answer is asked again. One drop in seven (a
+# balancer's) leaves a request unanswered twice in a row one time in 49; three times, one in 343.
+REASKS = 2
+DROPPED = "the connection broke off before any answer"
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,11 @@ class _Failed(Exception):
         super().__init__(symptom)
         self.symptom, self.sent, self.error = symptom, sent, error
 
+    @property
+    def dropped(self) -> bool:
+        """The connection broke off before any answer: asked again before anything is judged on it."""
+        return self.symptom == DROPPED
+
 
 @dataclass
 class _RequestState:
@@ -83,6 +95,8 @@ class _RequestState:
     recoveries: int = 0  # outages waited out, each followed by the same request once more
     healthy: bool = False  # the target answered a known-good request around this one's failure
     resent: bool = False  # a 5xx was sent once more
+    reasked: int = 0  # times sent again after its connection broke off before any answer
+    dropped: list[str] = field(default_factory=list)  # what each of those drops was
 
     @property
     def attempts(self) -> int:
@@ -188,6 +202,8 @@ class UpscaleClient:
             got = self._try(exchange, headers, key, state)
             if got.symptom is None:  # an answer of the target's own
                 self.health.answered += 1
+                if state.dropped:  # a drop that did not repeat: an observation of the target, not a failure
+                    self.health.dropped(exchange.described, state.dropped)
                 if got.result.status != 429:
                     return self._answered(got.result, exchange)
                 if state.retries >= self.retry.retries:
@@ -225,8 +241,12 @@ class UpscaleClient:
         second time), or None to send the request once more. A request that got no answer raises its
         error when it reached the target (it may have been billed) or its retries are spent."""
         if got.failed is not None:
+            if reask(got.failed.dropped, state.reasked):
+                state.reasked += 1
+                state.dropped.append(str(got.failed.error))
+                return None
             if got.failed.sent or state.retries >= self.retry.retries:
-                raise got.failed.error
+                raise _again(got.failed.error, state.reasked)
             return None
         if state.resent:  # a 5xx twice with the target healthy around it: an answer, judged by the checks
             return got.result
@@ -247,17 +267,28 @@ class UpscaleClient:
             raise type(self._stopped)(str(self._stopped))
 
     def _probe(self, key: Secret) -> str | None:
-        """The known-good request: None when the target answers it (any status but an outage's)."""
+        """Is the target up? None when it answers (any status but an outage's). Asked first with a request
+        the vendor does not bill (:func:`~.health.free_probe`: an invalid mode, a documented 400); the
+        billable known-good upscale only when that answer tells nothing (a 401, a 404: a door, not the
+        service)."""
         self._check_stopped()
-        probe = UpscaleRequest(image=known_good(), timeout=min(self.timeout, PROBE_TIMEOUT))
-        exchange = Exchange.of(probe, self.base_url, f"the known-good request ({probe.describe()})")
+        status, symptom = self._ask_health(free_probe(), "the health question", key)
+        if symptom is not None or status in UP_STATUSES:
+            return symptom
+        status, symptom = self._ask_health(UpscaleRequest(image=known_good()), "the known-good request", key)
+        return symptom
+
+    def _ask_health(self, probe: UpscaleRequest, what: str, key: Secret) -> tuple[int, str | None]:
+        """One health request: its status (0 without an answer) and its outage symptom, None for none."""
+        probe = replace(probe, timeout=min(self.timeout, PROBE_TIMEOUT))
+        exchange = Exchange.of(probe, self.base_url, f"{what} ({probe.describe()})")
         try:
             status, _, _, reason = self._attempt(exchange, exchange.headers_with(key), key)
         except _Failed as failed:
-            return failed.symptom
+            return 0, failed.symptom
         if status == 200:
             self.budget.record_billable()
-        return symptom_of_status(status, reason)
+        return status, symptom_of_status(status, reason)
 
     def _attempt(self, exchange: Exchange, headers: dict[str, str],
                  key: Secret) -> tuple[int, dict[str, str], bytes, str]:
@@ -272,6 +303,8 @@ class UpscaleClient:
                 f"{self.base_url} did not answer {exchange.described}: {type(exc).__name__}: {exc}"))) from None
         except AnswerTimedOut as exc:
             raise _Failed("no answer in time", True, exc) from None
+        except _Dropped as exc:
+            raise _Failed(DROPPED, True, exc.error) from None
         except TargetUnreachable as exc:
             raise _Failed("the answer broke off", True, exc) from None
         except AnswerTooLarge as exc:
@@ -287,9 +320,11 @@ class UpscaleClient:
         payload = dict(exchange.payload)
         if exchange.timeout is not None:
             payload["timeout"] = exchange.timeout
+        began = False  # an answer had begun (a status line came): a break after it is never asked again
         with Watch(f"the answer to {asked}", seconds, self.say) as watch:
             try:
                 with self._http.stream(exchange.method, exchange.path, headers=headers, **payload) as response:
+                    began = True
                     watch.attach(response)
                     status = response.status_code
                     content = read_capped(response.iter_bytes(), limit=self.bounds.body_bytes(status),
@@ -306,6 +341,35 @@ class UpscaleClient:
                 if watch.expired or isinstance(exc, httpx.TimeoutException):
                     raise AnswerTimedOut(f"no complete answer to {asked} within {seconds:g} s "
                                          f"({type(exc).__name__}); not repeated: it may have been billed") from None
+                if not began:
+                    raise _Dropped(TargetUnreachable(key.scrub(
+                        f"the connection broke off before any answer to {asked}: {type(exc).__name__}: {exc}"))) \
+                        from None
                 raise TargetUnreachable(key.scrub(
                     f"the answer to {asked} broke off: {type(exc).__name__}: {exc}; not repeated: "
                     f"the request was sent and may have been billed")) from None
+
+
+class _Dropped(Exception):
+    """The connection broke off before any answer (``error`` says how)."""
+
+    def __init__(self, error: TargetUnreachable):
+        super().__init__(str(error))
+        self.error = error
+
+
+def reask(dropped: bool, reasked: int, reasks: int = REASKS) -> bool:
+    """Whether a request that got no answer is asked again: only when its connection broke off before any
+    answer (a timeout, or an answer that broke off once begun, may have been billed), at most ``reasks`` times.
+
+    >>> reask(True, 0), reask(True, REASKS), reask(False, 0)
+    (True, False, False)
+    """
+    return dropped and reasked < reasks
+
+
+def _again(error: ConformanceError, reasked: int) -> ConformanceError:
+    """``error``, saying it was the same each time the request was asked again."""
+    if not reasked:
+        return error
+    return type(error)(f"{error} (asked {reasked + 1} times, no answer any time)")

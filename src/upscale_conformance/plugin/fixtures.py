@@ -167,6 +167,7 @@ def upscale_calls(upscale_client, verdict, request):
     state.calls_before, state.billable_before = upscale_client.budget.spent, upscale_client.budget.billable
     state.health, state.model_versions = upscale_client.health, upscale_client.model_versions
     state.outages_before = len(upscale_client.health.outages)
+    state.drops_before = len(upscale_client.health.drops)
     return state
 
 

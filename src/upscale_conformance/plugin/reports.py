@@ -49,6 +49,7 @@ def pytest_runtest_makereport(item, call):
     payload["calls"] = budget.spent - state.calls_before if budget else 0
     payload["billable"] = budget.billable - state.billable_before if budget else 0
     payload["outages"] = state.outages() if state else []
+    payload["drops"] = state.drops() if state else []
     payload["model_versions"] = sorted(state.model_versions or ()) if state else []
     payload["seconds"] = report.duration
     if state is not None and state.recorder.final and call.excinfo is not None:
@@ -159,6 +160,7 @@ class TallyCollector:
             error=str(report.longreprtext)[-800:] if report.failed else "",
         ))
         self.tally.outages.extend(payload.get("outages", []))
+        self.tally.drops.extend(payload.get("drops", []))
         self.tally.model_versions.update(payload.get("model_versions", []))
 
 

@@ -27,11 +27,16 @@ class TestState:
     health: Any = None  # the client's TargetHealth
     model_versions: set[str] | None = None  # the client's model-version values sent so far
     outages_before: int = 0
+    drops_before: int = 0
     base_url: str = ""  # where the test's requests went (a bundle's original target)
 
     def outages(self) -> list[dict]:
         """The target's outages that began during this test."""
         return [] if self.health is None else [o.to_dict() for o in self.health.outages[self.outages_before:]]
+
+    def drops(self) -> list[dict]:
+        """The connections dropped before any answer during this test, answered when asked again."""
+        return [] if self.health is None else list(self.health.drops[self.drops_before:])
 
 
 # item.stash

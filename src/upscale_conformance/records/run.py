@@ -62,6 +62,7 @@ class RunSummary:
     target_seconds: float = 0.0  # the part of test_seconds spent waiting on the target
     tests_detail: list[dict[str, Any]] = field(default_factory=list)
     outages: list[dict[str, Any]] = field(default_factory=list)
+    drops: list[dict[str, Any]] = field(default_factory=list)  # connections dropped before any answer, then answered
     bundles: dict[str, Any] = field(default_factory=dict)
     clauses: dict[str, ClauseEntry] = field(default_factory=dict)
     known_failures: dict[str, Any] | None = None  # with run --known-failures: what each entry did
@@ -74,7 +75,7 @@ class RunSummary:
         out.update(golden_target=self.golden_target, model_versions=self.model_versions,
                    calls_spent=self.calls_spent, calls_billable=self.calls_billable, tests=self.tests,
                    test_seconds=self.test_seconds, target_seconds=self.target_seconds,
-                   tests_detail=self.tests_detail, outages=self.outages, bundles=self.bundles,
+                   tests_detail=self.tests_detail, outages=self.outages, drops=self.drops, bundles=self.bundles,
                    clauses={cid: c.to_dict() for cid, c in self.clauses.items()})
         if self.known_failures is not None:
             out["known_failures"] = self.known_failures
@@ -94,6 +95,7 @@ class RunSummary:
             tests=int(data.get("tests") or 0), test_seconds=float(data.get("test_seconds") or 0.0),
             target_seconds=float(data.get("target_seconds") or 0.0),
             tests_detail=list(data.get("tests_detail") or ()), outages=list(data.get("outages") or ()),
+            drops=list(data.get("drops") or ()),
             bundles=dict(data.get("bundles") or {}),
             clauses={cid: ClauseEntry.from_dict(cid, c) for cid, c in (data.get("clauses") or {}).items()},
             known_failures=data.get("known_failures"), planned=data.get("planned"), coverage=data.get("coverage"),

@@ -68,6 +68,9 @@ def summary_record(tally: Tally, decision: Decision, promises: Mapping[str, str]
         # When the target was down (client.health): when it began, what was answered, the requests answered
         # before it and the probes after it. An outage is never a failure: the clauses it hid are INCONCLUSIVE.
         outages=tally.outages,
+        # Requests whose connection broke off before any answer and were answered when asked again: an
+        # observation of the target (its network, its balancer), never a failure.
+        drops=tally.drops,
         # Where failing checks left their replay bundles (docs/replay.md), and how many per clause at most.
         bundles={"folder": "bundles", "per_clause": MAX_BUNDLES_PER_CLAUSE},
         clauses={cid: ClauseEntry(**asdict(v), promise=promises.get(cid, ""), findings=decision.findings.get(cid),

@@ -167,6 +167,9 @@ CATALOG: tuple[Entry, ...] = (
     _e("unavailable-503", "transport", "every fourth request gets a 503", "faithful or unknown_mode",
        unavailable_every=4),
     _e("slow-answers", "transport", "every answer takes 0.3 s longer", "default_output_is_png", slow_seconds=0.3),
+    # --- the wire (issue 28): a dropped connection is asked again, never judged; a trickle ends the run
+    _e("drops-1-in-7", "transport", "a balancer drops one connection in seven before any answer",
+       f"robustness or {FAITHFUL}", expect=0, drop_every=7),
     _e("dies-mid-run", "transport", "the server dies after five requests", "each_export_format or faithful",
        die_after=5),
     # --- outages (issue 19): a permanent one ends inconclusive within the patience, a short one is waited out

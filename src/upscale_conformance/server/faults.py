@@ -106,6 +106,8 @@ class Faults:
     throttle_every: int | None = None  # every Nth POST answered 429 with Retry-After
     unavailable_every: int | None = None  # every Nth POST answered 503
     slow_seconds: float = 0.0  # every POST delayed this long
+    drop_every: int | None = None  # every Nth POST: the connection is closed before any answer (a balancer's drop)
+    trickle_bytes_per_second: int | None = None  # every answer's body sent at this rate (a target that trickles)
     # An outage: every request to /v2/edit after the Nth POST is answered ``outage_status`` (with
     # Retry-After: 1, or a gateway's HTML page when ``outage_html``), for ``outage_seconds`` from the
     # first one it refuses (None: for good).
@@ -130,7 +132,7 @@ class Faults:
             raise ValueError("Faults.die_after must be 0 or more")
         # The count of images upscaled, for mirror_every: one per Faults value, so per server (not a field).
         object.__setattr__(self, "_upscaled", itertools.count(1))
-        for name in ("throttle_every", "unavailable_every", "mirror_every"):
+        for name in ("throttle_every", "unavailable_every", "mirror_every", "drop_every"):
             if getattr(self, name) is not None and getattr(self, name) < 2:
                 raise ValueError(f"Faults.{name} must be 2 or more (1 would refuse every request forever)")
         if self.outage_after is not None and self.outage_after < 0:
@@ -139,6 +141,8 @@ class Faults:
             raise ValueError("Faults.outage_seconds must be above 0")
         if self.error_past_in_flight is not None and self.error_past_in_flight < 1:
             raise ValueError("Faults.error_past_in_flight must be 1 or more (0 would refuse every request)")
+        if self.trickle_bytes_per_second is not None and self.trickle_bytes_per_second < 1:
+            raise ValueError("Faults.trickle_bytes_per_second must be 1 or more")
         if self.slow_seconds < 0 or self.slow_limit_factor <= 0 or self.shift < 0:
             raise ValueError("Faults.slow_seconds and shift must be 0 or more, slow_limit_factor above 0")
 

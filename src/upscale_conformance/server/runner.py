@@ -70,6 +70,9 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+CONNECTION = "upscale.connection"  # the scope state key of the request's connection (wire_faults)
+
+
 class NoDelayH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with Nagle's algorithm off. An answer leaves in two writes (head, then
     body); with Nagle on, the body waits for the client's delayed ACK of the head: 40-48 ms added to
@@ -81,6 +84,9 @@ class NoDelayH11Protocol(H11Protocol):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
+        # The connection, in every request's scope state: the drop_every fault closes it before any answer
+        # (ASGI itself has no way to drop a connection without a 500).
+        self.app_state = {**self.app_state, CONNECTION: transport}
 
 
 def uvicorn_config(app, log_level: str = "warning", **kwargs) -> uvicorn.Config:

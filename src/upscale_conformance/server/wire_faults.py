@@ -12,6 +12,9 @@ import anyio
 
 from .faults import Faults
 
+TRICKLE_CHUNK = 256  # bytes a trickling answer sends at a time
+
+
 # --- the HTTP layer: answers the app never sees, or rewritten on their way out ----------------------
 
 
@@ -40,6 +43,8 @@ class ResponseFaults:
         if scope["path"] == "/v2/edit" and scope["method"] == "POST":
             if f.slow_seconds:
                 await anyio.sleep(f.slow_seconds)
+            if f.drop_every and self.posts % f.drop_every == 0 and await _drop(scope, receive):
+                return
             for every, status in ((f.throttle_every, 429), (f.unavailable_every, 503)):
                 if every and self.posts % every == 0:
                     await _drain(receive)
@@ -60,6 +65,21 @@ class ResponseFaults:
         if self.outage_began is None:
             self.outage_began = now
         return f.outage_seconds is None or now - self.outage_began < f.outage_seconds
+
+
+async def _drop(scope, receive) -> bool:
+    """Close the request's connection before any answer, as a balancer dropping it would; False where the
+    server did not put the connection in the scope (then the request is answered as usual)."""
+    from .runner import CONNECTION
+
+    connection = scope.get("state", {}).get(CONNECTION)
+    if connection is None:
+        return False
+    await _drain(receive)
+    connection.abort()
+    while (await receive())["type"] != "http.disconnect":  # uvicorn then writes no 500 of its own
+        pass
+    return True
 
 
 async def _drain(receive) -> None:
@@ -130,6 +150,11 @@ class _Rewriter:
                 headers += [(k, v) for k, v in self.original if k.lower() == b"content-length"]
             await self.send(dict(self.start, headers=headers))
             self.started = True
+        rate = self.faults.trickle_bytes_per_second
+        while rate and len(body) > TRICKLE_CHUNK:  # a trickling target: the body in small pieces, slowly
+            await self.send({"type": "http.response.body", "body": body[:TRICKLE_CHUNK], "more_body": True})
+            body = body[TRICKLE_CHUNK:]
+            await anyio.sleep(TRICKLE_CHUNK / rate)
         await self.send({"type": "http.response.body", "body": body, "more_body": more})
 
 
