@@ -31,6 +31,9 @@ from upscale_conformance.robustness.inputs import png
 # What the hostile answer is judged on (robustness.check_hostile_answer), ROB-ANSWERED first: without an
 # answer, the others are BLOCKED by it.
 ANSWER_CLAUSES = ("ROB-ANSWERED", "ROB-NO-5XX", "ROB-REFUSED", "ERR-BODY")
+# The normal request's answer before the battery, once per process: ROB-ALIVE blames a hostile input only
+# for a change from it (robustness.judge_liveness).
+BEFORE = pytest.StashKey[object]()
 KIND = {"test_a_request_no_reading_makes_valid_is_refused": REFUSE,
         "test_an_input_that_may_be_valid_is_upscaled_or_refused": EITHER}
 
@@ -52,8 +55,9 @@ def battery_on(pytestconfig, upscale_economy):
 
 
 @pytest.fixture
-def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, verdict):
-    """Send one hostile request and a normal one right after, and judge both.
+def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, verdict, pytestconfig):
+    """Send one hostile request and a normal one right after, and judge both (the first one a process
+    sends is preceded by the normal request, the answer ROB-ALIVE compares with).
 
     A hostile request without an answer is the finding itself when the target is healthy around it
     (``upscale_hostile``); a target that is down ends the test inconclusive. The hostile answer's findings
@@ -61,7 +65,15 @@ def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, v
     exchange; the test fails on them after the normal request is judged.
     """
 
+    free = not upscale_economy
+    # On a free target the normal request is a real upscale; on a paid one a free refused request
+    # (no imageFile) shows the target still answers without a bill.
+    normal = (UpscaleRequest(image=png(*NORMAL_SIZE), timeout=HANG_SECONDS) if free
+              else UpscaleRequest(image=None, omit=("imageFile",), timeout=HANG_SECONDS))
+
     def run(hostile) -> None:
+        if BEFORE not in pytestconfig.stash:  # before the first hostile input this process sends
+            pytestconfig.stash[BEFORE] = upscale_hostile(normal)[0]
         request = hostile.request(upscale_profile)
         result, why = upscale_hostile(request)
         if result is not None:  # an answer: every clause of the hostile answer is judged on it
@@ -71,11 +83,6 @@ def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, v
                 shown = f" {result.size[0]}x{result.size[1]}" if result.status == 200 and result.size else ""
                 verdict.observe("ROB-VALID-AFTER-ALL", f"{hostile.name}: {result.status}{shown}",
                                 request=result.request)
-        free = not upscale_economy
-        # On a free target the normal request is a real upscale; on a paid one a free refused request
-        # (no imageFile) shows the target still answers without a bill.
-        normal = (UpscaleRequest(image=png(*NORMAL_SIZE), timeout=HANG_SECONDS) if free
-                  else UpscaleRequest(image=None, omit=("imageFile",), timeout=HANG_SECONDS))
         after, after_why = upscale_hostile(normal)
         if result is None and after is not None:  # the target is up: the missing answer is the finding
             upscale_calls.exchange = (request, None)  # bundled (answer.json: none), nothing to picture
@@ -85,7 +92,7 @@ def exchange(upscale_hostile, upscale_calls, upscale_economy, upscale_profile, v
         if after is None:  # no answer though the target is up: a crash cannot be told from a network failure
             verdict.check()  # what the hostile request did get still counts
             inconclusive(f"the target did not answer a normal request right after {hostile.name}: {after_why}")
-        verdict.judge(("ROB-ALIVE",), judge_liveness(hostile, after, free))
+        verdict.judge(("ROB-ALIVE",), judge_liveness(hostile, after, free, pytestconfig.stash[BEFORE]))
         verdict.check()  # once, for every clause judged on both answers
 
     return run

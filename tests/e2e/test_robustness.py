@@ -52,8 +52,8 @@ def assert_passed_whole(summary: dict) -> None:
     assert verdicts == {"ROB-NO-5XX": "PASS", "ROB-REFUSED": "PASS", "ROB-ANSWERED": "PASS", "ROB-ALIVE": "PASS",
                         "ROB-VALID-AFTER-ALL": "OBSERVED"}, verdicts
     assert outcomes(summary) == {name: "passed" for name in BY_NAME}
-    # Two calls per entry: the hostile request, then the normal one.
-    assert summary["clauses"]["ROB-ALIVE"]["calls"] == 2 * len(BATTERY)
+    # Two calls per entry: the hostile request, then the normal one; and the normal one before the battery.
+    assert summary["clauses"]["ROB-ALIVE"]["calls"] == 2 * len(BATTERY) + 1
     observed = " ".join(o["summary"] for o in summary["clauses"]["ROB-VALID-AFTER-ALL"]["observations"])
     assert "jpeg-cmyk: 200 160x120" in observed, observed
 
@@ -79,3 +79,11 @@ def test_planted_500s_on_a_bomb_two_file_parts_and_no_boundary_fail_the_group_by
     assert failed == {"bomb-png-100000x100000", "bomb-png-60000x60000", "two-imageFile-parts",
                       "multipart-no-boundary"}, failed
     assert summary["calls_billable"] <= 3  # economy: the probes after each request were free refusals
+
+
+def test_a_fault_every_request_shows_is_not_blamed_on_a_hostile_input(tmp_path, local_server):
+    # One pixel too many on every answer: the normal request after each entry is as wrong as it was before
+    # the battery, so ROB-ALIVE blames no hostile input (DIM-4X is where that fault fails).
+    summary, output = suite(tmp_path, local_server(faults=Faults(size_offset=1)), "--upscale-quick", "1")
+    assert summary["clauses"]["ROB-ALIVE"]["verdict"] == "PASS", output[-3000:]
+    assert "target_broken_after" not in output

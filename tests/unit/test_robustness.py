@@ -62,3 +62,17 @@ def test_raw_bodies_and_query_strings_get_cache_keys_of_their_own(tmp_path):
                 UpscaleRequest(image=None, raw=RawBody(b"", None), params=(("upscale.mode", "ai.fast"),)),
                 UpscaleRequest(image=None, raw=RawBody(b"", None))]
     assert len({cache.key("http://t", r, key) for r in requests}) == len(requests)
+
+
+def test_rob_alive_blames_a_hostile_input_only_for_a_change_from_before_the_battery():
+    from upscale_conformance.client import UpscaleResult
+    from upscale_conformance.robustness import judge_liveness
+    from upscale_conformance.robustness.inputs import png as picture
+
+    off_by_one = UpscaleResult(200, {"content-type": "image/png"}, picture(129, 96), 0.1)
+    right = UpscaleResult(200, {"content-type": "image/png"}, picture(128, 96), 0.1)
+    hostile = BY_NAME["empty-imageFile"]
+    assert judge_liveness(hostile, off_by_one, True, before=off_by_one) == []  # wrong all along: not blamed
+    (changed,) = judge_liveness(hostile, off_by_one, True, before=right)  # a change: blamed, saying from what
+    assert changed.clause == "ROB-ALIVE" and "before the battery: 200 128x96" in changed.message
+    assert [v.code for v in judge_liveness(hostile, off_by_one, True)] == ["target_broken_after"]  # no baseline

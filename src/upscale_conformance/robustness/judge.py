@@ -86,19 +86,48 @@ def judge_unanswered(hostile: Hostile, why: str, alive: bool) -> list[Violation]
                       f"request right after did: {why}", {"reason": why}, request=hostile.name)]
 
 
-def judge_liveness(hostile: Hostile, result: UpscaleResult, free: bool) -> list[Violation]:
+def judge_liveness(hostile: Hostile, result: UpscaleResult, free: bool,
+                   before: UpscaleResult | None = None) -> list[Violation]:
     """The normal request right after: a 200 exactly 4x (on a free target), or any answer that is not
     a 5xx (on a paid one, where the probe is a free refused request). No answer at all is not judged
-    here: the target is gone, and the run says so as inconclusive."""
+    here: the target is gone, and the run says so as inconclusive.
+
+    ``before`` is the same request's answer before the battery: an answer that is wrong the same way it
+    was then (an off-by-one size every request shows) is a fault present all along, which other clauses
+    judge, not a change the hostile input made.
+
+    >>> from upscale_conformance.client import UpscaleResult
+    >>> from upscale_conformance.robustness.battery import BY_NAME
+    >>> broken = UpscaleResult(500, {}, b"", 0.1)
+    >>> [v.code for v in judge_liveness(BY_NAME["json-body"], broken, False)]
+    ['target_broken_after']
+    >>> judge_liveness(BY_NAME["json-body"], broken, False, before=broken)
+    []
+    """
+    if before is not None and same_answer(before, result):
+        return []
     after = f"right after {hostile.name}"
+    was = "" if before is None else f" (before the battery: {shown(before)})"
     if result.status >= 500:
-        return [Violation("target_broken_after", "ROB-ALIVE", f"{after}, a normal request got {result.status}",
+        return [Violation("target_broken_after", "ROB-ALIVE", f"{after}, a normal request got {result.status}{was}",
                           **answered(result, after=hostile.name))]
     if free:
         want = (NORMAL_SIZE[0] * SCALE, NORMAL_SIZE[1] * SCALE)
         if result.status != 200 or result.size != want:
             normal = f"{NORMAL_SIZE[0]}x{NORMAL_SIZE[1]}"
             return [Violation("target_broken_after", "ROB-ALIVE", f"{after}, a normal {normal} request got "
-                              f"{result.status} {result.size or ''}, expected 200 {want[0]}x{want[1]}",
+                              f"{result.status} {result.size or ''}, expected 200 {want[0]}x{want[1]}{was}",
                               **answered(result, after=hostile.name))]
     return []
+
+
+def same_answer(before: UpscaleResult, after: UpscaleResult) -> bool:
+    """The same request answered the same way twice: the status, and a 200's picture size."""
+    if before.status != after.status:
+        return False
+    return before.status != 200 or before.size == after.size
+
+
+def shown(result: UpscaleResult) -> str:
+    size = f" {result.size[0]}x{result.size[1]}" if result.status == 200 and result.size else ""
+    return f"{result.status}{size}"
