@@ -20,12 +20,13 @@ from upscale_conformance.server.faults import Faults
 
 KEY = "sk_live_history_Wq7vNeverShowThisKey"
 MIRROR, CAST = Faults(mirror=True), Faults(colour_cast=(60, 0, 0))
-# Geometry fails in runs 2 and 4 (alternating: flaky), colour in run 5 (one change). A --quick run stops
-# at its first failure, so the other clauses of a failing run are NOT RUN: no verdict, no change.
+# Geometry fails in runs 2 and 4 (alternating: flaky), colour in run 5 (one change). Every answer is judged by
+# every clause that applies (issue 28: soft checks), so a mirror leaves the colour judged (PASS) and a colour
+# cast the geometry: each fault changes its own clause only.
 PLAN = [Faults(), MIRROR, Faults(), MIRROR, CAST]
 GEOMETRY, COLOUR = "FIDELITY-GEOMETRY", "FIDELITY-COLOUR"
-EXPECTED = {GEOMETRY: ["PASS", "FAIL", "PASS", "FAIL", "NOT RUN"],
-            COLOUR: ["PASS", "NOT RUN", "PASS", "NOT RUN", "FAIL"]}
+EXPECTED = {GEOMETRY: ["PASS", "FAIL", "PASS", "FAIL", "PASS"],
+            COLOUR: ["PASS", "PASS", "PASS", "PASS", "FAIL"]}
 
 
 def _free_port() -> int:
@@ -81,14 +82,14 @@ def test_the_page_shows_exactly_those_changes_and_flags_the_alternating_fault(fi
     page = (work / "reports" / "history" / "index.html").read_text(encoding="utf-8")
     assert _timeline(page) == {
         GEOMETRY: [("(first run)", "PASS", ids[0]), ("PASS", "FAIL", ids[1]), ("FAIL", "PASS", ids[2]),
-                   ("PASS", "FAIL", ids[3])],
+                   ("PASS", "FAIL", ids[3]), ("FAIL", "PASS", ids[4])],
         COLOUR: [("(first run)", "PASS", ids[0]), ("PASS", "FAIL", ids[4])]}
     # Each change links to that run's report folder (relative, on disk).
     assert re.search(rf'<a href="\.\./[0-9-]+/index\.html" title="{ids[3]}">', page)
     matrix = page.split('id="matrix"', 1)[1].split("</section>", 1)[0]
     assert f"<th>{url} [default model]</th>" in matrix
     row = {c: v for c, v in re.findall(r'<tr><td>([A-Z0-9-]+)</td><td>\w*</td><td class="c (\w+)">', matrix)}
-    assert row[GEOMETRY] == "FAIL" and row[COLOUR] == "FAIL" and row["DIM-4X"] == "PASS"  # NOT RUN hides nothing
+    assert row[GEOMETRY] == "PASS" and row[COLOUR] == "FAIL" and row["DIM-4X"] == "PASS"  # the latest verdicts
     flaky = page.split('id="flaky"', 1)[1].split("</section>", 1)[0]
     assert f"<td>{GEOMETRY}</td>" in flaky and COLOUR not in flaky and "last 10 runs" in flaky
     assert KEY not in page
@@ -102,9 +103,10 @@ def test_diff_names_new_failures_fixes_and_findings(five_runs):
     assert f"fixed (1): {GEOMETRY}" in out and "- FIDELITY-GEOMETRY/" in out and f"  {GEOMETRY}: FAIL -> PASS" in out
     out = command.cli("history", "diff", ids[1], "latest~", "--history", store, cwd=work).output  # ~: the run before
     assert f"still failing (1): {GEOMETRY}" in out and "verdict changes (0)" in out, out
-    # Run 5 stopped at the colour failure: geometry NOT RUN there is no fix.
+    # Run 5 judged the geometry on its colour-cast answers: a fix, beside the new colour failure.
     out = command.cli("history", "diff", ids[3], "latest", "--history", store, cwd=work).output
-    assert f"new failures (1): {COLOUR}" in out and "fixed (0)" in out and f"{GEOMETRY}: FAIL -> NOT RUN" in out, out
+    assert f"new failures (1): {COLOUR}" in out and f"fixed (1): {GEOMETRY}" in out, out
+    assert f"{GEOMETRY}: FAIL -> PASS" in out and f"{COLOUR}: PASS -> FAIL" in out, out
     ran = command.cli("history", "diff", ids[0], f"latest@{url}", "--markdown", "--history", store, cwd=work)
     assert ran.code == 0 and f"- **New failures:** `{COLOUR}`" in ran.output, ran.output
     assert f"| `{COLOUR}` | PASS | FAIL |" in ran.output and "**Fixed:**" not in ran.output
