@@ -230,7 +230,10 @@ class Tally:
                     why_not_run.setdefault(cid, o.skipped)
             # A test fails the clauses its violations name; an unexpected error fails all its clauses.
             broken = {v["clause"] for v in o.violations}
-            blocked = {b["clause"]: b for b in o.blocked}
+            # Blocked by a must clause's failure only: a refusal the contract allows (a should clause, such as an
+            # input format it does not promise) owes no upscale, so nothing on that answer was left unjudged.
+            blocked = {b["clause"]: b for b in o.blocked if out.get(b["by"], ClauseVerdict(b["by"], "must")).level
+                       == "must"}
             for cid in o.clauses:
                 cv = out.setdefault(cid, ClauseVerdict(cid, "must"))
                 cv.tests += 0 if o.subtest else 1

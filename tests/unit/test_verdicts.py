@@ -93,13 +93,15 @@ def test_a_clause_another_failure_left_unjudged_is_blocked_with_its_reason_and_n
     assert payload["blocked"] == [{"clause": "FIDELITY-GEOMETRY", "by": "DIM-4X",
                                    "reason": "no geometry comparison on an answer of the wrong size"}]
     tally = Tally()
-    tally.add(Outcome(("A", "B", "S"), failed=True, violations=[violation("S")],
-                      blocked=({"clause": "A", "by": "S", "reason": "no picture"},), judged=("A", "B")))
+    tally.add(Outcome(("A", "B", "S"), failed=True, violations=[violation("B")],
+                      blocked=({"clause": "A", "by": "B", "reason": "no picture"},), judged=("A", "S")))
     found = tally.verdicts(LEVELS)
-    assert found["A"].verdict == "BLOCKED" and found["B"].verdict == "PASS" and found["S"].verdict == "FAIL"
-    assert found["A"].evidence == [{"code": "blocked", "clause": "A", "blocked_by": "S",
-                                    "message": "blocked by S: no picture"}]
-    assert exit_code(found) == 3  # only a should clause failed, but a must clause was never judged
+    assert found["A"].verdict == "BLOCKED" and found["S"].verdict == "PASS" and found["B"].verdict == "FAIL"
+    assert found["A"].evidence == [{"code": "blocked", "clause": "A", "blocked_by": "B",
+                                    "message": "blocked by B: no picture"}]
+    assert found["A"].reason == "blocked by B: no picture" and exit_code(found) == 1
+    found["B"].verdict = "KNOWN"  # the failure accepted: the clause it left unjudged still holds the gate
+    assert exit_code(found) == 3
 
 
 def test_blocked_ranks_below_fail_and_above_pass_and_inconclusive():
@@ -115,4 +117,9 @@ def test_blocked_ranks_below_fail_and_above_pass_and_inconclusive():
     assert [e["code"] for e in tally.verdicts(LEVELS)["A"].evidence] == ["x"]  # the failure, not the block
     should = verdicts(Outcome(("S", "B"), failed=True, violations=[violation("B")],
                               blocked=({"clause": "S", "by": "B", "reason": "r"},)))
-    assert should["S"] == "BLOCKED" and should["exit"] == 1
+    assert should["S"] == "BLOCKED" and should["exit"] == 1  # a should clause can be blocked too
+    # A refusal the contract allows (a should clause failed) owes no upscale: what it left unjudged is not BLOCKED.
+    refused = Outcome(("S", "A"), failed=True, violations=[violation("S")], judged=("A",),
+                      blocked=({"clause": "A", "by": "S", "reason": "refused"},))
+    allowed = verdicts(refused, Outcome(("A",), passed=True))
+    assert allowed["A"] == "PASS" and allowed["exit"] == 0
