@@ -101,7 +101,8 @@ def upscale_bundle_dir(pytestconfig, tmp_path_factory):
 
 @pytest.fixture
 def verdict(request, upscale_evidence_dir, upscale_bundle_dir):
-    """The test's recorder: ``verdict.check(violations...)`` and ``verdict.observe(clause, ...)``."""
+    """The test's recorder (soft checks): ``verdict.judge(clauses, violations...)`` for every check of an answer,
+    ``verdict.block(clause, by, why)``, then ``verdict.check()`` once; ``verdict.observe(clause, ...)``."""
     recorder = Recorder()
     state = request.node.stash[TEST] = TestState(recorder)
 
