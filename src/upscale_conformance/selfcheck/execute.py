@@ -4,7 +4,6 @@ target. Nothing here is visible to the checks: they see an HTTP server and nothi
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -49,13 +48,18 @@ def record_goldens(golden_dir: Path, log: Path) -> int:
     return out.returncode
 
 
-def run_entry(name: str, faults: Faults, select: str | None, golden_dir: Path, report_dir: Path) -> Result:
-    """Serve ``faults``, run the quick suite (``select`` as its -k) against it, read the verdicts."""
+def run_isolated(name: str, faults: Faults, select: str | None, golden_dir: Path, report_dir: Path) -> Result:
+    """Serve ``faults``, run the quick suite (``select`` as its -k) against it, read the verdicts.
+
+    Nothing of it reaches this process's terminal, where it would tear the progress bar: the run's output
+    goes to ``output.txt`` and the faulted server's warnings and logs to ``server-and-runner.log``, both in
+    the entry's folder."""
     start = time.monotonic()
     report_dir.mkdir(parents=True, exist_ok=True)
     extra = ["--upscale-golden-dir", str(golden_dir)] + (["-k", select] if select else [])
     try:
-        with serve_in_subprocess(PROFILE, api_key=KEY, faults=faults) as url:
+        with (report_dir / "server-and-runner.log").open("w") as log, \
+                serve_in_subprocess(PROFILE, api_key=KEY, faults=faults, stderr=log) as url:
             cmd = [sys.executable, "-m", "upscale_conformance", "run", "--target", url, "--profile", PROFILE,
                    "--quick", "--report-dir", str(report_dir), "--golden-target", GOLDEN_TARGET, "--", *extra]
             out = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=RUN_TIMEOUT)
@@ -63,36 +67,12 @@ def run_entry(name: str, faults: Faults, select: str | None, golden_dir: Path, r
         return Result(name, None, seconds=time.monotonic() - start, note=f"timed out after {RUN_TIMEOUT} s")
     except RuntimeError as exc:  # the server did not start
         return Result(name, None, seconds=time.monotonic() - start, note=str(exc))
+    except Exception as exc:  # one broken entry must not lose the others' verdicts, nor its own name
+        return Result(name, None, seconds=time.monotonic() - start,
+                      note=f"the entry's runner crashed: {type(exc).__name__}: {exc}")
     (report_dir / "output.txt").write_text(out.stdout + out.stderr)
     summary = report_dir / "latest" / "summary.json"
     clauses = json.loads(summary.read_text())["clauses"] if summary.exists() else {}
     by = {v: sorted(c for c, d in clauses.items() if d["verdict"] == v) for v in (FAIL, INCONCLUSIVE)}
     note = "" if summary.exists() else "no summary: " + (out.stdout + out.stderr).strip()[-200:]
     return Result(name, out.returncode, by[FAIL], by[INCONCLUSIVE], time.monotonic() - start, note)
-
-
-def run_isolated(name: str, faults: Faults, select: str | None, golden_dir: Path, report_dir: Path) -> Result:
-    """:func:`run_entry` in a child process whose output is kept in the entry's folder: the faulted
-    server's warnings and logs go to its stderr, which must not tear the progress bar."""
-    report_dir.mkdir(parents=True, exist_ok=True)
-    args = json.dumps({"name": name, "faults": faults.to_json(), "select": select,
-                       "golden_dir": str(golden_dir), "report_dir": str(report_dir)})
-    start = time.monotonic()
-    try:
-        out = subprocess.run([sys.executable, "-m", __name__, args], capture_output=True, text=True,
-                             env=_env(), timeout=RUN_TIMEOUT + 60)
-    except subprocess.TimeoutExpired:
-        return Result(name, None, seconds=time.monotonic() - start, note="timed out")
-    (report_dir / "server-and-runner.log").write_text(out.stderr)
-    try:
-        return Result(**json.loads(out.stdout.strip().splitlines()[-1]))
-    except (ValueError, IndexError, TypeError):
-        return Result(name, None, seconds=time.monotonic() - start, note="the entry's runner crashed: "
-                      + out.stderr.strip()[-200:])
-
-
-if __name__ == "__main__":
-    a = json.loads(sys.argv[1])
-    result = run_entry(a["name"], Faults.from_json(a["faults"]), a["select"], Path(a["golden_dir"]),
-                       Path(a["report_dir"]))
-    print(json.dumps(dataclasses.asdict(result)), flush=True)

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import IO
 
 import httpx
 import uvicorn
@@ -186,10 +187,12 @@ def _killer(server: uvicorn.Server, loop: asyncio.AbstractEventLoop) -> Callable
 @contextlib.contextmanager
 def serve_in_subprocess(profile: str | Profile | None = DEFAULT_PROFILE, api_key: str | None = None,
                         faults: Faults | None = None, workers: int = 1, *, host: str = "127.0.0.1",
-                        timeout: float = STARTUP_TIMEOUT, port: int = 0) -> Iterator[ServerURL]:
+                        timeout: float = STARTUP_TIMEOUT, port: int = 0,
+                        stderr: IO[str] | None = None) -> Iterator[ServerURL]:
     """Serve from ``upscale-conformance serve`` in a child process, killed on exit.
 
     ``port`` 0 takes a free one; a fixed port lets successive servers be the same target (one URL).
+    ``stderr``, a file, takes the server's warnings and logs instead of this process's stderr.
 
     The key and the faults travel in the environment, never on the command line (``ps`` shows it).
     """
@@ -201,7 +204,7 @@ def serve_in_subprocess(profile: str | Profile | None = DEFAULT_PROFILE, api_key
     ref = profile.path if isinstance(profile, Profile) else (profile or DEFAULT_PROFILE)
     cmd = [sys.executable, "-m", "upscale_conformance.server", "--host", host, "--port", str(port),
            "--profile", ref, "--workers", str(workers), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env, start_new_session=True)
     try:
         url = ServerURL(_read_announced_url(proc, timeout), lambda: _kill_group(proc, signal.SIGKILL),
                         lambda: proc.poll() is None, pid=proc.pid)
