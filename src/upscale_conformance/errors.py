@@ -73,6 +73,8 @@ class AnswerTimedOut(NoAnswer):
     sent, so it is never repeated: on the vendor it may have been billed."""
 
     code = "UC204"
+    received = 0  # bytes of the answer that did arrive (client.transport sets them)
+    seconds = 0.0  # within this many seconds
 
 
 class AnswerTooLarge(NoAnswer):

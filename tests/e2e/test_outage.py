@@ -108,3 +108,31 @@ def test_a_503_now_and_then_costs_no_billable_health_check(tmp_path):
         assert ran.code == 0, ran.output[-3000:]
         billed[name] = ran.summary["calls_billable"]
     assert billed["clean"] > 20 and abs(billed["503"] - billed["clean"]) <= 0.05 * billed["clean"], billed
+
+
+def test_a_trickling_target_is_degraded_and_ends_the_run_inconclusive_naming_the_rate(tmp_path):
+    # Answers at 1 KB/s (selfcheck: trickle-1kbs): the health question's small answer arrives, a 4x PNG
+    # never does within --timeout; three in a row and the run ends exit 3 instead of waiting out every test.
+    with serve_in_thread("pixel-budget-2026", api_key=KEY, faults=Faults(trickle_bytes_per_second=1024)) as url:
+        ran = cli.run(tmp_path, "--target", url, "--timeout", "4", "--quick", "--", "-k", "faithful", key=KEY,
+                      timeout=300)
+    assert ran.code == 3, ran.output[-3000:]
+    assert not failed(ran.summary)
+    (degraded,) = ran.summary["outages"]
+    assert "the target is degraded: 3 answers in a row did not arrive within 4 s" in degraded["why"]
+    assert "bytes/s" in degraded["why"] and "degraded" in ran.output
+
+
+def test_past_the_run_s_deadline_the_run_ends_inconclusive_with_what_it_judged(tmp_path):
+    with serve_in_thread("pixel-budget-2026", api_key=KEY, faults=Faults(slow_seconds=1.0)) as url:
+        ran = cli.run(tmp_path, "--target", url, "--deadline", "6", *SELECT, key=KEY, timeout=300)
+    assert ran.code == 3, ran.output[-3000:]
+    assert not failed(ran.summary) and ran.summary["calls_spent"] >= 1  # judged what it could before
+    (deadline,) = ran.summary["outages"]
+    assert "the run's deadline of 6 s passed" in deadline["why"] and "deadline of 6 s passed" in ran.output
+
+
+@pytest.mark.parametrize("bad", ["-1", "soon", "inf"])
+def test_a_bad_deadline_is_a_usage_error(bad):
+    ran = cli.cli("run", "--target", "local", "--deadline", bad, "--plan")
+    assert ran.code == 2 and "--deadline" in ran.output

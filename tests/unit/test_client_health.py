@@ -185,3 +185,51 @@ def test_the_health_question_costs_nothing_unless_nothing_else_can_tell(health, 
     with client_for(target, budget) as client:
         assert client.upscale(png()).status == 200
     assert script.calls == asked and budget.billable == 1 + billed and modes[0]
+
+
+def test_three_answers_in_a_row_too_slow_while_the_health_question_is_answered_is_degraded():
+    health = TargetHealth(60, sleep=lambda s: None)
+    health.timed_out(4000, 4.0, "a")
+    health.complete(300)  # a small answer getting through shows nothing
+    health.timed_out(4100, 4.0, "b")
+    with pytest.raises(TargetDown, match=r"degraded: 3 answers in a row .* about 1025 bytes/s"):
+        health.timed_out(4200, 4.0, "c")
+    with pytest.raises(TargetDown, match="degraded"):  # and nothing more is sent
+        health.check_gone()
+    assert health.outages[0].why.startswith("the target is degraded")
+
+
+def test_a_whole_answer_larger_than_a_timed_out_one_restarts_the_count():
+    health = TargetHealth(60, sleep=lambda s: None)
+    for _ in range(5):
+        health.timed_out(0, 4.0, "a hang")
+        health.complete(5000)
+    assert health.gone is None
+
+
+def test_past_the_run_s_deadline_nothing_more_is_sent():
+    now = [0.0]
+    health = TargetHealth(60, sleep=lambda s: None, clock=lambda: now[0])
+    health.deadline, health.deadline_seconds = 100.0, 100.0
+    health.check_gone()
+    now[0] = 100.0
+    with pytest.raises(TargetDown, match="the run's deadline of 100 s passed"):
+        health.check_gone()
+
+
+def test_a_trickling_answer_times_out_and_three_of_them_end_the_run():
+    class Trickle(httpx.SyncByteStream):
+        def __iter__(self):
+            yield b"\x89PNG" + b"\0" * 1000
+            raise httpx.ReadTimeout("slow")
+
+    target = Scripted(lambda n, known: refused() if known else httpx.Response(200, stream=Trickle()))
+    with client_for(target) as client:
+        for _ in range(2):
+            with pytest.raises(AnswerTimedOut):
+                client.upscale(png())
+        with pytest.raises(TargetDown, match="degraded"):
+            client.upscale(png())
+        with pytest.raises(TargetDown):
+            client.upscale(png())
+    assert target.calls == ["request", "known-good"] * 3  # nothing sent once degraded

@@ -99,6 +99,11 @@ def patience_option(ctx, param, value: str | None) -> float | None:
     return None if value is None else _number("--patience", value, float, 0, True, "a number of seconds, 0 or more")
 
 
+def deadline_option(ctx, param, value: str | None) -> float | None:
+    """Click callback for --deadline: seconds, 0 or more (0: no deadline)."""
+    return None if value is None else _number("--deadline", value, float, 0, True, "a number of seconds, 0 or more")
+
+
 def profile_option(ctx, param, value: str | None) -> Profile:
     """Click callback for --profile: the profile named (or at a path), else the default one."""
     try:

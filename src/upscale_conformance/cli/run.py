@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..client.health import DEFAULT_PATIENCE
+from ..client.health import DEFAULT_DEADLINE, DEFAULT_PATIENCE
 from ..client.target import DEFAULT_TIMEOUT, is_local
 from ..contract import is_sandbox_key
 from ..goldens.keys import golden_target_for
@@ -19,6 +19,7 @@ from ..running.planning import print_plan
 from ..running.runner import DEFAULT_VENDOR_BUDGET, RunSettings, console, make_plan, new_report_dir, run_suites
 from .options import (
     GOLDEN_TARGET_HELP,
+    deadline_option,
     golden_target_option,
     history_option,
     known_failures_option,
@@ -45,6 +46,10 @@ from .options import (
               help="Golden store the perceptual suite reads (as `goldens record|check|approve`; default: "
                    "fixtures/goldens in the checkout, else ./goldens, else the shipped goldens).")
 @click.option("--quick", is_flag=True, help="Fewer examples; every clause at least once (CI smoke).")
+@click.option("--deadline", callback=deadline_option, type=click.STRING, metavar="SECONDS",
+              help=f"Seconds the whole run may take (default: {DEFAULT_DEADLINE['quick']:g} with --quick, else "
+                   f"{DEFAULT_DEADLINE['full']:g}; 0: none). Past it nothing more is sent; what was not judged is "
+                   "INCONCLUSIVE and the run ends exit 3 with what it judged.")
 @click.option("--economy/--no-economy", default=None,
               help="Spend as on a paid target: every call serves a verdict, none is repeated (default: on for "
                    "any host but `local` and loopback addresses).")
@@ -68,7 +73,7 @@ from .options import (
 @history_option
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_only, report_dir, cache, golden_target,
-        timeout, patience, known_failures, history_url, golden_dir, hypothesis_db, pytest_args) -> None:
+        timeout, patience, deadline, known_failures, history_url, golden_dir, hypothesis_db, pytest_args) -> None:
     """Run the conformance suites against TARGET and print a verdict per clause.
 
     Extra arguments after `--` go to pytest (e.g. `-- -k limits -n 2`).
@@ -82,8 +87,8 @@ def run(target, api_key, profile, budget, quick, economy, allow_negative, plan_o
         target, profile, budget=budget, quick=quick, economy=paid if economy is None else economy,
         golden_target=golden_target_for(target, golden_target, sandbox=is_sandbox_key(api_key.reveal())),
         api_key=api_key, cache=cache, extra=tuple(pytest_args), timeout=timeout,
-        allow_negative=allow_negative, patience=patience, known_failures=known_failures, golden_dir=golden_dir,
-        hypothesis_db=hypothesis_db)
+        allow_negative=allow_negative, patience=patience, deadline=deadline, known_failures=known_failures,
+        golden_dir=golden_dir, hypothesis_db=hypothesis_db)
     plan = make_plan(settings) if (plan_only or settings.economy) else None
     if plan is not None:
         print_plan(plan, budget if budget is not None else (DEFAULT_VENDOR_BUDGET if paid else None), console)

@@ -44,6 +44,11 @@ HEALTH_MODE = "conformance.health-check"  # a mode no profile has: refused 400, 
 # (or of the form), or an upscale after all. Another one (401, 403, 404) may come from a door in front of
 # it, so the billable known-good upscale is asked then.
 UP_STATUSES = frozenset({200, 400, 422})
+# The run's overall deadline by depth (run --deadline, --upscale-deadline; 0: none): past it nothing more is
+# sent and the run ends exit 3 with what it judged. A quick run against the reference server takes about
+# a minute, a full one a few; a paid vendor's slower answers fit well within these.
+DEFAULT_DEADLINE = {"quick": 1200.0, "full": 7200.0}
+DEGRADED_AFTER = 3  # answers in a row that did not arrive in time, while the health question did: degraded
 KNOWN_GOOD_SIZE = (32, 24)  # an ordinary landscape picture, accepted by every mode of every profile
 
 
@@ -62,6 +67,35 @@ def free_probe():
     from .request import UpscaleRequest
 
     return UpscaleRequest(image=known_good(), mode=HEALTH_MODE)
+
+
+def degraded(timed_out: int, after: int = DEGRADED_AFTER) -> bool:
+    """A target whose answers timed out ``timed_out`` times in a row, the health question answered around
+    each, is degraded: it answers, but too slowly for any verdict (a trickle, an overloaded backend).
+
+    >>> degraded(2), degraded(3)
+    (False, True)
+    """
+    return timed_out >= after
+
+
+def resets(size: int, received: list[int]) -> bool:
+    """Whether a complete answer of ``size`` bytes shows the target is not degraded after all: it is larger
+    than what one of the answers that timed out had received (small answers getting through show nothing).
+
+    >>> resets(300, [8000, 7900]), resets(9000, [8000, 7900]), resets(10, [0])
+    (False, True, True)
+    """
+    return bool(received) and size > min(received)
+
+
+def rate(received: int, seconds: float) -> float:
+    """Bytes per second an answer arrived at.
+
+    >>> rate(5120, 5.0)
+    1024.0
+    """
+    return received / seconds if seconds > 0 else 0.0
 
 
 def symptom_of_status(status: int, reason: str = "") -> str | None:
@@ -88,9 +122,12 @@ class Outage:
     ended: str = ""  # ISO time it was seen back, or when the run gave up
     recovered: bool = False
     seconds: float = 0.0
+    why: str = ""  # a target given up on for another reason than being down: degraded, or the run's deadline
     _started: float = field(default=0.0, repr=False)
 
     def describe(self) -> str:
+        if self.why:
+            return self.why
         state = (f"back after {self.seconds:.0f} s" if self.recovered
                  else f"not back after {self.seconds:.0f} s of patience")
         return (f"the target is down since {self.began}: it answered {self.answered!r}, and a known-good request "
@@ -119,12 +156,43 @@ class TargetHealth:
         self.answered = 0  # answers that were not outage symptoms
         self.outages: list[Outage] = []
         self.drops: list[dict] = []  # requests whose connection broke off before any answer, answered when asked again
+        self.slow: list[tuple[int, float]] = []  # (bytes received, seconds) of the answers that timed out in a row
+        self.deadline: float | None = None  # by ``clock``: no request is sent after it (the run's deadline)
+        self.deadline_seconds = 0.0
         self.gone: Outage | None = None
 
     def check_gone(self) -> None:
-        """Before any request: a target given up on gets nothing more."""
+        """Before any request: a target given up on gets nothing more, nor does any after the run's deadline."""
+        if self.gone is None and self.deadline is not None and self.clock() >= self.deadline:
+            self._give_up(f"the run's deadline of {self.deadline_seconds:g} s passed (run --deadline): nothing more "
+                          "is sent, and what was not judged by then is INCONCLUSIVE")
         if self.gone is not None:
             raise TargetDown(self.gone.describe())
+
+    def timed_out(self, received: int, seconds: float, request: str) -> None:
+        """An answer to ``request`` did not arrive within ``seconds`` (``received`` bytes of it did), while the
+        health question was answered: the request's test is inconclusive, and :data:`DEGRADED_AFTER` of them
+        in a row end the run (:class:`TargetDown`, naming the rate measured)."""
+        self.slow.append((received, seconds))
+        if not degraded(len(self.slow)):
+            return
+        got = sum(r for r, _ in self.slow)
+        measured = rate(got, sum(s for _, s in self.slow))
+        self._give_up(f"the target is degraded: {len(self.slow)} answers in a row did not arrive within "
+                      f"{seconds:g} s while small answers got through (the last: {request}); answers arrived at "
+                      f"about {measured:.0f} bytes/s ({got} bytes in {sum(s for _, s in self.slow):.0f} s)")
+        raise TargetDown(self.gone.describe())
+
+    def complete(self, size: int) -> None:
+        """An answer of ``size`` bytes arrived whole: larger than a timed-out one had got, the count restarts."""
+        if resets(size, [r for r, _ in self.slow]):
+            self.slow = []
+
+    def _give_up(self, why: str) -> None:
+        self.gone = Outage(began=_now(), answered=why, known_good="answered", answered_before=self.answered,
+                           ended=_now(), why=why)
+        self.outages.append(self.gone)
+        self._say(why)
 
     def dropped(self, request: str, drops: list[str]) -> None:
         """``request`` was answered after its connection broke off before any answer ``len(drops)`` time(s):

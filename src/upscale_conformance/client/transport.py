@@ -202,6 +202,7 @@ class UpscaleClient:
             got = self._try(exchange, headers, key, state)
             if got.symptom is None:  # an answer of the target's own
                 self.health.answered += 1
+                self.health.complete(len(got.result.content))
                 if state.dropped:  # a drop that did not repeat: an observation of the target, not a failure
                     self.health.dropped(exchange.described, state.dropped)
                 if got.result.status != 429:
@@ -214,7 +215,7 @@ class UpscaleClient:
                 continue
             else:
                 state.healthy = True  # it answered the known-good request, now or at an earlier symptom
-                if (answer := self._after_outage(got, state)) is not None:
+                if (answer := self._after_outage(got, state, exchange)) is not None:
                     return self._answered(answer, exchange)
             self.sleep(self.retry.delay(state.retries, got.retry_after))
             state.retries += 1
@@ -236,7 +237,7 @@ class UpscaleClient:
         it answers the known-good request; down past the patience raises :class:`TargetDown`."""
         return not self.health.diagnose(got.symptom, got.retry_after, lambda: self._probe(key))
 
-    def _after_outage(self, got: _Try, state: _RequestState) -> UpscaleResult | None:
+    def _after_outage(self, got: _Try, state: _RequestState, exchange: Exchange) -> UpscaleResult | None:
         """The target is healthy around this request's outage symptom: the answer to judge (a 5xx the
         second time), or None to send the request once more. A request that got no answer raises its
         error when it reached the target (it may have been billed) or its retries are spent."""
@@ -245,6 +246,8 @@ class UpscaleClient:
                 state.reasked += 1
                 state.dropped.append(str(got.failed.error))
                 return None
+            if isinstance(got.failed.error, AnswerTimedOut):  # slow while the health question is answered
+                self.health.timed_out(got.failed.error.received, got.failed.error.seconds, exchange.described)
             if got.failed.sent or state.retries >= self.retry.retries:
                 raise _again(got.failed.error, state.reasked)
             return None
@@ -321,13 +324,20 @@ class UpscaleClient:
         if exchange.timeout is not None:
             payload["timeout"] = exchange.timeout
         began = False  # an answer had begun (a status line came): a break after it is never asked again
+        received = [0]  # bytes of the body that arrived: how fast a target that times out answers
+
+        def counted(chunks):
+            for chunk in chunks:
+                received[0] += len(chunk)
+                yield chunk
+
         with Watch(f"the answer to {asked}", seconds, self.say) as watch:
             try:
                 with self._http.stream(exchange.method, exchange.path, headers=headers, **payload) as response:
                     began = True
                     watch.attach(response)
                     status = response.status_code
-                    content = read_capped(response.iter_bytes(), limit=self.bounds.body_bytes(status),
+                    content = read_capped(counted(response.iter_bytes()), limit=self.bounds.body_bytes(status),
                                           deadline=watch.deadline,
                                           what=f"the {status} answer to {asked}",
                                           declared=response.headers.get("content-length"))
@@ -336,11 +346,13 @@ class UpscaleClient:
             except UNSENT:
                 raise  # nothing was sent: the caller may try again
             except AnswerTimedOut as exc:  # the body was still arriving at the deadline
-                raise AnswerTimedOut(f"{exc}; not repeated: it may have been billed") from None
+                raise _slow(AnswerTimedOut(f"{exc}; not repeated: it may have been billed"), received[0],
+                            seconds) from None
             except httpx.TransportError as exc:
                 if watch.expired or isinstance(exc, httpx.TimeoutException):
-                    raise AnswerTimedOut(f"no complete answer to {asked} within {seconds:g} s "
-                                         f"({type(exc).__name__}); not repeated: it may have been billed") from None
+                    raise _slow(AnswerTimedOut(f"no complete answer to {asked} within {seconds:g} s "
+                                               f"({type(exc).__name__}); not repeated: it may have been billed"),
+                                received[0], seconds) from None
                 if not began:
                     raise _Dropped(TargetUnreachable(key.scrub(
                         f"the connection broke off before any answer to {asked}: {type(exc).__name__}: {exc}"))) \
@@ -348,6 +360,12 @@ class UpscaleClient:
                 raise TargetUnreachable(key.scrub(
                     f"the answer to {asked} broke off: {type(exc).__name__}: {exc}; not repeated: "
                     f"the request was sent and may have been billed")) from None
+
+
+def _slow(error: AnswerTimedOut, received: int, seconds: float) -> AnswerTimedOut:
+    """``error``, with how much of the answer arrived in how long (the health's degraded rule reads it)."""
+    error.received, error.seconds = received, seconds
+    return error
 
 
 class _Dropped(Exception):

@@ -12,7 +12,18 @@ from ..contract import load_profile
 from ..errors import ConformanceError, NoAnswer
 from ..verdicts import INCONCLUSIVE_PREFIX, Recorder, in_hypothesis_example
 from .evidence import allure_parameters, describe_request, keep_bundle, keep_pictures
-from .options import LOCAL_KEY, answer_timeout, api_key, budget, economy, option, patience, target
+from .options import (
+    LOCAL_KEY,
+    answer_timeout,
+    api_key,
+    budget,
+    deadline,
+    deadline_at,
+    economy,
+    option,
+    patience,
+    target,
+)
 from .profiles import shrink_stop
 from .state import TEST, TestState, scrub, secrets
 
@@ -67,6 +78,8 @@ def upscale_session(pytestconfig, upscale_profile):
                       say=make_say(pytestconfig), cache=option(pytestconfig, "upscale_cache") or None,
                       key_flag="--upscale-api-key") as session:
         secrets(pytestconfig).append(session.key)
+        health = session.client.health
+        health.deadline, health.deadline_seconds = deadline_at(pytestconfig), deadline(pytestconfig)
         yield session
 
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 
@@ -34,6 +35,9 @@ OPTIONS = (
     ("--upscale-patience", "upscale_patience",
      "Seconds a run waits for a target that is down (503, 502, 504, refused or timed out, and a known-good "
      "request fails the same way) to come back before it ends inconclusive (default: 60).", ""),
+    ("--upscale-deadline", "upscale_deadline",
+     "Seconds the whole run may take (default: 1200 with --upscale-quick, else 7200; 0: no deadline). Past it "
+     "nothing more is sent: what was not judged is INCONCLUSIVE, and the run ends exit 3.", ""),
     ("--upscale-golden-dir", "upscale_golden_dir",
      "Golden store (default: fixtures/goldens in the checkout, else ./goldens, falling back to the shipped "
      "goldens when it holds none for the target).", ""),
@@ -47,6 +51,7 @@ OPTIONS = (
      "Whose goldens to compare with: a name (default: `local` for the reference server, else the target's host; "
      "the port is never part of it).", ""),
 )
+STARTED = pytest.StashKey[float]()  # when this process's session began (time.monotonic), for the deadline
 # The reference server started for `--upscale-target local` pins this key, so AUTH clauses are checked for real.
 LOCAL_KEY = Secret("local-" + secrets.token_hex(8))
 
@@ -66,6 +71,8 @@ def pytest_configure(config):
         raise pytest.UsageError(f"--upscale-profile: {exc}") from None
     answer_timeout(config)  # bad numbers are usage errors before any test runs
     patience(config)
+    deadline(config)
+    config.stash[STARTED] = time.monotonic()  # the deadline counts from here
     budget(config)
     check_key(config)
     known_failures(config)
@@ -187,6 +194,19 @@ def patience(config) -> float:
     from ..client.health import DEFAULT_PATIENCE
 
     return _seconds(config, "upscale_patience", DEFAULT_PATIENCE, zero=True)
+
+
+def deadline(config) -> float:
+    """Seconds the whole run may take (``--upscale-deadline``; 0: none), by default per depth."""
+    from ..client.health import DEFAULT_DEADLINE
+
+    return _seconds(config, "upscale_deadline", DEFAULT_DEADLINE["quick" if quick(config) else "full"], zero=True)
+
+
+def deadline_at(config) -> float | None:
+    """When the run's deadline passes, by ``time.monotonic`` (None: no deadline)."""
+    seconds = deadline(config)
+    return config.stash[STARTED] + seconds if seconds else None
 
 
 def budget(config) -> int | None:

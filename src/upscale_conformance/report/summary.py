@@ -38,6 +38,8 @@ def stamped_folder(root: Path, prefix: str = "") -> Path:
 
 def outage_line(outage: Mapping[str, Any]) -> str:
     """One outage of ``summary.json`` as a person reads it, in the verdict table and on ``index.html``."""
+    if outage.get("why"):  # degraded, or the run's deadline: not down
+        return f"from {outage['began']}: {outage['why'][:600]}"
     state = "back" if outage["recovered"] else "not back"
     return (f"from {outage['began']}: the request got {outage['answered'][:300]!r}, a known-good request right "
             f"after it {outage['known_good'][:300]!r}; {outage['answered_before']} request(s) answered before it, "

@@ -67,6 +67,7 @@ class RunSettings:
     timeout: float | None = None  # seconds for one whole answer (None: the plugin's default)
     allow_negative: bool = False  # the hostile-input group in economy too
     patience: float | None = None  # seconds to wait for a target that is down (None: the plugin's default)
+    deadline: float | None = None  # seconds the whole run may take (None: the plugin's default per depth; 0: none)
     known_failures: Path | None = None  # the YAML file of accepted failures (history/known.py)
     golden_dir: Path | None = None  # the golden store (None: the plugin's default)
     hypothesis_db: Path | None = None  # Hypothesis's example database: failing examples tried first next run
@@ -104,6 +105,8 @@ def pytest_args(url: str, settings: RunSettings, report: Path) -> list[str]:
         args += ["--upscale-timeout", str(settings.timeout)]
     if settings.patience is not None:
         args += ["--upscale-patience", str(settings.patience)]
+    if settings.deadline is not None:
+        args += ["--upscale-deadline", str(settings.deadline)]
     if settings.known_failures is not None:
         args += ["--upscale-known-failures", str(settings.known_failures)]
     if settings.hypothesis_db is not None:  # the real run only: the plan's dry run must not read or fill it
