@@ -171,7 +171,7 @@ CATALOG: tuple[Entry, ...] = (
     _e("drops-1-in-7", "transport", "a balancer drops one connection in seven before any answer",
        f"robustness or {FAITHFUL}", expect=0, drop_every=7),
     _e("trickle-1kbs", "transport", "answers trickle at 1 KB/s: a small answer arrives, a 4x PNG never does",
-       FAITHFUL, expect=3, trickle_bytes_per_second=1024),
+       "largest_accepted", expect=3, trickle_bytes_per_second=1024),  # the largest answers: each times out
     _e("dies-mid-run", "transport", "the server dies after five requests", "each_export_format or faithful",
        die_after=5),
     # --- outages (issue 19): a permanent one ends inconclusive within the patience, a short one is waited out
