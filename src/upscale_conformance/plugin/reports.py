@@ -3,6 +3,7 @@ pytest-xdist), scrubbed of every key; the process that writes the summary folds 
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -32,6 +33,13 @@ def pytest_collection_modifyitems(session, config, items):
             unknown = [c for c in mark.args if c not in known]
             if unknown:
                 raise pytest.UsageError(f"{item.nodeid}: unknown clause ID(s) {unknown} (see contracts/clauses.yaml)")
+
+
+def pytest_collection_finish(session):
+    """A suite run's modules, fixtures and cases, all in memory once collected, live until the process ends:
+    frozen, Python's cycle collector stops walking them again and again (a sixth of a short run's CPU)."""
+    if any(item.get_closest_marker("clause") for item in session.items):
+        gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)
