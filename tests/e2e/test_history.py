@@ -15,7 +15,7 @@ from tests.e2e.test_report import open_in_chromium
 from tests.support import cli as command
 from tests.support.history_runs import monitor, per_axis, pixels
 from upscale_conformance.history.store import Store
-from upscale_conformance.server import serve_in_subprocess
+from upscale_conformance.server import serve_in_thread
 from upscale_conformance.server.faults import Faults
 
 KEY = "sk_live_history_Wq7vNeverShowThisKey"
@@ -41,8 +41,9 @@ def five_runs(tmp_path_factory):
     work = tmp_path_factory.mktemp("history")
     port, ids, summaries = _free_port(), [], []
     for faults in PLAN:
-        # One port for all five servers: the same target in the store, as a vendor's URL would be.
-        with serve_in_subprocess("pixel-budget-2026", api_key=KEY, faults=faults, port=port) as url:
+        # One port for all five servers: the same target in the store, as a vendor's URL would be. Each server
+        # runs in a thread of this process (the run is a process of its own): no interpreter to start each time.
+        with serve_in_thread("pixel-budget-2026", api_key=KEY, faults=faults, port=port) as url:
             ran = command.run(work / "reports", "--target", url, "--quick", "--", "-k", "faithful", key=KEY,
                               cwd=work)
         assert ran.code in (0, 1) and ran.summary, ran.output[-3000:]

@@ -117,18 +117,19 @@ def wait_healthy(url: str, timeout: float = STARTUP_TIMEOUT, alive: Callable[[],
 @contextlib.contextmanager
 def serve_in_thread(profile: str | Profile | None = DEFAULT_PROFILE, api_key: str | None = None,
                     faults: Faults | None = None, workers: int = 2, *, queue: int | None = None,
-                    host: str = "127.0.0.1") -> Iterator[ServerURL]:
+                    host: str = "127.0.0.1", port: int = 0) -> Iterator[ServerURL]:
     """Serve in a background thread of this process. ``workers`` is the number of image jobs run
-    at once (threads, not processes); ``queue`` how many more wait before a 429."""
+    at once (threads, not processes); ``queue`` how many more wait before a 429; ``port`` 0 takes a
+    free one, a fixed port lets successive servers be the same target (one URL)."""
     app = create_app(profile, api_key, faults, concurrency=workers, queue=queue)
-    with run_app_in_thread(app, host) as url:
+    with run_app_in_thread(app, host, port) as url:
         yield url
 
 
 @contextlib.contextmanager
-def run_app_in_thread(app, host: str = "127.0.0.1") -> Iterator[ServerURL]:
+def run_app_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> Iterator[ServerURL]:
     """Serve an app made by :func:`create_app` in a background thread until the block ends."""
-    sock = bind_socket(host, 0)
+    sock = bind_socket(host, port)
     server = uvicorn.Server(uvicorn_config(app))
     loop_ready = threading.Event()
     holder: dict[str, asyncio.AbstractEventLoop] = {}
