@@ -118,6 +118,6 @@ def test_die_after(local_server, edit, upload):
 def test_faults_reach_a_server_in_a_child_process(edit, upload, decode_image, clean):
     from upscale_conformance.server import serve_in_subprocess
 
-    with serve_in_subprocess(faults=Faults(mirror=True)) as url:
+    with serve_in_subprocess(api_key="test-key", faults=Faults(mirror=True)) as url:
         out = served(url, edit, upload, decode_image)
     assert np.array_equal(rgb(out), rgb(ImageOps.mirror(clean)))

@@ -42,7 +42,7 @@ def test_a_thread_server_can_be_killed_mid_run(edit, make_picture, encode_image)
 
 
 def test_serve_in_subprocess_runs_a_separate_process_and_kills_it(edit, make_picture, encode_image):
-    with serve_in_subprocess() as url:
+    with serve_in_subprocess(api_key="test-key") as url:
         assert url.pid and url.pid != os.getpid()
         assert url.alive()
         r = edit(url, encode_image(make_picture(10, 6)))
@@ -62,7 +62,7 @@ def test_a_child_server_killed_mid_run_refuses_connections(edit, make_picture, e
 
 
 def test_die_after_ends_the_child_process(edit, make_picture, encode_image):
-    with serve_in_subprocess(faults=Faults(die_after=1)) as url:
+    with serve_in_subprocess(api_key="test-key", faults=Faults(die_after=1)) as url:
         assert edit(url, encode_image(make_picture(8, 8))).status_code == 200
         with pytest.raises(httpx.TransportError):
             edit(url, encode_image(make_picture(8, 8)), timeout=5)
